@@ -1,0 +1,2 @@
+#!/usr/bin/env node
+// Placeholder: replaced by the setup step (build dist/, link the package for notebooks, Jupyter + tslab kernel).

@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** The tfjs backends this library can run on, fastest first. */
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+/** One of {@link BACKENDS}: `tensorflow` is tfjs-node's native backend. */
+export type BackendName = (typeof BACKENDS)[number];
+
+/** Which backend was chosen and why (the one line that is logged). */
+export interface BackendChoice {
+  readonly name: BackendName;
+  readonly reason: string;
+}
+
+/** Options of {@link chooseBackend}. */
+export interface ChooseBackendOptions {
+  /**
+   * Force one backend; also read from the `TPU_EMBEDDINGS_BACKEND` environment variable
+   * (`tensorflow` or `node`, `wasm`, `cpu`).
+   * @default undefined (tfjs-node if it loads, else wasm, else cpu)
+   */
+  readonly force?: BackendName | 'node';
+  /** Where the one line goes. @default console.error (stderr, so it does not mix with results) */
+  readonly log?: (line: string) => void;
+}
+
+let chosen: Promise<BackendChoice> | null = null;
+
+/**
+ * Picks the tfjs backend once per process: tfjs-node if it loads, else wasm, else cpu, and logs one line
+ * saying which and why (e.g. `tpu-embeddings: tfjs-node not installed; using wasm`). Later calls return the
+ * first choice without logging again.
+ *
+ * @returns the backend chosen and the reason.
+ * @throws ConfigError-like `Error` when a forced backend is unknown or fails to start.
+ * @example
+ * const { name } = await chooseBackend(); // 'wasm' on a machine without libtensorflow
+ */
+export function chooseBackend(options: ChooseBackendOptions = {}): Promise<BackendChoice> {
+  if (!chosen) chosen = pick(options);
+  return chosen;
+}
+
+/** Forgets the cached choice (tests use it to try every backend in one process). */
+export function resetBackendChoice(): void {
+  chosen = null;
+}
+
+async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const forcedRaw = options.force ?? process.env.TPU_EMBEDDINGS_BACKEND;
+  const forced = forcedRaw === 'node' ? 'tensorflow' : forcedRaw;
+  if (forced !== undefined && forced !== '' && !(BACKENDS as readonly string[]).includes(forced)) {
+    chosen = null;
+    throw new Error(
+      `chooseBackend: expected TPU_EMBEDDINGS_BACKEND to be one of ${BACKENDS.join(', ')} (or node), but got '${forced}'. ` +
+        'Unset it to let the library pick the fastest backend that loads.',
+    );
+  }
+  const order: BackendName[] = forced ? [forced as BackendName] : [...BACKENDS];
+  const skipped: string[] = [];
+  for (const name of order) {
+    const failure = await tryBackend(name);
+    if (failure === null) {
+      const why = forced ? `forced by ${options.force ? 'option' : 'TPU_EMBEDDINGS_BACKEND'}` : skipped.join('; ') || 'fastest available';
+      const choice: BackendChoice = { name, reason: why };
+      log(`tpu-embeddings: ${why}; using ${name}`);
+      return choice;
+    }
+    if (forced) {
+      chosen = null;
+      throw new Error(`chooseBackend: the forced backend '${name}' failed to start: ${failure}. Unset TPU_EMBEDDINGS_BACKEND or install it.`);
+    }
+    skipped.push(failure);
+  }
+  throw new Error(`chooseBackend: no tfjs backend could start (${skipped.join('; ')}).`);
+}
+
+/** Returns null when `name` is now the active backend, else a short reason. */
+async function tryBackend(name: BackendName): Promise<string | null> {
+  try {
+    if (name === 'tensorflow') {
+      try {
+        require('@tensorflow/tfjs-node');
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        return code === 'MODULE_NOT_FOUND' ? 'tfjs-node not installed' : `tfjs-node failed to load (${firstLine(e)})`;
+      }
+    } else if (name === 'wasm') {
+      try {
+        require('@tensorflow/tfjs-backend-wasm');
+      } catch (e) {
+        return `tfjs-backend-wasm failed to load (${firstLine(e)})`;
+      }
+    }
+    const ok = await tf.setBackend(name);
+    if (!ok) return `${name} backend failed to initialise`;
+    await tf.ready();
+    return null;
+  } catch (e) {
+    return `${name} backend failed (${firstLine(e)})`;
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0];
+}

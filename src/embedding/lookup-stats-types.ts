@@ -1,0 +1,44 @@
+/**
+ * CONTRACT (shared by the embedding engine and the cost model): what one lookup step moved, per table.
+ * The engine fills it; `cost/` reads it. All counts are for one global batch.
+ */
+
+/** Per-table statistics of one lookup step. Arrays are indexed by shard (`numShards` long). */
+export interface TableLookupStats {
+  readonly table: string;
+  readonly dim: number;
+  readonly numShards: number;
+  /** 'sparsecore' (sharded over SparseCores) or 'cpu' (one unsharded table in host memory). */
+  readonly placement: 'sparsecore' | 'cpu';
+  /** Ids routed to each shard, summed over replicas (before dedup). */
+  readonly idsPerShard: readonly number[];
+  /** Unique ids per shard, summed over replicas (dedup is per replica). */
+  readonly uniqueIdsPerShard: readonly number[];
+  /** Largest ids / unique ids any one replica sent to any one shard (to size the per-partition limits). */
+  readonly maxIdsPerPartition: number;
+  readonly maxUniqueIdsPerPartition: number;
+  /** Ids dropped because a per-partition limit was exceeded with dropping allowed. */
+  readonly droppedIds: number;
+  /** Total ids and unique rows in the global batch (unique over the global batch, as the update sees them). */
+  readonly ids: number;
+  readonly uniqueIds: number;
+  /** Bytes of table rows read by the gather (unique rows × dim × 4, per replica). */
+  readonly bytesGathered: number;
+  /** Bytes of activations written (samples × dim × 4, or samples × L × dim × 4). */
+  readonly activationBytes: number;
+  /** All-to-all bytes: ids sent to shards (4 B each) and gathered rows sent back to replicas. */
+  readonly allToAllBytesIn: number;
+  readonly allToAllBytesOut: number;
+  /** Gradient bytes sent back to shards in the backward pass (unique rows × dim × 4, per replica). */
+  readonly gradientBytes: number;
+  /** Load imbalance: max over shards of ids / mean over shards (1 = perfectly balanced). */
+  readonly imbalance: number;
+}
+
+/** One lookup step's statistics for all tables. */
+export interface LookupStats {
+  readonly step: number;
+  readonly numReplicas: number;
+  readonly globalBatchSize: number;
+  readonly tables: readonly TableLookupStats[];
+}
