@@ -3,6 +3,8 @@
  * the engine only calls `slotSpecs()`, `applyRows()`, `learningRateAt()` and `getConfig()`.
  */
 
+import { ConfigError, InputError } from '../errors';
+
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
 export const SLOT_NAMES = ['accumulator', 'momenta', 'velocities', 'linears'] as const;
 /** One of {@link SLOT_NAMES}. */
@@ -35,4 +37,306 @@ export interface RowUpdateBatch {
   readonly dim: number;
   /** 1-based global step (for learning-rate schedules). */
   readonly step: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Base class (added by the optimizers folder; the contract above is unchanged).
+// ---------------------------------------------------------------------------------------------------------------------
+
+/** A value in an {@link OptimizerConfig}: JSON-able. */
+export type OptimizerConfigValue = number | boolean | string | null | readonly (number | null)[];
+
+/**
+ * A plain, JSON-able description of an optimizer: its `className` and every hyper-parameter.
+ * A learning-rate function is reported as the string `'schedule'`: functions cannot be serialised, so such a
+ * config does not round-trip unless the schedule is passed again to `optimizerFromConfig(config, { learningRate })`.
+ */
+export interface OptimizerConfig {
+  readonly className: string;
+  readonly [parameter: string]: OptimizerConfigValue;
+}
+
+/**
+ * Gradient clipping: a positive number c clips to [-c, c]; a pair [min, max] clips to it, `null` meaning no limit
+ * on that side (TensorFlow's `clipvalue`).
+ */
+export type ClipValue = number | readonly [number | null, number | null];
+
+/** Options every embedding optimizer accepts (TensorFlow's `_Optimizer` arguments, camel-cased). */
+export interface EmbeddingOptimizerOptions {
+  /** A number ≥ 0, or a function of the 1-based global step. @default the optimizer's TensorFlow default */
+  readonly learningRate?: LearningRate;
+  /**
+   * Clip the per-row summed gradient before the update (TF `clipvalue`): c > 0 means [-c, c], or [min, max]
+   * with `null` for no limit on one side. @default null (no clipping)
+   */
+  readonly clipValue?: ClipValue | null;
+  /** Clip weights to at least this value after the update. @default null (-∞) */
+  readonly clipWeightMin?: number | null;
+  /** Clip weights to at most this value after the update. @default null (+∞) */
+  readonly clipWeightMax?: number | null;
+  /**
+   * Decoupled weight decay λ applied to each touched row before the update: W ← W − λ·W. `null` or 0 means none
+   * (TF sets the proto field only when the factor is truthy). @default null
+   */
+  readonly weightDecayFactor?: number | null;
+  /** Use λ = weightDecayFactor × learning rate (TF's `multiply_weight_decay_factor_by_learning_rate`). @default false */
+  readonly multiplyWeightDecayFactorByLearningRate?: boolean;
+}
+
+/** @internal Formats a value for an error message. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
+  return String(value);
+}
+
+/** @internal Throws a ConfigError `<api>: expected <param> to be <rule>, but got <value>. <fix>` */
+export function configError(api: string, param: string, rule: string, value: unknown, fix: string): ConfigError {
+  return new ConfigError(
+    'invalid_optimizer_config',
+    `${api}: expected ${param} to be ${rule}, but got ${formatValue(value)}. ${fix}`,
+  );
+}
+
+/** @internal Validates a number option with a predicate; returns it or the default. */
+export function numberOption(
+  api: string,
+  param: string,
+  value: unknown,
+  fallback: number,
+  rule: string,
+  ok: (x: number) => boolean,
+): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    throw configError(api, param, rule, value, `Pass ${param} as ${rule}, or leave it out for the default ${fallback}.`);
+  }
+  return value;
+}
+
+/** @internal Validates a boolean option. */
+export function booleanOption(api: string, param: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw configError(api, param, 'a boolean', value, `Pass true or false, or leave it out for the default ${fallback}.`);
+  }
+  return value;
+}
+
+function nullableNumber(api: string, param: string, value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw configError(api, param, 'a number or null', value, `Pass a number, or null for no limit.`);
+  }
+  return value;
+}
+
+/**
+ * The base of every sparse row optimizer. Subclasses (one per file: {@link SGD}, {@link Adagrad},
+ * {@link AdagradMomentum}, {@link Adam}, {@link FTRL}) declare their slots and implement the per-row update;
+ * this class holds the shared options (learning rate, gradient clipping, weight decay, weight clipping) and
+ * validates a {@link RowUpdateBatch} before anything is changed.
+ *
+ * Per touched row and element, {@link applyRows} applies, in TensorFlow's order:
+ * ```
+ * g ← clip(g, clipGradientMin, clipGradientMax)          gradient clipping (TF clipvalue)
+ * W ← W − λ·W,  λ = weightDecayFactor (× lr if multiply…)  decoupled weight decay (weight_decay_optimizers.py)
+ * W, slots ← the optimizer's update with g               (see each subclass)
+ * W ← clip(W, clipWeightMin, clipWeightMax)              weight clipping (TF clipping_limits)
+ * ```
+ * Rows not in the batch are untouched (lazy updates, as on TPU).
+ *
+ * @example
+ * const opt = new Adagrad({ learningRate: 0.1 });
+ * const weights = new Float32Array([1, 2]);                 // one row, dim 2
+ * const acc = new Float32Array(2).fill(opt.slotSpecs()[0].initialValue);
+ * opt.applyRows({ weights, slots: [acc], rowOffsets: Int32Array.of(0), count: 1,
+ *                 grads: new Float32Array([0.5, -0.5]), dim: 2, step: 1 });
+ */
+export abstract class EmbeddingOptimizer {
+  /** The registry name, e.g. `'Adagrad'`. */
+  abstract readonly className: string;
+  /** The learning rate as given: a number, or a function of the 1-based step. */
+  readonly learningRate: LearningRate;
+  /** Lower gradient clip (−∞ when none). */
+  readonly clipGradientMin: number;
+  /** Upper gradient clip (+∞ when none). */
+  readonly clipGradientMax: number;
+  /** Lower weight clip (−∞ when none). */
+  readonly clipWeightMin: number;
+  /** Upper weight clip (+∞ when none). */
+  readonly clipWeightMax: number;
+  /** Decoupled weight decay factor (0 when none). */
+  readonly weightDecayFactor: number;
+  /** Whether the weight decay factor is multiplied by the current learning rate. */
+  readonly multiplyWeightDecayFactorByLearningRate: boolean;
+  private readonly clipValueGiven: boolean;
+
+  /**
+   * @param api the class name used in error messages.
+   * @param options the shared options.
+   * @param defaultLearningRate TensorFlow's default for this optimizer.
+   * @throws ConfigError naming the optimizer, parameter, rule and value.
+   */
+  protected constructor(api: string, options: EmbeddingOptimizerOptions, defaultLearningRate: number) {
+    if (options === null || typeof options !== 'object') {
+      throw configError(api, 'options', 'an object', options, `Pass e.g. new ${api}({ learningRate: 0.1 }).`);
+    }
+    const lr = options.learningRate;
+    if (typeof lr === 'function') {
+      this.learningRate = lr;
+    } else {
+      this.learningRate = numberOption(api, 'learningRate', lr, defaultLearningRate, 'a finite number ≥ 0 or a function of the step', (x) => x >= 0);
+    }
+
+    const cv = options.clipValue;
+    let gMin = -Infinity;
+    let gMax = Infinity;
+    this.clipValueGiven = cv !== undefined && cv !== null;
+    if (typeof cv === 'number') {
+      if (!Number.isFinite(cv) || cv <= 0) {
+        throw configError(api, 'clipValue', 'a positive number or a [min, max] pair', cv, 'Pass e.g. clipValue: 1 (clips to [-1, 1]) or [-0.5, 2].');
+      }
+      gMin = -cv;
+      gMax = cv;
+    } else if (Array.isArray(cv)) {
+      if (cv.length !== 2) {
+        throw configError(api, 'clipValue', 'a [min, max] pair', cv, 'Pass exactly two entries, null meaning no limit on that side.');
+      }
+      const lo = nullableNumber(api, 'clipValue[0]', cv[0]);
+      const hi = nullableNumber(api, 'clipValue[1]', cv[1]);
+      if (lo !== null) gMin = lo;
+      if (hi !== null) gMax = hi;
+      if (gMin > gMax) {
+        throw configError(api, 'clipValue', 'a pair with min ≤ max', cv, 'Swap the two entries.');
+      }
+    } else if (cv !== undefined && cv !== null) {
+      throw configError(api, 'clipValue', 'a positive number or a [min, max] pair', cv, 'Pass e.g. clipValue: 1 or [-0.5, 2].');
+    }
+    this.clipGradientMin = gMin;
+    this.clipGradientMax = gMax;
+
+    const wMin = nullableNumber(api, 'clipWeightMin', options.clipWeightMin);
+    const wMax = nullableNumber(api, 'clipWeightMax', options.clipWeightMax);
+    this.clipWeightMin = wMin ?? -Infinity;
+    this.clipWeightMax = wMax ?? Infinity;
+    if (this.clipWeightMin > this.clipWeightMax) {
+      throw configError(api, 'clipWeightMin', `≤ clipWeightMax (${this.clipWeightMax})`, wMin, 'Swap clipWeightMin and clipWeightMax.');
+    }
+
+    const wd = options.weightDecayFactor;
+    this.weightDecayFactor =
+      wd === null ? 0 : numberOption(api, 'weightDecayFactor', wd, 0, 'a finite number ≥ 0 and < 1', (x) => x >= 0 && x < 1);
+    this.multiplyWeightDecayFactorByLearningRate = booleanOption(
+      api,
+      'multiplyWeightDecayFactorByLearningRate',
+      options.multiplyWeightDecayFactorByLearningRate,
+      false,
+    );
+  }
+
+  /** The slot variables this optimizer keeps per table row, in a fixed order (the order of `batch.slots`). */
+  abstract slotSpecs(): readonly SlotSpec[];
+
+  /**
+   * The learning rate at a step.
+   * @param step 1-based global step (0 is accepted for plotting schedules).
+   * @returns the learning rate (a finite number ≥ 0).
+   * @throws ConfigError when a schedule returns a negative or non-finite value; InputError for a bad step.
+   * @example new SGD({ learningRate: (s) => 0.1 / s }).learningRateAt(4) // 0.025
+   */
+  learningRateAt(step: number): number {
+    const lr = this.learningRate;
+    if (typeof lr === 'number') return lr;
+    if (!Number.isInteger(step) || step < 0) {
+      throw new InputError('invalid_step', `${this.className}.learningRateAt: expected step to be an integer ≥ 0, but got ${formatValue(step)}. Pass the 1-based global step.`);
+    }
+    const value = lr(step);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw configError(`${this.className}.learningRateAt`, `learningRate(${step})`, 'a finite number ≥ 0', value, 'Fix the learning-rate schedule function.');
+    }
+    return value;
+  }
+
+  /**
+   * Updates the touched rows of `batch.weights` and `batch.slots` in place (see the class summary for the order
+   * of operations). Checks the batch's shapes first (O(count)); on error nothing is changed.
+   * No allocation per row; plain loops over Float32Array.
+   * @param batch the rows one shard must update in one step.
+   * @throws InputError when the batch does not match {@link slotSpecs} or an offset is out of range.
+   */
+  applyRows(batch: RowUpdateBatch): void {
+    this.checkBatch(batch);
+    const lr = this.learningRateAt(batch.step);
+    const decay = this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
+    this.updateRows(batch, lr, decay);
+  }
+
+  /**
+   * The optimizer's fused per-row loop: clip g, decay W by `decay`, update W and slots, clip W.
+   * @param batch a validated batch.
+   * @param lr the learning rate at `batch.step`.
+   * @param decay λ of the decoupled weight decay (0 for none).
+   */
+  protected abstract updateRows(batch: RowUpdateBatch, lr: number, decay: number): void;
+
+  /** The optimizer-specific part of {@link getConfig}. */
+  protected abstract hyperParameters(): Record<string, OptimizerConfigValue>;
+
+  /**
+   * A plain JSON-able config: `className`, the learning rate (`'schedule'` for a function, which cannot
+   * round-trip), the shared options and the optimizer's hyper-parameters.
+   * @returns a frozen config that `optimizerFromConfig` turns back into an equal optimizer.
+   * @example new Adagrad({ learningRate: 0.1 }).getConfig().initialAccumulatorValue // 0.1
+   */
+  getConfig(): OptimizerConfig {
+    const clipValue: readonly (number | null)[] | null = this.clipValueGiven
+      ? [
+          this.clipGradientMin === -Infinity ? null : this.clipGradientMin,
+          this.clipGradientMax === Infinity ? null : this.clipGradientMax,
+        ]
+      : null;
+    return Object.freeze({
+      className: this.className,
+      learningRate: typeof this.learningRate === 'number' ? this.learningRate : 'schedule',
+      ...this.hyperParameters(),
+      clipValue,
+      clipWeightMin: this.clipWeightMin === -Infinity ? null : this.clipWeightMin,
+      clipWeightMax: this.clipWeightMax === Infinity ? null : this.clipWeightMax,
+      weightDecayFactor: this.weightDecayFactor === 0 ? null : this.weightDecayFactor,
+      multiplyWeightDecayFactorByLearningRate: this.multiplyWeightDecayFactorByLearningRate,
+    });
+  }
+
+  private checkBatch(batch: RowUpdateBatch): void {
+    const api = `${this.className}.applyRows`;
+    const { weights, slots, rowOffsets, count, grads, dim } = batch;
+    const specs = this.slotSpecs();
+    const bad = (what: string, value: unknown, fix: string): InputError =>
+      new InputError('invalid_row_batch', `${api}: expected ${what}, but got ${formatValue(value)}. ${fix}`);
+    if (!Number.isInteger(dim) || dim < 1) throw bad('dim to be a positive integer', dim, 'Pass the table dimension.');
+    if (!Number.isInteger(count) || count < 0 || count > rowOffsets.length) {
+      throw bad(`count to be an integer in [0, rowOffsets.length = ${rowOffsets.length}]`, count, 'Pass the number of rows to update.');
+    }
+    if (grads.length < count * dim) {
+      throw bad(`grads.length ≥ count × dim = ${count * dim}`, grads.length, 'Pass one gradient row per updated row.');
+    }
+    if (slots.length !== specs.length) {
+      throw bad(`${specs.length} slot arrays (${specs.map((s) => s.name).join(', ') || 'none'})`, slots.length, 'Pass the slots in slotSpecs() order.');
+    }
+    for (let k = 0; k < slots.length; k++) {
+      if (slots[k].length !== weights.length) {
+        throw bad(`slot ${specs[k].name} to have weights.length = ${weights.length} elements`, slots[k].length, 'Allocate each slot with the table\'s shape.');
+      }
+    }
+    const limit = weights.length - dim;
+    for (let r = 0; r < count; r++) {
+      const o = rowOffsets[r];
+      if (o < 0 || o > limit) {
+        throw bad(`rowOffsets[${r}] in [0, ${limit}]`, o, 'Pass element offsets (local row × dim) of rows inside this shard.');
+      }
+    }
+  }
 }

@@ -1,0 +1,140 @@
+import {
+  EmbeddingOptimizer,
+  booleanOption,
+  configError,
+  numberOption,
+  type EmbeddingOptimizerOptions,
+  type OptimizerConfigValue,
+  type RowUpdateBatch,
+  type SlotSpec,
+} from './embedding-optimizer';
+
+/** Options of {@link Adam} (TF `tf.tpu.experimental.embedding.Adam`). */
+export interface AdamOptions extends EmbeddingOptimizerOptions {
+  /** Decay rate of the first moment, in [0, 1). @default 0.9 */
+  readonly beta1?: number;
+  /** Decay rate of the second moment, in [0, 1). @default 0.999 */
+  readonly beta2?: number;
+  /** Numerical-stability constant, > 0. @default 1e-7 */
+  readonly epsilon?: number;
+  /**
+   * Lazy Adam: only rows looked up in the step are updated (TPU default). Only `true` is supported: the sparse
+   * engine hands the optimizer the touched rows only. @default true
+   */
+  readonly lazyAdam?: boolean;
+  /**
+   * TPU's `use_sum_inside_sqrt`: the update divides by √(v + ε²) instead of (√v + ε). @default true
+   */
+  readonly sumInsideSqrt?: boolean;
+}
+
+/**
+ * Adam for embedding tables as on TPU (TF `tf.tpu.experimental.embedding.Adam`: lr 0.001, β1 0.9, β2 0.999,
+ * ε 1e-7, lazy, sumInsideSqrt). Slots `momenta` and `velocities`, both starting at 0. **No bias correction**
+ * (the TPU optimizer has none; TF's proto suggests a dynamic learning rate lr·√(1−β2ᵗ)/(1−β1ᵗ) to get it —
+ * pass such a schedule as `learningRate`). Per touched row and element, with g the row's summed gradient:
+ * ```
+ * m ← β1·m + (1 − β1)·g
+ * v ← β2·v + (1 − β2)·g²
+ * W ← W − lr·m/√(v + ε²)        sumInsideSqrt = true (default)
+ * W ← W − lr·m/(√v + ε)         sumInsideSqrt = false
+ * ```
+ *
+ * @example
+ * const opt = new Adam({ learningRate: 0.01, sumInsideSqrt: false });
+ * opt.slotSpecs().map((s) => s.name); // ['momenta', 'velocities']
+ */
+export class Adam extends EmbeddingOptimizer {
+  readonly className = 'Adam';
+  /** First-moment decay. */
+  readonly beta1: number;
+  /** Second-moment decay. */
+  readonly beta2: number;
+  /** Stability constant. */
+  readonly epsilon: number;
+  /** Always true (lazy updates). */
+  readonly lazyAdam: boolean;
+  /** √(v + ε²) instead of √v + ε. */
+  readonly sumInsideSqrt: boolean;
+  private readonly slots: readonly SlotSpec[];
+
+  /**
+   * @param options see {@link AdamOptions}; `learningRate` @default 0.001
+   * @throws ConfigError naming `Adam`, the parameter, the rule and the value (β out of [0, 1), ε ≤ 0,
+   *   lazyAdam false).
+   */
+  constructor(options: AdamOptions = {}) {
+    const api = 'Adam';
+    super(api, options, 0.001);
+    this.beta1 = numberOption(api, 'beta1', options.beta1, 0.9, 'a finite number in [0, 1)', (x) => x >= 0 && x < 1);
+    this.beta2 = numberOption(api, 'beta2', options.beta2, 0.999, 'a finite number in [0, 1)', (x) => x >= 0 && x < 1);
+    this.epsilon = numberOption(api, 'epsilon', options.epsilon, 1e-7, 'a finite number > 0', (x) => x > 0);
+    this.lazyAdam = booleanOption(api, 'lazyAdam', options.lazyAdam, true);
+    if (!this.lazyAdam) {
+      throw configError(
+        api,
+        'lazyAdam',
+        'true (the sparse engine updates only the rows looked up in a step)',
+        false,
+        'Leave lazyAdam at its default true; non-lazy Adam would update every row of the table each step.',
+      );
+    }
+    this.sumInsideSqrt = booleanOption(api, 'sumInsideSqrt', options.sumInsideSqrt, true);
+    this.slots = Object.freeze([
+      Object.freeze({ name: 'momenta', initialValue: 0 }),
+      Object.freeze({ name: 'velocities', initialValue: 0 }),
+    ]);
+  }
+
+  /** @returns `[momenta, velocities]`, both starting at 0. */
+  slotSpecs(): readonly SlotSpec[] {
+    return this.slots;
+  }
+
+  protected hyperParameters(): Record<string, OptimizerConfigValue> {
+    return {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      lazyAdam: this.lazyAdam,
+      sumInsideSqrt: this.sumInsideSqrt,
+    };
+  }
+
+  protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
+    const { weights: w, rowOffsets, count, grads, dim } = batch;
+    const ms = batch.slots[0];
+    const vs = batch.slots[1];
+    const gMin = this.clipGradientMin;
+    const gMax = this.clipGradientMax;
+    const wMin = this.clipWeightMin;
+    const wMax = this.clipWeightMax;
+    const b1 = this.beta1;
+    const b2 = this.beta2;
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
+    const eps = this.epsilon;
+    const eps2 = eps * eps;
+    const inside = this.sumInsideSqrt;
+    for (let r = 0; r < count; r++) {
+      const o = rowOffsets[r];
+      const go = r * dim;
+      for (let j = 0; j < dim; j++) {
+        let g = grads[go + j];
+        if (g < gMin) g = gMin;
+        else if (g > gMax) g = gMax;
+        const i = o + j;
+        const m = Math.fround(b1 * ms[i] + c1 * g);
+        const v = Math.fround(b2 * vs[i] + c2 * g * g);
+        ms[i] = m;
+        vs[i] = v;
+        let x = w[i];
+        x -= decay * x;
+        x -= inside ? (lr * m) / Math.sqrt(v + eps2) : (lr * m) / (Math.sqrt(v) + eps);
+        if (x < wMin) x = wMin;
+        else if (x > wMax) x = wMax;
+        w[i] = x;
+      }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import {
+  EmbeddingOptimizer,
+  type EmbeddingOptimizerOptions,
+  type OptimizerConfigValue,
+  type RowUpdateBatch,
+  type SlotSpec,
+} from './embedding-optimizer';
+
+/** Options of {@link SGD}: only the shared ones. */
+export type SGDOptions = EmbeddingOptimizerOptions;
+
+const NO_SLOTS: readonly SlotSpec[] = Object.freeze([]);
+
+/**
+ * Stochastic gradient descent for embedding tables (TF `tf.tpu.experimental.embedding.SGD`, default learning
+ * rate 0.01). No slots. Per touched row, with g the row's gradient summed over the global batch:
+ * ```
+ * W ← W − lr·g
+ * ```
+ * (after gradient clipping and weight decay, before weight clipping; see {@link EmbeddingOptimizer}).
+ *
+ * @example
+ * const opt = new SGD({ learningRate: 0.1 });
+ * opt.slotSpecs(); // []
+ */
+export class SGD extends EmbeddingOptimizer {
+  readonly className = 'SGD';
+
+  /**
+   * @param options shared options; `learningRate` @default 0.01
+   * @throws ConfigError naming `SGD`, the parameter, the rule and the value.
+   */
+  constructor(options: SGDOptions = {}) {
+    super('SGD', options, 0.01);
+  }
+
+  /** @returns `[]`: SGD keeps no slots. */
+  slotSpecs(): readonly SlotSpec[] {
+    return NO_SLOTS;
+  }
+
+  protected hyperParameters(): Record<string, OptimizerConfigValue> {
+    return {};
+  }
+
+  protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
+    const { weights: w, rowOffsets, count, grads, dim } = batch;
+    const gMin = this.clipGradientMin;
+    const gMax = this.clipGradientMax;
+    const wMin = this.clipWeightMin;
+    const wMax = this.clipWeightMax;
+    for (let r = 0; r < count; r++) {
+      const o = rowOffsets[r];
+      const go = r * dim;
+      for (let j = 0; j < dim; j++) {
+        let g = grads[go + j];
+        if (g < gMin) g = gMin;
+        else if (g > gMax) g = gMax;
+        let x = w[o + j];
+        x -= decay * x;
+        x -= lr * g;
+        if (x < wMin) x = wMin;
+        else if (x > wMax) x = wMax;
+        w[o + j] = x;
+      }
+    }
+  }
+}
