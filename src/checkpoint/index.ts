@@ -1,0 +1,14 @@
+export { TENSOR_DTYPES, SAFETENSORS_DTYPES, shapeSize, layoutSafetensors, tensorBytes, writeSafetensors, parseSafetensors, readSafetensors } from './safetensors';
+export type { TensorDtype, TensorData, NamedTensor, SafetensorsEntry, SafetensorsLayout, ParsedSafetensors } from './safetensors';
+export { MANIFEST_FILE, CHECKPOINT_FORMAT_VERSION, CHECKPOINT_DIR_PREFIX, validateManifest } from './checkpoint-manifest';
+export type { CheckpointManifest, ManifestFile, ManifestTensor } from './checkpoint-manifest';
+export { saveCheckpoint } from './save-checkpoint';
+export type { CheckpointGroup, CheckpointContent, SaveProgress, SaveCheckpointOptions, SavedCheckpoint } from './save-checkpoint';
+export { loadCheckpoint } from './load-checkpoint';
+export type { LoadedTensor, LoadedCheckpoint } from './load-checkpoint';
+export { listCheckpoints, latestCheckpoint } from './latest-checkpoint';
+export type { CheckpointRef } from './latest-checkpoint';
+export { SHARD_LAYOUTS, shardOfRow, shardRowCount, shardRows, unshardRows } from './shard-rows';
+export type { ShardLayout, RowArray } from './shard-rows';
+export { MODEL_JSON_FILE, fileSystemIO, registerFileSystemRouter } from './file-system-io';
+export type { FileSystemIOOptions } from './file-system-io';
