@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { shardOfRow, shardRowCount, shardRows, unshardRows } from '../../src/checkpoint';
+import { ConfigError } from '../../src/errors';
+
+// vocab 10, dim 2, row r holds [r, r + 0.5].
+const VOCAB = 10;
+const DIM = 2;
+const full = Float32Array.from({ length: VOCAB * DIM }, (_, i) => Math.floor(i / DIM) + (i % DIM) * 0.5);
+const rowsOf = (a: Float32Array) => Array.from({ length: a.length / DIM }, (_, i) => a[i * DIM]);
+
+describe('shardRows / unshardRows', () => {
+  it('mod layout: shard = (row % N + rotation) % N, local row = row // N', () => {
+    // N 4, rotation 1: row 0→1, 1→2, 2→3, 3→0, 4→1 … so shard 0 holds rows 3, 7; shard 1 holds 0, 4, 8.
+    const shards = shardRows(full, VOCAB, DIM, 4, 'mod', 1);
+    assert.deepEqual(shards.map(rowsOf), [[3, 7], [0, 4, 8], [1, 5, 9], [2, 6]]);
+    assert.deepEqual(Array.from(shards[1].subarray(2, 4)), [4, 4.5]);
+    assert.deepEqual(shardOfRow(5, VOCAB, 4, 'mod', 1), { shard: 2, localRow: 1 });
+    assert.deepEqual([0, 1, 2, 3].map((s) => shardRowCount(VOCAB, 4, s, 'mod', 1)), [2, 3, 3, 2]);
+    assert.ok(shards[0] instanceof Float32Array);
+  });
+
+  it('div layout: blocks of ceil(vocab / N) rows, rotated', () => {
+    // N 3: rowsPerShard = 4; blocks [0..3], [4..7], [8, 9]; rotation 2 moves block b to shard (b + 2) % 3.
+    const shards = shardRows(full, VOCAB, DIM, 3, 'div', 2);
+    assert.deepEqual(shards.map(rowsOf), [[4, 5, 6, 7], [8, 9], [0, 1, 2, 3]]);
+    assert.deepEqual(shardOfRow(9, VOCAB, 3, 'div', 2), { shard: 1, localRow: 1 });
+  });
+
+  it('round-trips for every N from 1 to 13 (more shards than rows included), both layouts, several rotations', () => {
+    for (const layout of ['mod', 'div'] as const) {
+      for (let n = 1; n <= 13; n++) {
+        for (const rotation of [0, 1, 4, 17]) {
+          const shards = shardRows(full, VOCAB, DIM, n, layout, rotation);
+          assert.equal(shards.reduce((s, x) => s + x.length, 0), full.length);
+          assert.deepEqual(Array.from(unshardRows(shards, VOCAB, DIM, layout, rotation)), Array.from(full), `${layout} N=${n} rot=${rotation}`);
+        }
+      }
+    }
+  });
+
+  it('reshards N → M through the full table (v4-8 16 shards → v4-32 64 shards → CPU 1)', () => {
+    const vocab = 2048;
+    const dim = 4;
+    const table = Float32Array.from({ length: vocab * dim }, (_, i) => i);
+    const s16 = shardRows(table, vocab, dim, 16, 'mod', 4);
+    const s64 = shardRows(unshardRows(s16, vocab, dim, 'mod', 4), vocab, dim, 64, 'mod', 8);
+    assert.equal(s64[8].length, (2048 / 64) * dim); // rotation 8: shard 8 holds rows 0, 64, 128 … (32 rows)
+    assert.equal(s64[8][dim], 64 * dim); // its local row 1 is global row 64
+    const cpu = unshardRows(s64, vocab, dim, 'mod', 8);
+    assert.deepEqual(Array.from(cpu), Array.from(table));
+  });
+
+  it('accepts shards padded to equal size and ignores the padding', () => {
+    const shards = shardRows(full, VOCAB, DIM, 4, 'mod', 0).map((s) => {
+      const padded = new Float32Array(3 * DIM).fill(-1); // ceil(10 / 4) = 3 rows each
+      padded.set(s);
+      return padded;
+    });
+    assert.deepEqual(Array.from(unshardRows(shards, VOCAB, DIM, 'mod', 0)), Array.from(full));
+  });
+
+  it('works for int32 arrays and rejects bad arguments with the rule', () => {
+    const ids = Int32Array.from({ length: 6 }, (_, i) => i);
+    const s = shardRows(ids, 6, 1, 4);
+    assert.ok(s[0] instanceof Int32Array);
+    assert.deepEqual(s.map((x) => Array.from(x)), [[0, 4], [1, 5], [2], [3]]);
+    const isSharding = (re: RegExp) => (e: unknown) => e instanceof ConfigError && e.kind === 'bad_sharding' && re.test(e.message);
+    assert.throws(() => shardRows(full, VOCAB, 3, 4), isSharding(/expected full to hold vocab × dim = 10 × 3 = 30 values, but it holds 20/));
+    assert.throws(() => shardRows(full, VOCAB, DIM, 0), isSharding(/numShards .* to be a positive integer, but got 0/));
+    assert.throws(() => shardRows(full, VOCAB, DIM, 2, 'row' as never), isSharding(/layout to be one of mod, div, but got 'row'/));
+    assert.throws(() => unshardRows([full.subarray(0, 4), full], VOCAB, DIM), isSharding(/shard 0 to hold at least 10 values \(5 rows × 2\), but it holds 4/));
+    assert.throws(() => shardOfRow(10, VOCAB, 2), isSharding(/row to be an integer in \[0, 10\), but got 10/));
+  });
+});
