@@ -1,0 +1,23 @@
+/** Embedding tables, features, inputs, sharding, the TPUEmbedding engine, lookup statistics and the dense baseline. */
+export { COMBINERS } from './combiner';
+export type { Combiner } from './combiner';
+export { normalizeInitializer, initializerToJson, fillTable } from './initializer';
+export type { Initializer, InitializerFn, InitializerSpec, InitializerJson } from './initializer';
+export { isEmbeddingOptimizer, optimizerToJson } from './optimizer-like';
+export type { EmbeddingOptimizerLike, OptimizerJson, OptimizerResolver } from './optimizer-like';
+export { tableConfig, tableConfigFromConfig } from './table-config';
+export type { TableConfig, TableConfigOptions, TableConfigJson } from './table-config';
+export { featureConfig, featureConfigFromConfig } from './feature-config';
+export type { FeatureConfig, FeatureConfigOptions, FeatureConfigJson } from './feature-config';
+export { normalizeFeatureInput } from './feature-input';
+export type { FeatureInput, RaggedInput, SparseInput, NormalizedInput } from './feature-input';
+export { PLACEMENTS, SHARDINGS, TableLayout } from './table-layout';
+export type { Placement, Sharding } from './table-layout';
+export { ShardedTable } from './sharded-table';
+export type { FullTable } from './sharded-table';
+export { IdDedup } from './id-dedup';
+export { TPUEmbedding } from './tpu-embedding';
+export type { TPUEmbeddingOptions, TPUEmbeddingJson } from './tpu-embedding';
+export { accumulateStats, emptyAccumulatedStats, statsToTable } from './lookup-stats';
+export type { AccumulatedLookupStats, AccumulatedTableStats, StatsToTableOptions } from './lookup-stats';
+export type { LookupStats, TableLookupStats } from './lookup-stats-types';

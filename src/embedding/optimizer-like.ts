@@ -1,0 +1,39 @@
+import type { RowUpdateBatch, SlotSpec } from '../optimizers/embedding-optimizer';
+
+/**
+ * What the engine needs from a sparse row optimizer: the structural shape of `EmbeddingOptimizer`
+ * (`src/optimizers/`). Any of the library's optimizers (SGD, Adagrad, Adam, AdagradMomentum, FTRL) fits.
+ */
+export interface EmbeddingOptimizerLike {
+  /** Registry name, e.g. `Adagrad`. */
+  readonly className: string;
+  /** Slot variables kept per row, in the order `applyRows` expects them. */
+  slotSpecs(): readonly SlotSpec[];
+  /** Updates the rows of one shard in place (see `RowUpdateBatch`). */
+  applyRows(batch: RowUpdateBatch): void;
+  /** The learning rate at a 1-based step. */
+  learningRateAt(step: number): number;
+  /** Serialisable hyper-parameters. */
+  getConfig(): object;
+}
+
+/** The serialised form of an optimizer inside a table or embedding config. */
+export interface OptimizerJson {
+  className: string;
+  config: object;
+}
+
+/** True when `x` has the methods of {@link EmbeddingOptimizerLike}. */
+export function isEmbeddingOptimizer(x: unknown): x is EmbeddingOptimizerLike {
+  if (x === null || typeof x !== 'object') return false;
+  const o = x as Record<string, unknown>;
+  return typeof o.slotSpecs === 'function' && typeof o.applyRows === 'function' && typeof o.getConfig === 'function';
+}
+
+/** Serialises an optimizer as `{ className, config }`. */
+export function optimizerToJson(o: EmbeddingOptimizerLike): OptimizerJson {
+  return { className: o.className, config: o.getConfig() };
+}
+
+/** Rebuilds an optimizer from its JSON form (the optimizers' registry provides one). */
+export type OptimizerResolver = (json: OptimizerJson) => EmbeddingOptimizerLike;

@@ -1,0 +1,148 @@
+import { InputError } from '../errors';
+import { Random } from '../random';
+import type { SlotName, SlotSpec } from '../optimizers/embedding-optimizer';
+import { fillTable } from './initializer';
+import type { EmbeddingOptimizerLike } from './optimizer-like';
+import type { TableConfig } from './table-config';
+import { TableLayout, type Placement, type Sharding } from './table-layout';
+
+/** A whole table (and its slots) in the unsharded `[vocabularySize, dim]` row-major form checkpoints use. */
+export interface FullTable {
+  readonly name: string;
+  readonly vocabularySize: number;
+  readonly dim: number;
+  /** `[vocabularySize, dim]` row-major. */
+  readonly weights: Float32Array;
+  /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulator`, `momenta`, …). */
+  readonly slots: Readonly<Partial<Record<SlotName, Float32Array>>>;
+}
+
+/**
+ * One embedding table sharded over N shards: N per-shard `Float32Array`s (views of one storage buffer) and the
+ * same for each slot variable. Row `r` lives at `shard(layout.shardOf(r))[layout.localRow(r) × dim …]`.
+ */
+export class ShardedTable {
+  /** `[storageRows, dim]`: all shards back to back (see {@link TableLayout}). */
+  readonly storage: Float32Array;
+  /** One storage per slot, in `slotSpecs` order. */
+  readonly slotStorage: readonly Float32Array[];
+  readonly slotSpecs: readonly SlotSpec[];
+  private readonly shardViews: Float32Array[];
+  private readonly slotViews: Float32Array[][];
+
+  /**
+   * @param name resolved table name; @param index table index (order of first appearance).
+   * @param config the table config; @param optimizer the table's effective optimizer.
+   * @param layout where rows go; @param placement for the stats; @param seed the initializer's seed.
+   */
+  constructor(
+    readonly name: string,
+    readonly index: number,
+    readonly config: TableConfig,
+    readonly optimizer: EmbeddingOptimizerLike,
+    readonly layout: TableLayout,
+    readonly placement: Placement,
+    seed: number,
+  ) {
+    const dim = config.dim;
+    this.storage = new Float32Array(layout.storageRows * dim);
+    const rng = new Random(seed);
+    fillTable(config.initializer, config.vocabularySize, dim, rng, this.storage, (r) => layout.storageRow(r) * dim, name);
+    this.slotSpecs = Object.freeze([...optimizer.slotSpecs()]);
+    this.slotStorage = this.slotSpecs.map((s) => {
+      const a = new Float32Array(layout.storageRows * dim);
+      if (s.initialValue !== 0) a.fill(s.initialValue);
+      return a;
+    });
+    const views = (a: Float32Array): Float32Array[] =>
+      Array.from(layout.shardRows, (rows, s) => a.subarray(layout.shardBase[s] * dim, (layout.shardBase[s] + rows) * dim));
+    this.shardViews = views(this.storage);
+    this.slotViews = this.slotStorage.map(views);
+  }
+
+  get dim(): number {
+    return this.config.dim;
+  }
+  get vocabularySize(): number {
+    return this.config.vocabularySize;
+  }
+  get numShards(): number {
+    return this.layout.numShards;
+  }
+  get sharding(): Sharding {
+    return this.layout.sharding;
+  }
+
+  /** Shard `s`'s rows `[shardRows[s], dim]` (a view: writes go to the table). */
+  shard(s: number): Float32Array {
+    return this.shardViews[s];
+  }
+
+  /** Slot `k` (in `slotSpecs` order) on shard `s`, a view like {@link shard}. */
+  slotShard(k: number, s: number): Float32Array {
+    return this.slotViews[k][s];
+  }
+
+  /** A copy of row `row` (`dim` floats). */
+  readRow(row: number): Float32Array {
+    const o = this.layout.storageRow(row) * this.dim;
+    return this.storage.slice(o, o + this.dim);
+  }
+
+  /**
+   * The full `[vocabularySize, dim]` table and slots, whatever the sharding (for checkpoints and CPU restore).
+   * @returns fresh arrays (copies).
+   */
+  exportFull(): FullTable {
+    const slots: Partial<Record<SlotName, Float32Array>> = {};
+    this.slotSpecs.forEach((s, k) => (slots[s.name] = this.gatherFull(this.slotStorage[k])));
+    return Object.freeze({ name: this.name, vocabularySize: this.vocabularySize, dim: this.dim, weights: this.gatherFull(this.storage), slots });
+  }
+
+  /**
+   * Overwrites the table (and the slots present in `full.slots`) from the full `[vocabularySize, dim]` form; this is
+   * how a checkpoint written on any topology is resharded onto this one. Slots missing from `full` keep their values.
+   * @throws InputError `shape_mismatch` when sizes differ (nothing is changed).
+   */
+  importFull(full: Pick<FullTable, 'weights' | 'slots'> & Partial<Pick<FullTable, 'vocabularySize' | 'dim'>>): void {
+    const n = this.vocabularySize * this.dim;
+    const check = (what: string, a: Float32Array | undefined): void => {
+      if (a !== undefined && a.length !== n) {
+        throw new InputError(
+          'shape_mismatch',
+          `importFull: expected ${what} of table '${this.name}' to hold ${this.vocabularySize} × ${this.dim} = ${n} values, but got ${a.length}.`,
+        );
+      }
+    };
+    if ((full.vocabularySize !== undefined && full.vocabularySize !== this.vocabularySize) || (full.dim !== undefined && full.dim !== this.dim)) {
+      throw new InputError(
+        'shape_mismatch',
+        `importFull: expected table '${this.name}' of shape [${this.vocabularySize}, ${this.dim}], but got [${full.vocabularySize}, ${full.dim}].`,
+      );
+    }
+    check('weights', full.weights);
+    for (const s of this.slotSpecs) check(`slot '${s.name}'`, full.slots[s.name]);
+    this.scatterFull(full.weights, this.storage);
+    this.slotSpecs.forEach((s, k) => {
+      const src = full.slots[s.name];
+      if (src) this.scatterFull(src, this.slotStorage[k]);
+    });
+  }
+
+  private gatherFull(src: Float32Array): Float32Array {
+    const dim = this.dim;
+    const out = new Float32Array(this.vocabularySize * dim);
+    for (let r = 0; r < this.vocabularySize; r++) {
+      const o = this.layout.storageRow(r) * dim;
+      out.set(src.subarray(o, o + dim), r * dim);
+    }
+    return out;
+  }
+
+  private scatterFull(src: Float32Array, dst: Float32Array): void {
+    const dim = this.dim;
+    for (let r = 0; r < this.vocabularySize; r++) {
+      dst.set(src.subarray(r * dim, (r + 1) * dim), this.layout.storageRow(r) * dim);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import { ConfigError } from '../errors';
+import { COMBINERS, type Combiner } from './combiner';
+import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
+import {
+  isEmbeddingOptimizer,
+  optimizerToJson,
+  type EmbeddingOptimizerLike,
+  type OptimizerJson,
+  type OptimizerResolver,
+} from './optimizer-like';
+
+/** Options of {@link tableConfig} (TensorFlow's `tf.tpu.experimental.embedding.TableConfig`). */
+export interface TableConfigOptions {
+  /** Number of rows (ids 0..vocabularySize-1). Positive integer. */
+  readonly vocabularySize: number;
+  /** Width of a row. Positive integer. */
+  readonly dim: number;
+  /** @default truncated normal, mean 0, stddev 1/√dim */
+  readonly initializer?: Initializer;
+  /** This table's optimizer; overrides the embedding's global one. @default undefined (use the global one) */
+  readonly optimizer?: EmbeddingOptimizerLike;
+  /** @default 'mean' */
+  readonly combiner?: Combiner;
+  /** Unique table name (checkpoint variable names derive from it). @default `table_<i>` in order of first appearance */
+  readonly name?: string;
+}
+
+/** A validated, frozen table config. */
+export interface TableConfig {
+  readonly vocabularySize: number;
+  readonly dim: number;
+  readonly initializer: InitializerSpec;
+  readonly optimizer: EmbeddingOptimizerLike | undefined;
+  readonly combiner: Combiner;
+  readonly name: string | undefined;
+  /** The JSON form; {@link tableConfigFromConfig} inverts it. */
+  getConfig(): TableConfigJson;
+}
+
+/** JSON form of a {@link TableConfig}. */
+export interface TableConfigJson {
+  vocabularySize: number;
+  dim: number;
+  initializer: InitializerJson;
+  optimizer: OptimizerJson | null;
+  combiner: Combiner;
+  name: string | null;
+}
+
+/**
+ * Validates a table config once, at the boundary.
+ * @param options see {@link TableConfigOptions}.
+ * @returns a frozen {@link TableConfig}.
+ * @throws ConfigError (`invalid_table_config`, `invalid_initializer`) naming the parameter, the rule and the value.
+ * @example
+ * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
+ */
+export function tableConfig(options: TableConfigOptions): TableConfig {
+  const api = 'tableConfig';
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
+  }
+  const { vocabularySize, dim } = options;
+  if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
+    throw new ConfigError(
+      'invalid_table_config',
+      `${api}: expected vocabularySize to be a positive integer (< 2^31), but got ${String(vocabularySize)}.`,
+    );
+  }
+  if (!Number.isInteger(dim) || dim < 1) {
+    throw new ConfigError('invalid_table_config', `${api}: expected dim to be a positive integer, but got ${String(dim)}.`);
+  }
+  const combiner = options.combiner ?? 'mean';
+  if (!(COMBINERS as readonly string[]).includes(combiner)) {
+    throw new ConfigError(
+      'invalid_table_config',
+      `${api}: expected combiner to be one of ${COMBINERS.join(', ')}, but got '${String(combiner)}'.`,
+    );
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0 || options.name.includes('/'))) {
+    throw new ConfigError(
+      'invalid_table_config',
+      `${api}: expected name to be a non-empty string without '/', but got ${JSON.stringify(options.name)}.`,
+    );
+  }
+  if (options.optimizer !== undefined && !isEmbeddingOptimizer(options.optimizer)) {
+    throw new ConfigError(
+      'invalid_table_config',
+      `${api}: expected optimizer to be an embedding optimizer (SGD, Adagrad, Adam, …), but got ${String(options.optimizer)}.`,
+    );
+  }
+  const initializer = normalizeInitializer(options.initializer, dim, api);
+  const cfg: TableConfig = {
+    vocabularySize,
+    dim,
+    initializer,
+    optimizer: options.optimizer,
+    combiner,
+    name: options.name,
+    getConfig: () => ({
+      vocabularySize,
+      dim,
+      initializer: initializerToJson(initializer),
+      optimizer: options.optimizer ? optimizerToJson(options.optimizer) : null,
+      combiner,
+      name: options.name ?? null,
+    }),
+  };
+  return Object.freeze(cfg);
+}
+
+/**
+ * Rebuilds a {@link TableConfig} from {@link TableConfig.getConfig}'s output.
+ * @param json the JSON form.
+ * @param resolveOptimizer turns `{ className, config }` back into an optimizer (the optimizers' registry);
+ *   required when the JSON names an optimizer.
+ * @throws ConfigError `invalid_table_config` when a function initializer or an optimizer cannot be rebuilt.
+ * @example tableConfigFromConfig(cfg.getConfig(), optimizerFromConfig)
+ */
+export function tableConfigFromConfig(json: TableConfigJson, resolveOptimizer?: OptimizerResolver): TableConfig {
+  if (json.initializer.kind === 'function') {
+    throw new ConfigError(
+      'invalid_table_config',
+      `tableConfigFromConfig: expected a serialisable initializer, but table '${json.name ?? '(unnamed)'}' used a function; ` +
+        'restore its values from a checkpoint or pass a new config.',
+    );
+  }
+  let optimizer: EmbeddingOptimizerLike | undefined;
+  if (json.optimizer) {
+    if (!resolveOptimizer) {
+      throw new ConfigError(
+        'invalid_table_config',
+        `tableConfigFromConfig: table '${json.name ?? '(unnamed)'}' names optimizer '${json.optimizer.className}'; pass resolveOptimizer (the optimizers' fromConfig) to rebuild it.`,
+      );
+    }
+    optimizer = resolveOptimizer(json.optimizer);
+  }
+  return tableConfig({
+    vocabularySize: json.vocabularySize,
+    dim: json.dim,
+    initializer: json.initializer as Initializer,
+    optimizer,
+    combiner: json.combiner,
+    name: json.name ?? undefined,
+  });
+}

@@ -1,0 +1,775 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, InputError, ShardingError } from '../errors';
+import { topology as topologyPreset, type Topology } from '../strategy/topology';
+import type { LookupStats, TableLookupStats } from './lookup-stats-types';
+import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
+import type { FeatureConfig, FeatureConfigJson } from './feature-config';
+import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
+import { IdDedup } from './id-dedup';
+import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson } from './optimizer-like';
+import { ShardedTable, type FullTable } from './sharded-table';
+import type { TableConfig } from './table-config';
+import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
+
+/** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
+export interface TPUEmbeddingOptions {
+  /** Features by name (the keys `lookup` takes), or an array (names: `feature.name` or `feature_<i>`). */
+  readonly features: Readonly<Record<string, FeatureConfig>> | readonly FeatureConfig[];
+  /** Global optimizer; a table's own optimizer overrides it. Required unless every table has one. */
+  readonly optimizer?: EmbeddingOptimizerLike;
+  /** A {@link Topology} or a preset name (`cpu`, `v3-8`, `v4-8`, `v4-32`, `v5p-8`, `v6e-8`). */
+  readonly topology: Topology | string;
+  /** @default 'sparsecore' ('cpu': one unsharded table per feature table in host memory, N = 1) */
+  readonly placement?: Placement;
+  /** @default 'mod' */
+  readonly sharding?: Sharding;
+  /** Most ids one replica may send to one shard per step. @default undefined (no limit) */
+  readonly maxIdsPerPartition?: number;
+  /** Most unique ids one replica may send to one shard per step. @default undefined (no limit) */
+  readonly maxUniqueIdsPerPartition?: number;
+  /** Drop ids beyond the limits (and count them) instead of throwing. @default false */
+  readonly allowIdDropping?: boolean;
+  /** Seed of the table initializers (table i uses seed + i). @default 0 */
+  readonly seed?: number;
+  /** How many steps of {@link TPUEmbedding.statsHistory} to keep. @default 1000 */
+  readonly statsHistoryLimit?: number;
+}
+
+/** JSON form of a {@link TPUEmbedding}'s configuration. */
+export interface TPUEmbeddingJson {
+  features: Record<string, FeatureConfigJson>;
+  optimizer: OptimizerJson | null;
+  topology: string;
+  placement: Placement;
+  sharding: Sharding;
+  maxIdsPerPartition: number | null;
+  maxUniqueIdsPerPartition: number | null;
+  allowIdDropping: boolean;
+  seed: number;
+}
+
+interface FeatureState {
+  readonly name: string;
+  readonly config: FeatureConfig;
+  readonly table: TableState;
+}
+
+interface TableState {
+  readonly table: ShardedTable;
+  readonly features: FeatureState[];
+  readonly dedup: IdDedup;
+  // Scratch buffers sized by ids per step, grown on demand and reused.
+  uShard: Int32Array;
+  uStorage: Int32Array;
+  lastReplica: Int32Array;
+  kept: Uint8Array;
+  sortedPos: Int32Array;
+  sortedStorageOff: Int32Array;
+  sortedLocalOff: Int32Array;
+  shardStart: Int32Array;
+  grad: Float32Array;
+}
+
+interface PendingFeature {
+  readonly state: FeatureState;
+  readonly input: NormalizedInput;
+  /** Sorted unique index per id position, -1 when dropped or truncated. */
+  readonly slot: Int32Array;
+  /** Backward scale per id position (combiner weight). */
+  readonly scale: Float32Array;
+  /** Activation shape. */
+  readonly shape: number[];
+}
+
+interface PendingTable {
+  readonly state: TableState;
+  readonly numUnique: number;
+  readonly shardStart: Int32Array;
+  readonly localOff: Int32Array;
+}
+
+interface Pending {
+  readonly features: Map<string, PendingFeature>;
+  readonly tables: PendingTable[];
+}
+
+/**
+ * The embedding engine: tables sharded over the SparseCores of a simulated TPU slice (or on the CPU host),
+ * sparse lookups that return tfjs activations, and sparse, lazy optimizer updates of the touched rows only.
+ *
+ * One step: `lookup(ids)` → activations `[B, dim]` per feature (`[B, L, dim]` for sequence features) → the dense
+ * model computes gradients for those activations → `applyGradients(grads)` → each touched row is updated once with
+ * the sum of its gradient contributions over the global batch.
+ *
+ * @example
+ * const movies = tableConfig({ vocabularySize: 1683, dim: 32 });
+ * const emb = new TPUEmbedding({
+ *   features: { movie_id: featureConfig({ table: movies }) },
+ *   optimizer: new Adagrad({ learningRate: 0.1 }),
+ *   topology: 'v4-8',
+ * });
+ * const acts = emb.lookup({ movie_id: [3, 7, 7, 1] });  // { movie_id: Tensor [4, 32] }
+ * emb.applyGradients({ movie_id: tf.onesLike(acts.movie_id) });
+ */
+export class TPUEmbedding {
+  /** The slice simulated. */
+  readonly topology: Topology;
+  readonly placement: Placement;
+  readonly sharding: Sharding;
+  /** Embedding shards per table N (`topology.numShards`, or 1 with placement 'cpu'). */
+  readonly numShards: number;
+  readonly numReplicas: number;
+  readonly maxIdsPerPartition: number | undefined;
+  readonly maxUniqueIdsPerPartition: number | undefined;
+  readonly allowIdDropping: boolean;
+  readonly seed: number;
+  /** Feature names in order. */
+  readonly featureNames: readonly string[];
+  /** Resolved table names in order of first appearance (`table_<i>` for unnamed tables). */
+  readonly tableNames: readonly string[];
+  /** Training steps applied so far (`applyGradients` calls). */
+  step = 0;
+  /** Statistics of the last lookup, or null before the first. */
+  lastStats: LookupStats | null = null;
+  /** The last `statsHistoryLimit` lookups' statistics, oldest first. */
+  readonly statsHistory: LookupStats[] = [];
+  /** Totals over every lookup since construction (or {@link resetStats}). */
+  accumulatedStats: AccumulatedLookupStats;
+
+  private readonly globalOptimizer: EmbeddingOptimizerLike | undefined;
+  private readonly features = new Map<string, FeatureState>();
+  private readonly tableStates: TableState[] = [];
+  private readonly statsHistoryLimit: number;
+  private pending: Pending | null = null;
+
+  /**
+   * @param options see {@link TPUEmbeddingOptions}.
+   * @throws ConfigError (`invalid_embedding_config`, `unknown_topology`, `invalid_sharding`, …) naming the parameter,
+   *   the rule and the value.
+   */
+  constructor(options: TPUEmbeddingOptions) {
+    const api = 'TPUEmbedding';
+    const bad = (msg: string): ConfigError => new ConfigError('invalid_embedding_config', `${api}: ${msg}`);
+    if (options === null || typeof options !== 'object') throw bad(`expected an options object, but got ${String(options)}.`);
+    this.topology = typeof options.topology === 'string' ? topologyPreset(options.topology) : options.topology;
+    if (!this.topology || !Number.isInteger(this.topology.numShards) || !Number.isInteger(this.topology.numReplicas)) {
+      throw bad(`expected topology to be a Topology or a preset name, but got ${String(options.topology)}.`);
+    }
+    this.placement = options.placement ?? 'sparsecore';
+    if (!(PLACEMENTS as readonly string[]).includes(this.placement)) {
+      throw bad(`expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(this.placement)}'.`);
+    }
+    this.sharding = options.sharding ?? 'mod';
+    if (!(SHARDINGS as readonly string[]).includes(this.sharding)) {
+      throw new ConfigError('invalid_sharding', `${api}: expected sharding to be one of ${SHARDINGS.join(', ')}, but got '${String(this.sharding)}'.`);
+    }
+    this.numShards = this.placement === 'cpu' ? 1 : this.topology.numShards;
+    this.numReplicas = this.topology.numReplicas;
+    for (const key of ['maxIdsPerPartition', 'maxUniqueIdsPerPartition'] as const) {
+      const v = options[key];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw bad(`expected ${key} to be a positive integer, but got ${String(v)}.`);
+    }
+    this.maxIdsPerPartition = options.maxIdsPerPartition;
+    this.maxUniqueIdsPerPartition = options.maxUniqueIdsPerPartition;
+    this.allowIdDropping = options.allowIdDropping ?? false;
+    this.seed = options.seed ?? 0;
+    if (!Number.isInteger(this.seed)) throw bad(`expected seed to be an integer, but got ${String(options.seed)}.`);
+    this.statsHistoryLimit = options.statsHistoryLimit ?? 1000;
+    if (options.optimizer !== undefined && !isEmbeddingOptimizer(options.optimizer)) {
+      throw bad(`expected optimizer to be an embedding optimizer (SGD, Adagrad, Adam, …), but got ${String(options.optimizer)}.`);
+    }
+    this.globalOptimizer = options.optimizer;
+
+    // Features, in order; tables by identity in order of first appearance.
+    const entries: [string, FeatureConfig][] = Array.isArray(options.features)
+      ? (options.features as readonly FeatureConfig[]).map((f, i) => [f?.name ?? `feature_${i}`, f])
+      : Object.entries((options.features ?? {}) as Record<string, FeatureConfig>);
+    if (entries.length === 0) throw bad('expected features to hold at least one FeatureConfig, but got none.');
+    const tableIndex = new Map<TableConfig, TableState>();
+    const usedTableNames = new Set<string>();
+    for (const [name, f] of entries) {
+      if (!f || typeof f !== 'object' || !f.table || typeof f.getConfig !== 'function') {
+        throw bad(`expected feature '${name}' to be a FeatureConfig made by featureConfig(), but got ${String(f)}.`);
+      }
+      if (this.features.has(name)) throw bad(`expected unique feature names, but '${name}' appears twice.`);
+      let state = tableIndex.get(f.table);
+      if (!state) {
+        const i = this.tableStates.length;
+        const tname = f.table.name ?? `table_${i}`;
+        if (usedTableNames.has(tname)) {
+          throw bad(`expected unique table names, but two different tables are named '${tname}'; name them or share one TableConfig.`);
+        }
+        usedTableNames.add(tname);
+        const optimizer = f.table.optimizer ?? this.globalOptimizer;
+        if (!optimizer) throw bad(`table '${tname}' has no optimizer: pass optimizer to TPUEmbedding or to tableConfig.`);
+        const spc = this.topology.sparseCoresPerChip > 0 ? this.topology.sparseCoresPerChip : this.topology.shardsPerReplica;
+        const rotation = (spc * i) % this.numShards;
+        const layout = new TableLayout(f.table.vocabularySize, this.numShards, rotation, this.sharding);
+        const table = new ShardedTable(tname, i, f.table, optimizer, layout, this.placement, this.seed + i);
+        state = {
+          table,
+          features: [],
+          dedup: new IdDedup(),
+          uShard: new Int32Array(0),
+          uStorage: new Int32Array(0),
+          lastReplica: new Int32Array(0),
+          kept: new Uint8Array(0),
+          sortedPos: new Int32Array(0),
+          sortedStorageOff: new Int32Array(0),
+          sortedLocalOff: new Int32Array(0),
+          shardStart: new Int32Array(this.numShards + 1),
+          grad: new Float32Array(0),
+        };
+        tableIndex.set(f.table, state);
+        this.tableStates.push(state);
+      }
+      const fs: FeatureState = { name, config: f, table: state };
+      state.features.push(fs);
+      this.features.set(name, fs);
+    }
+    this.featureNames = Object.freeze([...this.features.keys()]);
+    this.tableNames = Object.freeze(this.tableStates.map((t) => t.table.name));
+    this.accumulatedStats = emptyAccumulatedStats(this.tableNames);
+  }
+
+  /** The sharded tables, in order (read access to shards, layouts and slots). */
+  get tables(): readonly ShardedTable[] {
+    return this.tableStates.map((t) => t.table);
+  }
+
+  /** The sharded table named `name`. @throws InputError `unknown_table`. */
+  table(name: string): ShardedTable {
+    const t = this.tableStates.find((s) => s.table.name === name);
+    if (!t) throw new InputError('unknown_table', `TPUEmbedding.table: expected one of ${this.tableNames.join(', ')}, but got '${name}'.`);
+    return t.table;
+  }
+
+  /** The feature configs by name. */
+  get featureConfigs(): Readonly<Record<string, FeatureConfig>> {
+    return Object.fromEntries([...this.features].map(([n, f]) => [n, f.config]));
+  }
+
+  /**
+   * Looks up every feature of the global batch.
+   * @param features ids per feature name (every configured feature; see {@link FeatureInput}); all with the same batch
+   *   size B, divisible by the number of replicas.
+   * @returns one tensor per feature: `[B, dim]` (pooled), `[B, L, dim]` (sequence) or `[...outputShape, dim]`.
+   *   The caller owns (disposes) them.
+   * @throws InputError (`unknown_feature`, `missing_feature`, `id_out_of_range`, `batch_size_mismatch`,
+   *   `batch_not_divisible`, `invalid_input`, …) before any state changes.
+   * @throws ShardingError `id_limit_exceeded` when a replica sends more ids to one shard than allowed (unless dropping).
+   */
+  lookup(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
+    const api = 'TPUEmbedding.lookup';
+    if (features === null || typeof features !== 'object') {
+      throw new InputError('invalid_input', `${api}: expected an object of ids per feature, but got ${String(features)}.`);
+    }
+    for (const name of Object.keys(features)) {
+      if (!this.features.has(name)) {
+        throw new InputError('unknown_feature', `${api}: unknown feature '${name}'; expected one of ${this.featureNames.join(', ')}.`);
+      }
+    }
+    const inputs = new Map<string, NormalizedInput>();
+    let batch = -1;
+    let batchFrom = '';
+    for (const name of this.featureNames) {
+      if (!(name in features)) {
+        throw new InputError('missing_feature', `${api}: expected ids for every feature, but '${name}' is missing (features: ${this.featureNames.join(', ')}).`);
+      }
+      const f = this.features.get(name)!;
+      const input = normalizeFeatureInput(name, features[name]);
+      if (batch < 0) {
+        batch = input.batchSize;
+        batchFrom = name;
+      } else if (input.batchSize !== batch) {
+        throw new InputError('batch_size_mismatch', `${api}: expected every feature to have the batch size of '${batchFrom}' (${batch}), but '${name}' has ${input.batchSize}.`);
+      }
+      if (input.weights && f.config.maxSequenceLength > 0) {
+        throw new InputError('invalid_weights', `${api}: feature '${name}' is a sequence feature (maxSequenceLength ${f.config.maxSequenceLength}); sequence features take no weights.`);
+      }
+      checkIdRange(name, input, f.table.table.vocabularySize);
+      inputs.set(name, input);
+    }
+    const R = this.numReplicas;
+    if (batch % R !== 0) {
+      throw new InputError('batch_not_divisible', `${api}: expected the global batch size (${batch}) to be divisible by the number of replicas (${R} on ${this.topology.name}); use a global batch of ${Math.max(R, Math.ceil(batch / R) * R)} or drop the remainder.`);
+    }
+    for (const name of this.featureNames) {
+      const f = this.features.get(name)!;
+      const os = f.config.outputShape;
+      if (os) {
+        const want = batch * Math.max(1, f.config.maxSequenceLength);
+        const got = os.reduce((a, b) => a * b, 1);
+        if (got !== want) {
+          throw new InputError('output_shape_mismatch', `${api}: feature '${name}' has outputShape [${os}] (${got} vectors), but the batch gives ${want}.`);
+        }
+      }
+    }
+
+    // Phase 1 (no state change yet): route, count and check limits for every table.
+    const routed = this.tableStates.map((ts) => this.route(ts, inputs, batch));
+    // Phase 2: gather and combine.
+    const out: Record<string, tf.Tensor> = {};
+    const pendingFeatures = new Map<string, PendingFeature>();
+    const tableStats: TableLookupStats[] = [];
+    for (const r of routed) {
+      for (const pf of r.features) {
+        const values = this.combine(r.state, pf);
+        out[pf.state.name] = tf.tensor(values, pf.shape, 'float32');
+        pendingFeatures.set(pf.state.name, pf);
+      }
+      tableStats.push(r.stats);
+    }
+    const stats: LookupStats = Object.freeze({ step: this.step + 1, numReplicas: R, globalBatchSize: batch, tables: Object.freeze(tableStats) });
+    this.lastStats = stats;
+    this.statsHistory.push(stats);
+    if (this.statsHistory.length > this.statsHistoryLimit) this.statsHistory.splice(0, this.statsHistory.length - this.statsHistoryLimit);
+    this.accumulatedStats = accumulateStats(this.accumulatedStats, stats);
+    this.pending = { features: pendingFeatures, tables: routed.map((r) => r.pendingTable) };
+    return out;
+  }
+
+  /**
+   * Applies the gradients of the last lookup's activations: scatter to (sample, id) pairs with the combiner's scale,
+   * sum per unique row over the global batch, and let each table's optimizer update only the touched rows.
+   * Everything is validated before any table changes. Increments {@link step}.
+   * @param grads one gradient per looked-up feature, with the activation's shape.
+   * @throws InputError (`no_lookup`, `missing_gradient`, `unknown_feature`, `gradient_shape_mismatch`,
+   *   `non_finite_gradient`); the tables are then unchanged.
+   */
+  applyGradients(grads: Readonly<Record<string, tf.Tensor>>): void {
+    const api = 'TPUEmbedding.applyGradients';
+    const pending = this.pending;
+    if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
+    if (grads === null || typeof grads !== 'object') throw new InputError('invalid_gradient', `${api}: expected an object of gradients per feature, but got ${String(grads)}.`);
+    for (const name of Object.keys(grads)) {
+      if (!pending.features.has(name)) {
+        throw new InputError('unknown_feature', `${api}: unknown feature '${name}'; expected gradients for ${[...pending.features.keys()].join(', ')}.`);
+      }
+    }
+    const data = new Map<string, Float32Array>();
+    for (const [name, pf] of pending.features) {
+      const g = grads[name];
+      if (!(g instanceof tf.Tensor)) {
+        throw new InputError('missing_gradient', `${api}: expected a gradient tensor for every looked-up feature, but '${name}' is ${g === undefined ? 'missing' : String(g)}.`);
+      }
+      if (g.shape.length !== pf.shape.length || g.shape.some((d, i) => d !== pf.shape[i])) {
+        throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
+      }
+      const v = g.dataSync();
+      const arr = v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+      for (let i = 0; i < arr.length; i++) {
+        if (!Number.isFinite(arr[i])) {
+          throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[i]} at flat index ${i}; the tables are unchanged.`);
+        }
+      }
+      data.set(name, arr);
+    }
+    const step = this.step + 1;
+    for (const pt of pending.tables) {
+      const ts = pt.state;
+      const dim = ts.table.dim;
+      const U = pt.numUnique;
+      if (U === 0) continue;
+      if (ts.grad.length < U * dim) ts.grad = new Float32Array(Math.max(U * dim, 2 * ts.grad.length));
+      const gsum = ts.grad;
+      gsum.fill(0, 0, U * dim);
+      for (const fs of ts.features) {
+        const pf = pending.features.get(fs.name)!;
+        scatterGrad(pf, data.get(fs.name)!, gsum, dim);
+      }
+      const opt = ts.table.optimizer;
+      for (let s = 0; s < this.numShards; s++) {
+        const a = pt.shardStart[s];
+        const b = pt.shardStart[s + 1];
+        if (b === a) continue;
+        opt.applyRows({
+          weights: ts.table.shard(s),
+          slots: ts.table.slotSpecs.map((_, k) => ts.table.slotShard(k, s)),
+          rowOffsets: pt.localOff.subarray(a, b),
+          count: b - a,
+          grads: gsum.subarray(a * dim, b * dim),
+          dim,
+          step,
+        });
+      }
+    }
+    this.step = step;
+    this.pending = null;
+  }
+
+  /** Forgets {@link statsHistory}, {@link lastStats} and {@link accumulatedStats}. */
+  resetStats(): void {
+    this.statsHistory.length = 0;
+    this.lastStats = null;
+    this.accumulatedStats = emptyAccumulatedStats(this.tableNames);
+  }
+
+  /**
+   * Every table (and its slots) in the full `[vocabularySize, dim]` form, keyed by table name, whatever the
+   * topology and sharding: what checkpoints store.
+   */
+  exportTables(): Record<string, FullTable> {
+    return Object.fromEntries(this.tableStates.map((t) => [t.table.name, t.table.exportFull()]));
+  }
+
+  /**
+   * Loads tables from the full form (e.g. a checkpoint written on another topology): resharding N → M.
+   * Tables absent from `tables` keep their values. Every size is checked before anything is written.
+   * @throws InputError `unknown_table` / `shape_mismatch`.
+   */
+  importTables(tables: Readonly<Record<string, Pick<FullTable, 'weights' | 'slots'>>>): void {
+    for (const [name, full] of Object.entries(tables)) {
+      const t = this.table(name);
+      const n = t.vocabularySize * t.dim;
+      const sizes = [full.weights.length, ...t.slotSpecs.map((s) => full.slots[s.name]?.length ?? n)];
+      if (sizes.some((l) => l !== n)) {
+        throw new InputError('shape_mismatch', `TPUEmbedding.importTables: expected table '${name}' and its slots to hold ${t.vocabularySize} × ${t.dim} = ${n} values each, but got ${sizes.join(', ')}.`);
+      }
+    }
+    for (const [name, full] of Object.entries(tables)) this.table(name).importFull(full);
+    this.pending = null;
+  }
+
+  /** The JSON form of this embedding's configuration (tables inline in each feature). */
+  getConfig(): TPUEmbeddingJson {
+    return {
+      features: Object.fromEntries([...this.features].map(([n, f]) => [n, { ...f.config.getConfig(), table: { ...f.config.table.getConfig(), name: f.table.table.name } }])),
+      optimizer: this.globalOptimizer ? optimizerToJson(this.globalOptimizer) : null,
+      topology: this.topology.name,
+      placement: this.placement,
+      sharding: this.sharding,
+      maxIdsPerPartition: this.maxIdsPerPartition ?? null,
+      maxUniqueIdsPerPartition: this.maxUniqueIdsPerPartition ?? null,
+      allowIdDropping: this.allowIdDropping,
+      seed: this.seed,
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {
+    const table = ts.table;
+    const layout = table.layout;
+    const N = this.numShards;
+    const R = this.numReplicas;
+    const Br = batch / R;
+    const dim = table.dim;
+    let totalIds = 0;
+    for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
+    const dedup = ts.dedup;
+    dedup.reset(totalIds);
+
+    // Global dedup (truncated sequence positions get -1).
+    const raw: Int32Array[] = [];
+    for (const fs of ts.features) {
+      const input = inputs.get(fs.name)!;
+      const slot = new Int32Array(input.values.length);
+      const L = fs.config.maxSequenceLength;
+      if (L === 0) dedup.insertAll(input.values, 0, input.values.length, slot);
+      else {
+        slot.fill(-1);
+        const rs = input.rowSplits;
+        for (let b = 0; b < input.batchSize; b++) dedup.insertAll(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), slot);
+      }
+      raw.push(slot);
+    }
+    const U = dedup.count;
+    if (ts.uShard.length < U) {
+      const cap = Math.max(U, 2 * ts.uShard.length);
+      ts.uShard = new Int32Array(cap);
+      ts.uStorage = new Int32Array(cap);
+      ts.lastReplica = new Int32Array(cap);
+      ts.kept = new Uint8Array(cap);
+      ts.sortedPos = new Int32Array(cap);
+    }
+    const uniq = dedup.uniqueIds;
+    const uShard = ts.uShard;
+    const uStorage = ts.uStorage;
+    if (layout.sharding === 'mod') {
+      const rot = layout.rotation;
+      const rps = layout.shardRows[0];
+      for (let u = 0; u < U; u++) {
+        const id = uniq[u];
+        const q = Math.floor(id / N);
+        const s = (id - q * N + rot) % N;
+        uShard[u] = s;
+        uStorage[u] = s * rps + q;
+      }
+    } else {
+      for (let u = 0; u < U; u++) {
+        uShard[u] = layout.shardOf(uniq[u]);
+        uStorage[u] = layout.storageRow(uniq[u]);
+      }
+    }
+
+    // Per (replica, shard) demand.
+    const idsRS = new Int32Array(R * N);
+    const uniqRS = new Int32Array(R * N);
+    const lastReplica = ts.lastReplica;
+    lastReplica.fill(-1, 0, U);
+    for (let r = 0; r < R; r++) {
+      for (let fi = 0; fi < ts.features.length; fi++) {
+        const rs = inputs.get(ts.features[fi].name)!.rowSplits;
+        const slot = raw[fi];
+        const base = r * N;
+        for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
+          const u = slot[p];
+          if (u < 0) continue;
+          const s = uShard[u];
+          idsRS[base + s]++;
+          if (lastReplica[u] !== r) {
+            lastReplica[u] = r;
+            uniqRS[base + s]++;
+          }
+        }
+      }
+    }
+    let maxIds = 0;
+    let maxUnique = 0;
+    for (let i = 0; i < R * N; i++) {
+      if (idsRS[i] > maxIds) maxIds = idsRS[i];
+      if (uniqRS[i] > maxUnique) maxUnique = uniqRS[i];
+    }
+    const limIds = this.maxIdsPerPartition ?? Infinity;
+    const limUniq = this.maxUniqueIdsPerPartition ?? Infinity;
+    let dropped = 0;
+    const kept = ts.kept;
+    const overflow = maxIds > limIds || maxUnique > limUniq;
+    if (overflow && !this.allowIdDropping) {
+      for (let i = 0; i < R * N; i++) {
+        if (idsRS[i] > limIds || uniqRS[i] > limUniq) {
+          const r = Math.floor(i / N);
+          const s = i % N;
+          throw new ShardingError(
+            'id_limit_exceeded',
+            `TPUEmbedding.lookup: table '${table.name}', shard ${s}, replica ${r}: ${idsRS[i]} ids and ${uniqRS[i]} unique ids exceed ` +
+              `maxIdsPerPartition ${this.maxIdsPerPartition ?? '∞'} / maxUniqueIdsPerPartition ${this.maxUniqueIdsPerPartition ?? '∞'}; ` +
+              `raise the limits (observed maxima this step: ${maxIds} ids, ${maxUnique} unique ids) or set allowIdDropping.`,
+          );
+        }
+      }
+    }
+    if (overflow) {
+      // Keep ids in order of appearance until the partition is full; drop the rest.
+      idsRS.fill(0);
+      uniqRS.fill(0);
+      lastReplica.fill(-1, 0, U);
+      kept.fill(0, 0, U);
+      for (let r = 0; r < R; r++) {
+        for (let fi = 0; fi < ts.features.length; fi++) {
+          const rs = inputs.get(ts.features[fi].name)!.rowSplits;
+          const slot = raw[fi];
+          const base = r * N;
+          for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
+            const u = slot[p];
+            if (u < 0) continue;
+            const s = uShard[u];
+            const isNew = lastReplica[u] !== r;
+            if (idsRS[base + s] >= limIds || (isNew && uniqRS[base + s] >= limUniq)) {
+              slot[p] = -1;
+              dropped++;
+              continue;
+            }
+            idsRS[base + s]++;
+            if (isNew) {
+              lastReplica[u] = r;
+              uniqRS[base + s]++;
+            }
+            kept[u] = 1;
+          }
+        }
+      }
+    } else kept.fill(1, 0, U);
+
+    // Counting sort of the kept unique rows by shard: each shard's rows become one contiguous segment.
+    const shardStart = new Int32Array(N + 1);
+    for (let u = 0; u < U; u++) if (kept[u]) shardStart[uShard[u] + 1]++;
+    for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
+    const numUnique = shardStart[N];
+    const cursor = shardStart.slice(0, N);
+    const sortedPos = ts.sortedPos;
+    const storageOff = new Int32Array(numUnique);
+    const localOff = new Int32Array(numUnique);
+    for (let u = 0; u < U; u++) {
+      if (!kept[u]) continue;
+      const s = uShard[u];
+      const i = cursor[s]++;
+      sortedPos[u] = i;
+      storageOff[i] = uStorage[u] * dim;
+      localOff[i] = (uStorage[u] - layout.shardBase[s]) * dim;
+    }
+    ts.sortedStorageOff = storageOff;
+
+    // Per feature: sorted slot per position and backward scale.
+    const pfs: PendingFeature[] = [];
+    let activationBytes = 0;
+    ts.features.forEach((fs, fi) => {
+      const input = inputs.get(fs.name)!;
+      const slot = raw[fi];
+      for (let p = 0; p < slot.length; p++) {
+        const u = slot[p];
+        if (u >= 0) slot[p] = sortedPos[u];
+      }
+      const L = fs.config.maxSequenceLength;
+      const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
+      activationBytes += batch * Math.max(1, L) * dim * 4;
+      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner);
+      pfs.push({ state: fs, input, slot, scale, shape });
+    });
+
+    let ids = 0;
+    let uniquePerReplica = 0;
+    const idsPerShard = new Array<number>(N).fill(0);
+    const uniqueIdsPerShard = new Array<number>(N).fill(0);
+    for (let i = 0; i < R * N; i++) {
+      idsPerShard[i % N] += idsRS[i];
+      uniqueIdsPerShard[i % N] += uniqRS[i];
+      ids += idsRS[i];
+      uniquePerReplica += uniqRS[i];
+    }
+    const meanIds = ids / N;
+    const rowBytes = dim * 4;
+    const stats: TableLookupStats = Object.freeze({
+      table: table.name,
+      dim,
+      numShards: N,
+      placement: this.placement,
+      idsPerShard: Object.freeze(idsPerShard),
+      uniqueIdsPerShard: Object.freeze(uniqueIdsPerShard),
+      maxIdsPerPartition: maxIds,
+      maxUniqueIdsPerPartition: maxUnique,
+      droppedIds: dropped,
+      ids,
+      uniqueIds: numUnique,
+      bytesGathered: uniquePerReplica * rowBytes,
+      activationBytes,
+      allToAllBytesIn: uniquePerReplica * 4,
+      allToAllBytesOut: uniquePerReplica * rowBytes,
+      gradientBytes: uniquePerReplica * rowBytes,
+      imbalance: meanIds > 0 ? Math.max(...idsPerShard) / meanIds : 1,
+    });
+    return { state: ts, features: pfs, stats, pendingTable: { state: ts, numUnique, shardStart, localOff } };
+  }
+
+  private combine(ts: TableState, pf: PendingFeature): Float32Array {
+    const st = ts.table.storage;
+    const off = ts.sortedStorageOff;
+    const dim = ts.table.dim;
+    const { rowSplits, batchSize } = pf.input;
+    const slot = pf.slot;
+    const scale = pf.scale;
+    const L = pf.state.config.maxSequenceLength;
+    if (L > 0) {
+      const out = new Float32Array(batchSize * L * dim);
+      for (let b = 0; b < batchSize; b++) {
+        const ps = rowSplits[b];
+        const pe = Math.min(rowSplits[b + 1], ps + L);
+        for (let p = ps; p < pe; p++) {
+          const i = slot[p];
+          if (i < 0) continue;
+          const a = off[i];
+          const o = (b * L + p - ps) * dim;
+          for (let k = 0; k < dim; k++) out[o + k] = st[a + k];
+        }
+      }
+      return out;
+    }
+    return combinePooled(st, off, slot, scale, rowSplits, batchSize, dim);
+  }
+}
+
+/**
+ * out[b] = Σ_p scale[p] · row(slot[p]) over sample b's positions, four rows at a time (more independent memory
+ * reads in flight, one write of the output row per group). Dropped positions (slot -1) have scale 0 and read row 0.
+ */
+function combinePooled(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number): Float32Array {
+  const out = new Float32Array(B * dim);
+  for (let b = 0; b < B; b++) {
+    let p = rowSplits[b];
+    const pe = rowSplits[b + 1];
+    const o = b * dim;
+    for (; p + 3 < pe; p += 4) {
+      const i0 = slot[p], i1 = slot[p + 1], i2 = slot[p + 2], i3 = slot[p + 3];
+      const a0 = i0 < 0 ? 0 : off[i0], a1 = i1 < 0 ? 0 : off[i1], a2 = i2 < 0 ? 0 : off[i2], a3 = i3 < 0 ? 0 : off[i3];
+      const s0 = scale[p], s1 = scale[p + 1], s2 = scale[p + 2], s3 = scale[p + 3];
+      for (let k = 0; k < dim; k++) {
+        out[o + k] += s0 * st[a0 + k] + s1 * st[a1 + k] + s2 * st[a2 + k] + s3 * st[a3 + k];
+      }
+    }
+    for (; p < pe; p++) {
+      const i = slot[p];
+      if (i < 0) continue;
+      const a = off[i];
+      const s = scale[p];
+      for (let k = 0; k < dim; k++) out[o + k] += s * st[a + k];
+    }
+  }
+  return out;
+}
+
+/** Per-position combiner scale: w (sum), w/Σw (mean), w/√Σw² (sqrtn); zeros when the denominator is 0 or dropped. */
+function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn'): Float32Array {
+  const { rowSplits, weights, batchSize } = input;
+  const scale = new Float32Array(slot.length);
+  for (let b = 0; b < batchSize; b++) {
+    const ps = rowSplits[b];
+    const pe = rowSplits[b + 1];
+    let den = 0;
+    for (let p = ps; p < pe; p++) {
+      if (slot[p] < 0) continue;
+      const w = weights ? weights[p] : 1;
+      den += combiner === 'sqrtn' ? w * w : w;
+    }
+    let inv: number;
+    if (combiner === 'sum') inv = 1;
+    else if (den === 0) inv = 0;
+    else inv = combiner === 'mean' ? 1 / den : 1 / Math.sqrt(den);
+    for (let p = ps; p < pe; p++) {
+      if (slot[p] < 0) continue;
+      scale[p] = (weights ? weights[p] : 1) * inv;
+    }
+  }
+  return scale;
+}
+
+/** gsum[slot[p]] += scale[p] · g[row of p] for every kept position. */
+function scatterGrad(pf: PendingFeature, g: Float32Array, gsum: Float32Array, dim: number): void {
+  const { rowSplits, batchSize } = pf.input;
+  const slot = pf.slot;
+  const scale = pf.scale;
+  const L = pf.state.config.maxSequenceLength;
+  for (let b = 0; b < batchSize; b++) {
+    const ps = rowSplits[b];
+    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    for (let p = ps; p < pe; p++) {
+      const i = slot[p];
+      if (i < 0) continue;
+      const s = scale[p];
+      if (s === 0) continue;
+      const go = (L > 0 ? b * L + (p - ps) : b) * dim;
+      const o = i * dim;
+      for (let k = 0; k < dim; k++) gsum[o + k] += s * g[go + k];
+    }
+  }
+}
+
+function checkIdRange(feature: string, input: NormalizedInput, vocab: number): void {
+  const v = input.values;
+  for (let p = 0; p < v.length; p++) {
+    const id = v[p];
+    if (id < 0 || id >= vocab) {
+      let lo = 0;
+      let hi = input.batchSize - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (input.rowSplits[mid] <= p) lo = mid;
+        else hi = mid - 1;
+      }
+      throw new InputError(
+        'id_out_of_range',
+        `TPUEmbedding.lookup: feature '${feature}' has id ${id} at position ${p} (sample ${lo}, index ${p - input.rowSplits[lo]}), outside [0, ${vocab}) of its table; map unknown ids to a valid row (e.g. an OOV bucket) before the lookup.`,
+      );
+    }
+  }
+}
