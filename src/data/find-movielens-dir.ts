@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Environment variable naming a MovieLens data directory (the `ml-*` folder itself or its parent). */
+export const MOVIELENS_DIR_ENV = 'MOVIELENS_DIR';
+/** Environment variable naming the download cache directory. */
+export const CACHE_DIR_ENV = 'TPU_EMBEDDINGS_CACHE';
+
+/** The download cache: `$TPU_EMBEDDINGS_CACHE`, else `~/.cache/tpu-embeddings`. */
+export function defaultCacheDir(): string {
+  return process.env[CACHE_DIR_ENV] || join(homedir(), '.cache', 'tpu-embeddings');
+}
+
+/** Result of {@link findMovieLensDir}: the directory found (or null) and every place looked at, in order. */
+export interface MovieLensDirLookup {
+  readonly dir: string | null;
+  readonly looked: readonly string[];
+}
+
+/**
+ * Finds an unpacked MovieLens folder holding `marker` (e.g. `u.data`). Looks, in order, at: `dir` and
+ * `dir/<folder>` when given (and only there); else `$MOVIELENS_DIR` and `$MOVIELENS_DIR/<folder>`;
+ * `<repo root>/../shared/data/<folder>`; `<cwd>/../shared/data/<folder>`; `<cwd>/../../shared/data/<folder>`;
+ * `<cache dir>/<folder>`.
+ *
+ * @param folder e.g. `ml-100k`.
+ * @param marker a file the folder must contain.
+ * @param options `dir` (explicit) and `cacheDir`.
+ * @returns the first match and the list of places looked at.
+ * @example
+ * findMovieLensDir('ml-100k', 'u.data').dir; // '/work/shared/data/ml-100k'
+ */
+export function findMovieLensDir(
+  folder: string,
+  marker: string,
+  options: { readonly dir?: string; readonly cacheDir?: string } = {},
+): MovieLensDirLookup {
+  const candidates: string[] = [];
+  if (options.dir !== undefined) {
+    candidates.push(resolve(options.dir), resolve(options.dir, folder));
+  } else {
+    const env = process.env[MOVIELENS_DIR_ENV];
+    if (env) candidates.push(resolve(env), resolve(env, folder));
+    const repoRoot = resolve(__dirname, '..', '..');
+    candidates.push(resolve(repoRoot, '..', 'shared', 'data', folder));
+    candidates.push(resolve(process.cwd(), '..', 'shared', 'data', folder));
+    candidates.push(resolve(process.cwd(), '..', '..', 'shared', 'data', folder));
+    candidates.push(resolve(options.cacheDir ?? defaultCacheDir(), folder));
+  }
+  const looked = [...new Set(candidates)];
+  const dir = looked.find((d) => existsSync(join(d, marker))) ?? null;
+  return { dir, looked };
+}
