@@ -27,7 +27,7 @@ function group(count: number, first: number, spec: Omit<SyntheticTableSpec, 'nam
  * | 6      | 1e7   | 64  | 5          | 2.56 GB                 |
  * | 14     | 1e6   | 128 | 2          | 0.512 GB                |
  *
- * Tables 50.8 GB (+ 50.8 GB of Adagrad accumulators) < 4 × 32 GiB = 137 GB of v4-8 HBM.
+ * Tables 50.7 GB (+ 50.7 GB of Adagrad accumulators) < 4 × 32 GiB = 137 GB of v4-8 HBM.
  * Dense: 2336 → 1024 → 512 → 256 → 1: Σ fan_in·fan_out = 2,392,064 + 524,288 + 131,072 + 256 = 3,047,680 MACs,
  * × 2 FLOPs × 3 (forward + backward) = 18,286,080 FLOPs per sample.
  *
