@@ -89,6 +89,12 @@ export function histogramFigure(options: HistogramFigureOptions): Figure {
         ...((options.showValues ?? true) ? { text: y.map(String), textposition: 'auto' } : {}),
       },
     ],
-    layout: { ...layout, showlegend: false, bargap: 0.05 },
+    layout: {
+      ...layout,
+      showlegend: false,
+      bargap: 0.05,
+      // one tick per integer value when there are few (ratings 1…5), else Plotly's ticks
+      xaxis: mode === 'integers' && x.length <= 30 ? { ...layout.xaxis, dtick: 1 } : layout.xaxis,
+    },
   };
 }

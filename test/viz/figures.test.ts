@@ -52,6 +52,7 @@ test('histogramFigure: integer bins count each value (ratings 1..5)', () => {
   assert.deepEqual(t.customdata[0], [0.5, 1.5]);
   assert.equal((f.layout as Any).xaxis.title.text, 'rating (stars)');
   assert.equal((f.layout as Any).yaxis.title.text, 'count');
+  assert.equal((f.layout as Any).xaxis.dtick, 1); // one tick per rating
 });
 
 test('histogramFigure: n equal bins from min to max, max falls in the last bin', () => {
