@@ -1,0 +1,64 @@
+import * as tf from '@tensorflow/tfjs';
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chooseBackend } from '../../src/backend';
+import { fileSystemIO } from '../../src/checkpoint';
+
+const SCRIPT = path.resolve(__dirname, '../../scripts/serve.ts');
+const dir = mkdtempSync(path.join(tmpdir(), 'serve-script-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let want: number;
+before(async () => {
+  await chooseBackend();
+  const ids = tf.input({ shape: [1], dtype: 'int32', name: 'movie_id' });
+  const e = tf.layers.flatten().apply(tf.layers.embedding({ inputDim: 20, outputDim: 2, embeddingsInitializer: tf.initializers.constant({ value: 0.25 }) }).apply(ids)) as tf.SymbolicTensor;
+  const out = tf.layers.dense({ units: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' }).apply(e) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: ids, outputs: out });
+  await model.save(fileSystemIO(dir));
+  want = 0.5; // every id embeds to [0.25, 0.25]; a ones kernel sums them
+  model.dispose();
+});
+
+describe('scripts/serve.ts', () => {
+  it('serves an export directory on the port asked, answers predict, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, '--port', '0', '--name', 'm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          const m = /at (http:\/\/127\.0\.0\.1:\d+)\/v1\/models\/m/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`serve exited early with ${code}`)));
+      });
+      const res = await fetch(`${url}/v1/models/m:predict`, { method: 'POST', body: '{"instances": [3, 19]}' });
+      assert.deepEqual(await res.json(), { predictions: [[want], [want]] });
+      const bad = await fetch(`${url}/v1/models/m:predict`, { method: 'POST', body: '{"instances": [20]}' });
+      assert.equal(bad.status, 400);
+      const code = await new Promise<number | null>((resolve) => {
+        child.on('exit', (c) => resolve(c));
+        child.kill('SIGTERM');
+      });
+      assert.equal(code, 0);
+    } finally {
+      clearTimeout(guard);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('explains its usage when the directory is missing', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(err, /expected one export directory, but got 0\. usage: npm run serve -- <export dir>/);
+  });
+});
