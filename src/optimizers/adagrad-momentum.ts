@@ -43,7 +43,7 @@ export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
  * opt.slotSpecs().map((s) => s.name); // ['accumulator', 'momenta']
  */
 export class AdagradMomentum extends EmbeddingOptimizer {
-  readonly className = 'AdagradMomentum';
+  readonly className: string = 'AdagradMomentum';
   /** Momentum parameter. */
   readonly momentum: number;
   /** Nesterov variant. */

@@ -28,7 +28,7 @@ export interface AdagradOptions extends EmbeddingOptimizerOptions {
  * opt.slotSpecs(); // [{ name: 'accumulator', initialValue: 0.1 }]
  */
 export class Adagrad extends EmbeddingOptimizer {
-  readonly className = 'Adagrad';
+  readonly className: string = 'Adagrad';
   /** Initial value of the accumulator slot (> 0). */
   readonly initialAccumulatorValue: number;
   private readonly slots: readonly SlotSpec[];

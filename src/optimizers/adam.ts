@@ -45,7 +45,7 @@ export interface AdamOptions extends EmbeddingOptimizerOptions {
  * opt.slotSpecs().map((s) => s.name); // ['momenta', 'velocities']
  */
 export class Adam extends EmbeddingOptimizer {
-  readonly className = 'Adam';
+  readonly className: string = 'Adam';
   /** First-moment decay. */
   readonly beta1: number;
   /** Second-moment decay. */

@@ -53,7 +53,7 @@ export interface FTRLOptions extends EmbeddingOptimizerOptions {
  * opt.slotSpecs(); // [{ name: 'accumulator', initialValue: 0.1 }, { name: 'linears', initialValue: 0 }]
  */
 export class FTRL extends EmbeddingOptimizer {
-  readonly className = 'FTRL';
+  readonly className: string = 'FTRL';
   /** p ≤ 0. */
   readonly learningRatePower: number;
   /** L1 strength. */

@@ -24,7 +24,7 @@ const NO_SLOTS: readonly SlotSpec[] = Object.freeze([]);
  * opt.slotSpecs(); // []
  */
 export class SGD extends EmbeddingOptimizer {
-  readonly className = 'SGD';
+  readonly className: string = 'SGD';
 
   /**
    * @param options shared options; `learningRate` @default 0.01
