@@ -36,18 +36,30 @@ export interface SpeedupPoint {
  * Models the step time with the tables on the SparseCores against the same tables on the CPU hosts feeding the
  * same TPU slice, for each batch size: `speedup = T_cpu / T_sparsecore` (see `estimateStep` for every formula).
  *
- * Where it lands, and why. The embedding work is memory traffic, so the speedup is, to first order, a ratio of
- * bandwidths weighted by the bytes each side moves:
- * - gather and optimizer: the same bytes on both sides; SparseCore reads them at C·B_hbm (v4-8: 4 × 1.2e12 =
- *   4.8e12 B/s), the host at B_dram (TorchRec: 51 GiB/s = 5.5e10 B/s): ×88 in favour of SparseCore, divided by
- *   the shard imbalance βu (Zipf ids concentrate on few shards).
- * - SparseCore pays the all-to-all over ICI (v4: 5.4e11 B/s bidirectional per chip, ~9× slower than the slice's
- *   HBM), which carries unique rows out and gradients back: for a v4-8 it is the largest SparseCore term.
- * - the CPU side pays PCIe (1.5e10 B/s per chip) for activations and their gradients, which is small next to
- *   its DRAM time because pooling shrinks L ids to one activation per feature.
- * So the embedding-only speedup sits between B_ici-bound and B_hbm-bound ratios — about (C·B_hbm)/B_dram ÷ the
- * share of ICI in the SparseCore time — and the whole-step speedup falls further towards 1 as the dense
- * compute (identical on both sides) grows. Nothing is fitted to the 10–30× (seed) or 5–7× (TPU v4 paper) bands.
+ * Where it lands, and why (figures for `productionLikeModel()` on v4-8 with the default datacenter host; run
+ * the function to reproduce them). The embedding work is memory traffic, so the speedup is a ratio of bandwidths
+ * weighted by the bytes each side moves:
+ * - gather and optimizer update move about the same bytes on both sides (SparseCore dedups per replica, the host
+ *   over the whole batch, so SparseCore reads a little more). SparseCore reads them at C·B_hbm
+ *   (v4-8: 4 × 1.2e12 = 4.8e12 B/s), the host at B_dram (TorchRec's 51 GiB/s = 5.5e10 B/s): a ceiling of ×88,
+ *   lowered by the busiest shard's share βu. Zipf(1.05) puts 2–2.25× the mean *ids* on the hottest shard, but
+ *   dedup removes the repeats, so unique rows per shard stay even (βu ≈ 1.00–1.04; expected values, without
+ *   the sampling noise of one real step).
+ * - SparseCore also pays the all-to-all over ICI (v4: 5.4e11 B/s bidirectional per chip, 9× below the chip's
+ *   HBM): unique rows out and gradients back. On v4-8 it is ≈ 40–45 % of the SparseCore embedding time.
+ * - the host also pays PCIe (1.5e10 B/s per chip) for activations and their gradients: ≈ 16 % of its time,
+ *   small because pooling turns L ids into one activation row per feature. Its largest term is the optimizer
+ *   (read + write rows and accumulators, ≈ 65 %; 3.5× the gather, against TorchRec's empirical backward = 2× forward).
+ * Result: embedding-only speedup ≈ 51–58× (B = 1,024 → 262,144) ≈ 88 × 1.19 (host time ÷ its DRAM time)
+ * ÷ 1.75 (SparseCore time ÷ its HBM time) ≈ 60, a little less because per-replica dedup moves more rows than
+ * the host's global dedup. The whole step adds the same dense compute to both sides (18.3 MFLOP/sample at 50 %
+ * of 275 TFLOP/s per chip ≈ half of the SparseCore step), giving 27–33×: the top of the seed's 10–30× band.
+ * The TPU v4 paper's 5–7× is for whole embedding-heavy models; this model reaches it only when the dense part
+ * takes ≈ 8–10× the SparseCore embedding time (S = (55·T + D)/(T + D) = 6 ⇔ D ≈ 10·T). v3-8 (no SparseCore, 900 GB/s HBM, tables on the
+ * TensorCores) models 17–22×; v5p-8 55–65× and v6e-8 88–96× because their HBM and ICI grow while the host's
+ * DRAM figure does not. With this machine's measured copy bandwidth (≈ 1.1e10 B/s on a shared 2-core VM)
+ * instead of 51 GiB/s, v4-8 models 124–150×: the answer is dominated by B_dram, the one figure a reader should
+ * replace with their own host's. Nothing is fitted to the 10–30× (seed) or 5–7× (TPU v4 paper) bands.
  *
  * @param input - see {@link SpeedupInput}.
  * @returns one frozen {@link SpeedupPoint} per batch size, in order.
