@@ -22,3 +22,5 @@ export { liveFigure } from './live-figure';
 export type { LiveFigure, LiveFigureOptions } from './live-figure';
 export { saveHtml } from './save-html';
 export type { SaveHtmlOptions } from './save-html';
+export { showTable } from './show-table';
+export type { HtmlTable, ShowTableOptions } from './show-table';

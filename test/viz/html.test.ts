@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { barFigure, liveFigure, saveHtml, setPlotlyEmbedded, show, plotlySource } from '../../src/viz';
+import { barFigure, liveFigure, saveHtml, setPlotlyEmbedded, show, showTable, plotlySource } from '../../src/viz';
 
 const fig = barFigure({ x: ['a', 'b'], y: [1, 2], title: 'Bars <b>', xTitle: 'x', yTitle: 'y' });
 
@@ -73,4 +73,19 @@ test('saveHtml writes one offline page with plotly.js once and every figure', ()
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('showTable sends an arquero table as scrollable HTML with a caption and a row limit', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const aq = require('arquero') as typeof import('arquero');
+  const { outputs, display } = fakeDisplay();
+  const t = aq.table({ user_id: [1, 2, 3], title: ['a<b', 'c', 'd'] });
+  showTable(t, { display, limit: 2 });
+  assert.equal(outputs.length, 1);
+  assert.match(outputs[0], /^<div class="tpu-embeddings-table" style="overflow-x:auto/);
+  assert.match(outputs[0], /3 rows/);
+  assert.match(outputs[0], /a&lt;b/);
+  assert.equal(outputs[0].match(/<tr>/g)?.length, 3, 'header + 2 rows'); // limit 2
+  showTable(t, { display, caption: 'ratings & more' });
+  assert.match(outputs[1], /ratings &amp; more/);
 });
