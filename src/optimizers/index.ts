@@ -23,7 +23,7 @@ export type { AdamOptions } from './adam';
 export { FTRL } from './ftrl';
 export type { FTRLOptions } from './ftrl';
 export { optimizerFromConfig, registerOptimizer, registeredOptimizers } from './optimizer-registry';
-export type { OptimizerFactory, OptimizerFromConfigOptions } from './optimizer-registry';
+export type { OptimizerFactory, OptimizerFromConfigOptions, WrappedOptimizerConfig } from './optimizer-registry';
 export { kerasAdagrad, KERAS_ADAGRAD_EPSILON } from './keras-adagrad';
 export type { KerasAdagradOptions } from './keras-adagrad';
 export { denseOptimizerFor } from './dense-optimizer-for';

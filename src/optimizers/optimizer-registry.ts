@@ -44,6 +44,15 @@ export function registeredOptimizers(): string[] {
   return [...registry.keys()].sort();
 }
 
+/**
+ * The `{ className, config }` form the embedding configs store (`optimizerToJson`); {@link optimizerFromConfig}
+ * accepts it as well as the flat {@link OptimizerConfig}.
+ */
+export interface WrappedOptimizerConfig {
+  readonly className: string;
+  readonly config: object;
+}
+
 /** Options of {@link optimizerFromConfig}. */
 export interface OptimizerFromConfigOptions {
   /**
@@ -57,7 +66,7 @@ export interface OptimizerFromConfigOptions {
  * Rebuilds an optimizer from {@link EmbeddingOptimizer.getConfig} output (or a hand-written config).
  * `optimizerFromConfig(opt.getConfig())` gives an optimizer with an equal config, unless the learning rate is a
  * function: then the config says `'schedule'` and the function must be passed again in `options.learningRate`.
- * @param config `{ className, ...hyperParameters }`.
+ * @param config `{ className, ...hyperParameters }`, or `{ className, config: {...} }` (a table config's form).
  * @param options overrides (the learning-rate schedule).
  * @returns a new optimizer.
  * @throws ConfigError for an unknown className, an unknown parameter name, a `'schedule'` learning rate
@@ -65,11 +74,20 @@ export interface OptimizerFromConfigOptions {
  * @example
  * const copy = optimizerFromConfig(new Adagrad({ learningRate: 0.1 }).getConfig());
  */
-export function optimizerFromConfig(config: OptimizerConfig, options: OptimizerFromConfigOptions = {}): EmbeddingOptimizer {
+export function optimizerFromConfig(
+  config: OptimizerConfig | WrappedOptimizerConfig,
+  options: OptimizerFromConfigOptions = {},
+): EmbeddingOptimizer {
   if (config === null || typeof config !== 'object') {
     throw new ConfigError('invalid_optimizer_config', `optimizerFromConfig: expected config to be an object with a className, but got ${formatValue(config)}. Pass optimizer.getConfig().`);
   }
-  const { className, ...rest } = config as OptimizerConfig;
+  const keys = Object.keys(config);
+  const inner = (config as { config?: unknown }).config;
+  const flat: OptimizerConfig =
+    keys.length === 2 && keys.includes('className') && inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? ({ ...(inner as object), className: config.className } as OptimizerConfig)
+      : (config as OptimizerConfig);
+  const { className, ...rest } = flat;
   const factory = registry.get(className);
   if (!factory) {
     throw new ConfigError(

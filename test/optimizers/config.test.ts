@@ -119,6 +119,10 @@ test('registry: unknown className, unknown parameter, custom registration', () =
   assert.throws(() => optimizerFromConfig({ className: 'Adam', learningrate: 0.1 }), /optimizerFromConfig: expected only Adam parameters \(.*learningRate.*\), but got "learningrate"/);
   assert.throws(() => optimizerFromConfig({ className: 'Adagrad', initialAccumulatorValue: 0 }), /Adagrad: expected initialAccumulatorValue/);
   assert.equal(optimizerFromConfig({ className: 'Adagrad' }).getConfig().initialAccumulatorValue, 0.1, 'missing parameters take the defaults');
+  // the { className, config } form stored in table configs
+  const wrapped = { className: 'Adam', config: new Adam({ beta1: 0.7 }).getConfig() };
+  assert.equal((optimizerFromConfig(wrapped) as Adam).beta1, 0.7);
+  assert.equal((optimizerFromConfig({ className: 'FTRL', config: { beta: 0.2 } }) as FTRL).beta, 0.2);
 
   class HalfSGD extends SGD {
     override readonly className = 'HalfSGD';
