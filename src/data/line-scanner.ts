@@ -27,6 +27,7 @@ export class LineScanner {
   private lineEnd = 0;
   private pos = 0;
   private exhausted = false;
+  private fieldStart = 0;
   private fieldCount = 0;
   private readonly sep: number;
   private readonly sepLen: number;
@@ -204,9 +205,13 @@ export class LineScanner {
     }
   }
 
-  /** Throws a {@link DataError} (`malformed_line`) for `field` on the current line. */
-  fail(field: string, expected: string, at: number = this.pos): never {
-    const got = at >= this.lineEnd ? '' : this.buf.toString(this.encoding, at, this.fieldEnd(at));
+  /**
+   * Throws a {@link DataError} (`malformed_line`) for `field` on the current line.
+   * @param at where the offending field starts (default: the last field read), or the offending value itself.
+   */
+  fail(field: string, expected: string, at: number | string = this.fieldStart): never {
+    const got =
+      typeof at === 'string' ? at : at >= this.lineEnd ? '' : this.buf.toString(this.encoding, at, this.fieldEnd(at));
     throw new DataError(
       'malformed_line',
       `${this.file}:${this.lineNo}: field ${field}: expected ${expected}, but got ${JSON.stringify(got)} ` +
@@ -222,6 +227,7 @@ export class LineScanner {
   }
 
   private begin(field: string): void {
+    this.fieldStart = this.pos;
     if (this.exhausted) {
       throw new DataError(
         'malformed_line',

@@ -55,7 +55,7 @@ export function readMovies(input: ByteInput, format: '100k' | '1m' | 'csv'): Mov
         const genres = s.text('movie_genres');
         for (const g of genres.split('|')) {
           const index = GENRE_INDEX.get(g);
-          if (index === undefined) s.fail('movie_genres', `genres from ${MOVIE_GENRES.join('|')}, but "${g}" is not one;`);
+          if (index === undefined) s.fail('movie_genres', `genres from ${MOVIE_GENRES.join('|')}`, g);
           genreValues.push(index);
         }
       }

@@ -72,13 +72,13 @@ export function readRatings(
       timestamp[n] = s.int('timestamp');
       s.end();
       const mr = movieIndex.rowOf(m);
-      if (mr < 0) s.fail('movie_id', `a movie id listed in ${movieFile}`);
+      if (mr < 0) s.fail('movie_id', `a movie id listed in ${movieFile}`, String(m));
       userId[n] = u;
       movieId[n] = m;
       movieRow[n] = mr;
       if (userRow) {
         const ur = (userIndex as NonNullable<typeof userIndex>).rowOf(u);
-        if (ur < 0) s.fail('user_id', `a user id listed in ${userFile}`);
+        if (ur < 0) s.fail('user_id', `a user id listed in ${userFile}`, String(u));
         userRow[n] = ur;
       }
       n++;

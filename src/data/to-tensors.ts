@@ -25,6 +25,16 @@ export function toTensors<F extends FeatureName, G extends F = F>(
   const all = batch.features as unknown as Record<string, unknown>;
   const names = (features ?? (Object.keys(all).filter((k) => k !== 'movie_genres') as G[])) as readonly G[];
   const out = {} as Record<G, tf.Tensor1D>;
+  try {
+    convert(all, names, out);
+  } catch (e) {
+    for (const t of Object.values(out) as tf.Tensor[]) t.dispose();
+    throw e;
+  }
+  return out;
+}
+
+function convert<G extends string>(all: Record<string, unknown>, names: readonly G[], out: Record<G, tf.Tensor1D>): void {
   for (const name of names) {
     const v = all[name];
     if (v === undefined) {
@@ -45,5 +55,4 @@ export function toTensors<F extends FeatureName, G extends F = F>(
       );
     }
   }
-  return out;
 }
