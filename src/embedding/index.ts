@@ -21,3 +21,5 @@ export type { TPUEmbeddingOptions, TPUEmbeddingJson } from './tpu-embedding';
 export { accumulateStats, emptyAccumulatedStats, statsToTable } from './lookup-stats';
 export type { AccumulatedLookupStats, AccumulatedTableStats, StatsToTableOptions } from './lookup-stats';
 export type { LookupStats, TableLookupStats } from './lookup-stats-types';
+export { DenseEmbeddingBaseline } from './dense-baseline';
+export type { DenseEmbeddingBaselineOptions } from './dense-baseline';

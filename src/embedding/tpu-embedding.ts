@@ -232,6 +232,11 @@ export class TPUEmbedding {
     this.accumulatedStats = emptyAccumulatedStats(this.tableNames);
   }
 
+  /** The global optimizer (tables may override it with their own). */
+  get optimizer(): EmbeddingOptimizerLike | undefined {
+    return this.globalOptimizer;
+  }
+
   /** The sharded tables, in order (read access to shards, layouts and slots). */
   get tables(): readonly ShardedTable[] {
     return this.tableStates.map((t) => t.table);
