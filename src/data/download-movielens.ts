@@ -45,8 +45,9 @@ export interface DownloadOptions {
 /**
  * Downloads `ml-<version>.zip` into the cache (unless a verified copy is there), checks its size and sha256, and
  * unpacks it to `<cacheDir>/ml-<version>/`. The archive is written to a temporary file and renamed only once
- * verified; a truncated or mismatched download deletes the temporary file. Unpacking also goes through a
- * temporary folder, so an interrupted run never leaves a half folder behind.
+ * verified; a truncated or mismatched download deletes the temporary file. Unpacking (in memory with fflate, then
+ * written out; the 20m/25m `genome-*` files are skipped) goes through a temporary folder, so an interrupted run
+ * never leaves a half folder behind.
  *
  * @param version one of MOVIELENS_VERSIONS.
  * @param options base URL, cache directory, checksums, progress bar.
@@ -161,7 +162,8 @@ function unpack(zipPath: string, folder: string, outDir: string): void {
   rmSync(tmp, { recursive: true, force: true });
   let files: Record<string, Uint8Array>;
   try {
-    files = unzipSync(readFileSync(zipPath), { filter: (f) => !f.name.endsWith('/') });
+    // Skip folders and the 20m/25m tag-genome files (hundreds of MB the MovieLens configs never read).
+    files = unzipSync(readFileSync(zipPath), { filter: (f) => !f.name.endsWith('/') && !/(^|\/)genome-[^/]*$/.test(f.name) });
   } catch (e) {
     throw new DataError('bad_archive', `downloadMovieLens: expected ${zipPath} to be a zip archive, but fflate says: ${(e as Error).message}.`);
   }

@@ -63,8 +63,8 @@ test('100k-ratings: latin-1 titles, TFDS genre/occupation/age mappings, joined u
   // arquero table: one row per rating, genres as names, gender as booleans.
   const t = data.toTable();
   assert.equal(t.numRows(), 5);
-  assert.deepEqual(t.objects()[0].movie_genres, ['Animation', 'Children', 'Comedy']);
-  assert.equal(t.objects()[1].user_gender, false);
+  assert.deepEqual((t.objects() as Record<string, unknown>[])[0].movie_genres, ['Animation', 'Children', 'Comedy']);
+  assert.equal((t.objects() as Record<string, unknown>[])[1].user_gender, false);
   assert.equal(data.usersTable()?.numRows(), 3);
   assert.throws(() => data.column('nope' as 'user_id'), /MovieLensData.column: expected a feature of 100k-ratings \(movie_id, .*\), but got "nope"/);
 });
