@@ -1,0 +1,457 @@
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, InputError } from '../errors';
+import { denseOptimizerFor } from '../optimizers';
+import type { EmbeddingOptimizer } from '../optimizers';
+import type { NamedTensor } from '../checkpoint/safetensors';
+import { DenseStack } from './dense-stack';
+import { History, type EpochLogs, type StepLogs } from './history';
+import { progressCallback, progressModeFor } from './progress-callback';
+import { checkRatingBatch, openBatches, type BatchReader, type RatingBatch, type RatingDataset } from './rating-batch';
+import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
+import { buildServingModel } from './serving-model';
+import type { TrainingCallback } from './training-callback';
+import type { TPUEmbedding } from '../embedding';
+import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors, tensorsToTables } from './ranking-embedding';
+
+/** Options of {@link RankingModel.compile}. */
+export interface CompileOptions {
+  /**
+   * The one optimizer for the tables and the dense weights (the tutorial's `model.compile(optimizer=optimizer)`).
+   * It must be the optimizer the tables were built with (the model's `optimizer` option) or, before the first use
+   * of the model, any embedding optimizer (it then replaces it). @default the model's optimizer
+   */
+  readonly optimizer?: EmbeddingOptimizer;
+  /**
+   * The tfjs optimizer of the dense weights. @default denseOptimizerFor(optimizer)
+   */
+  readonly denseOptimizer?: tf.Optimizer;
+}
+
+/** Options of {@link RankingModel.fit} (Keras' `fit` arguments, camel-cased). */
+export interface FitOptions {
+  /** Epochs. @default 1 */
+  readonly epochs?: number;
+  /**
+   * Steps per epoch. When set, one iterator runs across epochs (Keras with a `tf.data` dataset and
+   * `steps_per_epoch`: epoch 2 continues where epoch 1 stopped); when the dataset runs out it starts over
+   * (Keras would stop instead). When unset, every epoch is one full pass. @default undefined
+   */
+  readonly stepsPerEpoch?: number;
+  /** Evaluated at the end of every epoch (`val_loss`, `val_rmse`). @default undefined */
+  readonly validationData?: RatingDataset;
+  /** Validation batches per epoch. @default all */
+  readonly validationSteps?: number;
+  /** Extra callbacks, called after the progress reporter. @default [] */
+  readonly callbacks?: readonly TrainingCallback[];
+  /** 0 silent, 1 bar, 2 one line per epoch, 'auto' bar in a terminal and lines in notebooks/logs. @default 'auto' */
+  readonly verbose?: 0 | 1 | 2 | 'auto';
+}
+
+/** Options of {@link RankingModel.evaluate}. */
+export interface EvaluateOptions {
+  /** Batches to evaluate (from the dataset's start). @default all */
+  readonly steps?: number;
+}
+
+/** What {@link RankingModel.evaluate} returns. */
+export interface EvaluateResult {
+  /** Mean over batches of Σ squared errors / batch size (Keras averages the per-batch losses). */
+  readonly loss: number;
+  /** √(Σ squared errors / examples) over all evaluated examples. */
+  readonly rmse: number;
+  /** Examples evaluated. */
+  readonly examples: number;
+}
+
+/** Ids for {@link RankingModel.predict}: one entry per example. */
+export interface PredictInput {
+  readonly user_id: ArrayLike<number>;
+  readonly movie_id: ArrayLike<number>;
+}
+
+/**
+ * The model's whole training state as named tensors (checkpoint names, full unsharded tables):
+ *
+ * | group | names |
+ * |---|---|
+ * | `tables` | `<table>`, `<table>/accumulator` (or the table optimizer's slots) — `[vocab, dim]` each |
+ * | `dense` | `ratings/layer_with_weights-<i>/kernel` `[in, out]`, `…/bias` `[out]` |
+ * | `optimizer` | `optimizer/iter` (int32 scalar) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
+ */
+export interface RankingModelState {
+  /** Training steps taken (the global step). */
+  readonly step: number;
+  readonly tables: readonly NamedTensor[];
+  readonly dense: readonly NamedTensor[];
+  readonly optimizer: readonly NamedTensor[];
+}
+
+/**
+ * The ranking model of TensorFlow's "TPU embeddings" tutorial, trained on the simulated TPU:
+ *
+ * ```
+ * user_id  [B] ─ TPUEmbedding (table_1, 2048×64) ─┐
+ *                                                  concat [B,128] → Dense(256,relu) → Dense(64,relu) → Dense(1) → rating [B]
+ * movie_id [B] ─ TPUEmbedding (table_0, 2048×64) ─┘
+ * loss = Σ (rating − label)² / B     (the tutorial's MSE with Reduction.NONE, summed, × 1/global batch)
+ * ```
+ * Tables are named as TensorFlow names them for the tutorial's feature config (`movie_id` first): `table_0` is the
+ * movie table, `table_1` the user table.
+ *
+ * One training step: `lookup` → activations `[B, 64]` per feature → the dense forward pass and the loss under
+ * `tf.engine().gradients`, which returns the gradients of the dense weights **and** of the activations in one backward
+ * pass → the dense optimizer applies the first, `TPUEmbedding.applyGradients` the second (summed per unique row,
+ * sparse update of the touched rows only). With the loss scaled by 1/global batch, one global-batch step equals the
+ * all-reduced per-replica steps of a TPUStrategy.
+ *
+ * The reported `loss` is the global-batch loss (the sum of the per-replica losses, i.e. the batch MSE); Keras on a
+ * TPU prints one replica's share, which is why the tutorial's printed losses (~0.009) are much smaller.
+ *
+ * @example
+ * const model = new RankingModel({ topology: 'v4-8' });
+ * model.compile({ optimizer: model.config.optimizer });
+ * const history = await model.fit(train, { stepsPerEpoch: 10, epochs: 10 });
+ * const { rmse } = await model.evaluate(test, { steps: 10 });
+ * model.predict({ user_id: [30], movie_id: [100] }); // Float32Array [rating]
+ */
+export class RankingModel {
+  /** The validated config (defaults filled in). */
+  readonly config: RankingModelConfig;
+  /** The dense tower (variables and forward pass). */
+  readonly tower: DenseStack;
+  private optimizerInUse: EmbeddingOptimizer;
+  private embeddingImpl: TPUEmbedding | null = null;
+  private denseOpt: tf.Optimizer | null = null;
+  private globalStep = 0;
+  private disposed = false;
+
+  /**
+   * @param options see {@link RankingModelOptions} (or an already validated {@link RankingModelConfig}).
+   * @throws ConfigError from {@link rankingModelConfig}.
+   */
+  constructor(options: RankingModelOptions = {}) {
+    this.config = rankingModelConfig(options);
+    this.optimizerInUse = this.config.optimizer;
+    this.tower = new DenseStack({ inputDim: 2 * this.config.embeddingDim, units: [...this.config.hiddenUnits, 1], seed: this.config.seed + 1 });
+  }
+
+  /** Training steps taken so far (restored by {@link setState}). */
+  get step(): number {
+    return this.globalStep;
+  }
+
+  /** The optimizer of the tables and dense weights. */
+  get optimizer(): EmbeddingOptimizer {
+    return this.optimizerInUse;
+  }
+
+  /** The simulated `TPUEmbedding` (built on first use). */
+  get embedding(): TPUEmbedding {
+    this.checkAlive('embedding');
+    if (!this.embeddingImpl) this.embeddingImpl = createRankingEmbedding(this.config, this.optimizerInUse);
+    return this.embeddingImpl;
+  }
+
+  /**
+   * Sets the optimizer (Keras' `compile`). Builds the dense optimizer with `denseOptimizerFor` unless given.
+   * @throws ConfigError `optimizer_mismatch` when the tables were already built with another optimizer.
+   */
+  compile(options: CompileOptions = {}): void {
+    this.checkAlive('compile');
+    const opt = options.optimizer ?? this.optimizerInUse;
+    if (this.embeddingImpl && opt !== this.optimizerInUse) {
+      throw new ConfigError(
+        'optimizer_mismatch',
+        'RankingModel.compile: expected the optimizer the tables were built with (the model was already used), but got another optimizer object. ' +
+          'Pass the optimizer in the model options (new RankingModel({ optimizer })) or call compile before fit/predict.',
+      );
+    }
+    this.optimizerInUse = opt;
+    this.denseOpt?.dispose();
+    this.denseOpt = options.denseOptimizer ?? denseOptimizerFor(opt);
+  }
+
+  private get denseOptimizer(): tf.Optimizer {
+    if (!this.denseOpt) this.compile();
+    return this.denseOpt as tf.Optimizer;
+  }
+
+  /**
+   * One training step on one global batch.
+   * @returns the step's loss (Σ squared errors / B).
+   * @throws InputError for a malformed batch or ids out of range (nothing is updated).
+   */
+  trainStep(batch: RatingBatch): number {
+    this.checkAlive('trainStep');
+    const b = checkRatingBatch('RankingModel.trainStep', batch);
+    const embedding = this.embedding;
+    const denseOpt = this.denseOptimizer;
+    const acts = embedding.lookup({ user_id: batch.user_id, movie_id: batch.movie_id });
+    const labels = tf.tensor1d(batch.user_rating, 'float32');
+    const vars = this.tower.variables;
+    let lossValue: number;
+    try {
+      const { value, grads } = tf.engine().gradients(
+        () => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, labels, b),
+        [...vars, acts.user_id, acts.movie_id],
+        undefined,
+        false,
+      );
+      try {
+        const named: tf.NamedTensorMap = {};
+        vars.forEach((v, i) => (named[v.name] = grads[i]));
+        denseOpt.applyGradients(named);
+        embedding.applyGradients({ user_id: grads[vars.length], movie_id: grads[vars.length + 1] });
+        lossValue = value.dataSync()[0];
+      } finally {
+        tf.dispose([value, ...grads]);
+      }
+    } finally {
+      tf.dispose([labels, acts.user_id, acts.movie_id]);
+    }
+    this.globalStep++;
+    return lossValue;
+  }
+
+  /** Σ (prediction − label)² / b. */
+  private lossOf(user: tf.Tensor2D, movie: tf.Tensor2D, labels: tf.Tensor1D, b: number): tf.Scalar {
+    const x = tf.concat([user, movie], 1);
+    const p = tf.reshape(this.tower.apply(x), [b]);
+    return tf.mul(tf.sum(tf.square(tf.sub(p, labels))), 1 / b) as tf.Scalar;
+  }
+
+  /**
+   * Trains (Keras' `fit`): per step {@link trainStep}; per epoch the mean loss, the training RMSE, throughput and,
+   * with `validationData`, `val_loss`/`val_rmse`.
+   * @param dataset global batches (see {@link RatingDataset}).
+   * @param options see {@link FitOptions}.
+   * @returns the {@link History}.
+   * @throws ConfigError for invalid options; InputError for malformed batches or an empty dataset.
+   */
+  async fit(dataset: RatingDataset, options: FitOptions = {}): Promise<History> {
+    this.checkAlive('fit');
+    const epochs = options.epochs ?? 1;
+    const steps = options.stepsPerEpoch;
+    if (!Number.isInteger(epochs) || epochs < 1) {
+      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected epochs to be a positive integer, but got ${epochs}.`);
+    }
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
+      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected stepsPerEpoch to be a positive integer or undefined, but got ${steps}.`);
+    }
+    const history = new History();
+    const callbacks = [progressCallback(progressModeFor(options.verbose ?? 'auto')), ...(options.callbacks ?? [])];
+    for (const c of callbacks) await c.onTrainBegin?.({ epochs, stepsPerEpoch: steps });
+    let reader: BatchReader | null = steps !== undefined ? openBatches('RankingModel.fit', dataset) : null;
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      for (const c of callbacks) await c.onEpochBegin?.(epoch);
+      if (steps === undefined) reader = openBatches('RankingModel.fit', dataset);
+      let lossSum = 0;
+      let sse = 0;
+      let examples = 0;
+      let n = 0;
+      let seconds = 0;
+      let restarted = false;
+      while (steps === undefined || n < steps) {
+        let batch = await (reader as BatchReader).next();
+        if (batch === null && steps !== undefined && !restarted) {
+          reader = openBatches('RankingModel.fit', dataset);
+          restarted = true;
+          batch = await reader.next();
+        }
+        if (batch === null) break;
+        restarted = false;
+        const t0 = performance.now();
+        const loss = this.trainStep(batch);
+        seconds += (performance.now() - t0) / 1000;
+        const b = batch.user_id.length;
+        lossSum += loss;
+        sse += loss * b;
+        examples += b;
+        n++;
+        const logs: StepLogs = { step: this.globalStep, epoch, stepInEpoch: n - 1, loss, batchSize: b };
+        history.addStep(logs);
+        for (const c of callbacks) await c.onStepEnd?.(this.globalStep, logs, history);
+      }
+      if (n === 0) {
+        throw new InputError('empty_dataset', 'RankingModel.fit: expected at least one batch per epoch, but the dataset yielded none. Check the split and the batch size (dropRemainder drops a short last batch).');
+      }
+      let val: EvaluateResult | undefined;
+      if (options.validationData) val = await this.evaluate(options.validationData, { steps: options.validationSteps });
+      const logs: EpochLogs = {
+        epoch,
+        loss: lossSum / n,
+        rmse: Math.sqrt(sse / examples),
+        ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}),
+        examples,
+        seconds,
+        examplesPerSecond: examples / Math.max(seconds, 1e-9),
+      };
+      history.addEpoch(logs);
+      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, history);
+    }
+    for (const c of callbacks) await c.onTrainEnd?.(history);
+    return history;
+  }
+
+  /**
+   * Evaluates (Keras' `evaluate`) from the dataset's start: loss and RMSE, no update.
+   * @param dataset batches (any size; a short last batch is fine).
+   * @param options.steps batches to use. @default all
+   * @returns {@link EvaluateResult}.
+   * @throws InputError for malformed batches or an empty dataset.
+   */
+  async evaluate(dataset: RatingDataset, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+    this.checkAlive('evaluate');
+    const steps = options.steps;
+    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
+      throw new ConfigError('invalid_evaluate_options', `RankingModel.evaluate: expected steps to be a positive integer or undefined, but got ${steps}.`);
+    }
+    const reader = openBatches('RankingModel.evaluate', dataset);
+    let lossSum = 0;
+    let sse = 0;
+    let examples = 0;
+    let n = 0;
+    while (steps === undefined || n < steps) {
+      const batch = await reader.next();
+      if (batch === null) break;
+      const b = checkRatingBatch('RankingModel.evaluate', batch);
+      const p = this.predict(batch);
+      let s = 0;
+      for (let i = 0; i < b; i++) {
+        const d = p[i] - batch.user_rating[i];
+        s += d * d;
+      }
+      lossSum += s / b;
+      sse += s;
+      examples += b;
+      n++;
+    }
+    if (n === 0) {
+      throw new InputError('empty_dataset', 'RankingModel.evaluate: expected at least one batch, but the dataset yielded none.');
+    }
+    return { loss: lossSum / n, rmse: Math.sqrt(sse / examples), examples };
+  }
+
+  /**
+   * Predicted ratings for pairs of ids (the tutorial's `model({ user_id, movie_id })`).
+   * @param input `user_id` and `movie_id`, same length B ≥ 1, ids in range.
+   * @returns `Float32Array [B]`.
+   * @throws InputError `bad_batch` for mismatched lengths; the embedding's InputError for ids out of range.
+   * @example model.predict({ user_id: [30], movie_id: [100] })
+   */
+  predict(input: PredictInput): Float32Array {
+    this.checkAlive('predict');
+    const b = input?.user_id?.length;
+    if (!b || input.movie_id?.length !== b) {
+      throw new InputError('bad_batch', `RankingModel.predict: expected user_id and movie_id of the same length ≥ 1, but got ${input?.user_id?.length}, ${input?.movie_id?.length}.`);
+    }
+    const acts = lookupPadded(this.embedding, Int32Array.from(input.user_id), Int32Array.from(input.movie_id));
+    try {
+      const out = tf.tidy(() => this.tower.apply(tf.concat([acts.user_id, acts.movie_id], 1)));
+      const data = out.dataSync() as Float32Array;
+      out.dispose();
+      return Float32Array.from(data);
+    } finally {
+      tf.dispose([acts.user_id, acts.movie_id]);
+    }
+  }
+
+  /**
+   * The whole training state as named tensors (copies): full tables and slots, dense weights, dense optimizer state.
+   * @returns {@link RankingModelState}.
+   */
+  async getState(): Promise<RankingModelState> {
+    this.checkAlive('getState');
+    const tables = tablesToTensors(this.embedding);
+    const dense: NamedTensor[] = this.tower.weights.map((w) => ({
+      name: w.name,
+      dtype: 'float32',
+      shape: [...w.variable.shape],
+      data: Float32Array.from(w.variable.dataSync() as Float32Array),
+    }));
+    const optimizer: NamedTensor[] = [];
+    for (const { name, tensor } of await this.denseOptimizer.getWeights()) {
+      const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
+      optimizer.push({ name: this.stateNameOfOptimizerWeight(name), dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
+      // tfjs makes a new scalar for the iteration count; the other weights are the optimizer's own variables.
+      if (!(tensor instanceof tf.Variable)) tensor.dispose();
+    }
+    return { step: this.globalStep, tables, dense, optimizer };
+  }
+
+  /**
+   * Restores a state from {@link getState} (or a checkpoint): tables (resharded onto this model's topology), dense
+   * weights and dense optimizer state. Training then continues exactly as it would have.
+   * @throws InputError `bad_state` naming a missing tensor or a shape mismatch (checked before anything changes).
+   */
+  async setState(state: RankingModelState): Promise<void> {
+    this.checkAlive('setState');
+    const byName = new Map(state.dense.map((t) => [t.name, t]));
+    for (const w of this.tower.weights) {
+      const t = byName.get(w.name);
+      if (!t) throw new InputError('bad_state', `RankingModel.setState: expected dense tensor '${w.name}', but the state has none. The state holds ${[...byName.keys()].join(', ') || 'no dense tensors'}.`);
+      if (t.shape.length !== w.variable.shape.length || t.shape.some((d, i) => d !== w.variable.shape[i])) {
+        throw new InputError('bad_state', `RankingModel.setState: expected '${w.name}' of shape [${w.variable.shape.join(', ')}], but got [${t.shape.join(', ')}]. The state comes from a model with other layer sizes.`);
+      }
+    }
+    tensorsToTables(this.embedding, state.tables);
+    for (const w of this.tower.weights) {
+      const t = byName.get(w.name) as NamedTensor;
+      const value = tf.tensor(t.data as Float32Array, [...t.shape], 'float32');
+      w.variable.assign(value);
+      value.dispose();
+    }
+    // A fresh dense optimizer, then its slots, in the order applyGradients uses (the tower's variable order).
+    const fresh = denseOptimizerFor(this.optimizerInUse);
+    const weights: { name: string; tensor: tf.Tensor }[] = state.optimizer.map((t) => ({
+      name: this.optimizerWeightNameOfState(t.name),
+      tensor: tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
+    }));
+    await fresh.setWeights(weights);
+    tf.dispose(weights.map((w) => w.tensor));
+    this.denseOpt?.dispose();
+    this.denseOpt = fresh;
+    this.globalStep = state.step;
+  }
+
+  private stateNameOfOptimizerWeight(name: string): string {
+    if (name === 'iter') return 'optimizer/iter';
+    const prefix = `${this.tower.variablePrefix}/`;
+    return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  }
+
+  private optimizerWeightNameOfState(name: string): string {
+    if (name === 'optimizer/iter') return 'iter';
+    return `${this.tower.variablePrefix}/${name}`;
+  }
+
+  /**
+   * A plain tfjs `LayersModel` for serving: named int32 inputs `user_id` and `movie_id` (`[batch]` ids; declared `[batch, 1]`),
+   * `Embedding` layers holding the trained full tables, `Concatenate`, the same Dense stack, output `[batch, 1]`.
+   * Save it with `model.save(...)`; `tf.loadLayersModel` alone can serve it (no project code).
+   * @returns a new LayersModel (dispose it when done).
+   */
+  exportServingModel(): tf.LayersModel {
+    this.checkAlive('exportServingModel');
+    const tables = tablesToTensors(this.embedding);
+    const get = (name: string): NamedTensor => tables.find((t) => t.name === name) as NamedTensor;
+    return buildServingModel({
+      userTable: get(rankingTableName(this.embedding, 'user_id')),
+      movieTable: get(rankingTableName(this.embedding, 'movie_id')),
+      dense: this.tower.weights.map((w) => ({ name: w.name, variable: w.variable })),
+      units: this.tower.units,
+    });
+  }
+
+  /** Frees the dense variables and optimizer state. The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.tower.dispose();
+    this.denseOpt?.dispose();
+    this.disposed = true;
+  }
+
+  private checkAlive(api: string): void {
+    if (this.disposed) throw new InputError('disposed', `RankingModel.${api}: the model was disposed; create a new RankingModel.`);
+  }
+}
