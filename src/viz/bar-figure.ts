@@ -43,7 +43,7 @@ export function barFigure(options: BarFigureOptions): Figure {
         x: horizontal ? y : x,
         y: horizontal ? x : y,
         orientation: horizontal ? 'h' : 'v',
-        ...(options.showValues ? { text: y.map(String), textposition: 'auto' } : {}),
+        ...(options.showValues ? { text: y.map(String), textposition: 'auto', textangle: 0 } : {}),
       },
     ],
     layout: { ...layout, showlegend: false, bargap: 0.1 },

@@ -86,7 +86,7 @@ export function histogramFigure(options: HistogramFigureOptions): Figure {
         width,
         customdata: edges,
         hovertemplate: '[%{customdata[0]}, %{customdata[1]}): %{y}<extra></extra>',
-        ...((options.showValues ?? true) ? { text: y.map(String), textposition: 'auto' } : {}),
+        ...((options.showValues ?? true) ? { text: y.map(String), textposition: 'auto', textangle: 0 } : {}),
       },
     ],
     layout: {

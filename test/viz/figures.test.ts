@@ -100,13 +100,15 @@ test('logLogFigure: counts sorted by rank on log axes, zeros left out, top share
   const t = f.data[0] as Any;
   assert.deepEqual(t.x, [1, 2, 3, 4]);
   assert.deepEqual(t.y, [40, 6, 3, 1]);
-  assert.equal(t.name, 'movies (1 with 0 not shown)');
+  assert.equal(t.name, 'movies: top 20% (1) hold 80.0%; 1 with 0 not shown');
   const l = f.layout as Any;
   assert.equal(l.xaxis.type, 'log');
   assert.equal(l.yaxis.type, 'log');
   assert.equal(l.xaxis.title.text, 'rank');
-  assert.equal(l.annotations[0].text, 'top 20% of movies (1) hold 80.0% of the total');
-  assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [1] }], topFraction: 0 }).layout as Any).annotations.length, 0);
+  assert.equal(l.yaxis.dtick, 1); // powers of ten only
+  assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [1] }], topFraction: 0 }).data[0] as Any).name, 'a');
+  // top 10% of 10 items = 1 item: counts 10, 1×9 → 10/19 = 52.6%
+  assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [10, 1, 1, 1, 1, 1, 1, 1, 1, 1] }] }).data[0] as Any).name, 'a: top 10% (1) hold 52.6%');
   assert.throws(() => logLogFigure({ title: 't', series: [{ name: 'a', counts: [1, -2] }] }), { message: /counts\[1\] ≥ 0, but got -2/ });
 });
 
