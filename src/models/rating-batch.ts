@@ -16,12 +16,24 @@ export interface RatingBatch {
   readonly user_rating: Float32Array;
 }
 
+/** A batch as the data folder's `Dataset.batch()` yields it: the features nested under `features`. */
+export interface FeatureBatch {
+  readonly features: RatingBatch;
+}
+
 /**
- * What `fit`/`evaluate` accept: an iterable (or async iterable) of {@link RatingBatch}es. An epoch without
- * `stepsPerEpoch` iterates it once from the start, so it must be re-iterable (an array, or an object whose
+ * What `fit`/`evaluate` accept: an iterable (or async iterable) of {@link RatingBatch}es, or of the data folder's
+ * batches (`{ size, rows, features: { user_id, movie_id, user_rating, … } }`, e.g.
+ * `tutorialSplit(data).train.batch(64, { dropRemainder: true })`). An epoch without `stepsPerEpoch` iterates it
+ * once from the start, so it must be re-iterable (an array, a `BatchedDataset`, or an object whose
  * `[Symbol.iterator]()` starts over, e.g. reshuffling).
  */
-export type RatingDataset = Iterable<RatingBatch> | AsyncIterable<RatingBatch>;
+export type RatingDataset = Iterable<RatingBatch | FeatureBatch> | AsyncIterable<RatingBatch | FeatureBatch>;
+
+function unwrap(x: RatingBatch | FeatureBatch): RatingBatch {
+  const f = (x as FeatureBatch | undefined)?.features;
+  return f && typeof f === 'object' && 'user_id' in f ? f : (x as RatingBatch);
+}
 
 /**
  * Checks one batch's shape: three arrays of the same length B ≥ 1, integer ids.
@@ -61,12 +73,12 @@ export interface BatchReader {
 export function openBatches(api: string, dataset: RatingDataset): BatchReader {
   const d = dataset as unknown as Record<symbol, unknown>;
   if (d && typeof d[Symbol.asyncIterator] === 'function') {
-    const it = (dataset as AsyncIterable<RatingBatch>)[Symbol.asyncIterator]();
-    return { next: async () => { const r = await it.next(); return r.done ? null : r.value; } };
+    const it = (dataset as AsyncIterable<RatingBatch | FeatureBatch>)[Symbol.asyncIterator]();
+    return { next: async () => { const r = await it.next(); return r.done ? null : unwrap(r.value); } };
   }
   if (d && typeof d[Symbol.iterator] === 'function') {
-    const it = (dataset as Iterable<RatingBatch>)[Symbol.iterator]();
-    return { next: async () => { const r = it.next(); return r.done ? null : r.value; } };
+    const it = (dataset as Iterable<RatingBatch | FeatureBatch>)[Symbol.iterator]();
+    return { next: async () => { const r = it.next(); return r.done ? null : unwrap(r.value); } };
   }
   throw new InputError('bad_dataset', `${api}: expected the dataset to be an iterable of rating batches (e.g. an array, or the data folder's batches), but got ${dataset === null ? 'null' : typeof dataset}.`);
 }
