@@ -48,7 +48,9 @@ export function directorySource(dir: string): MovieLensSource {
  * @param zip the archive's path, or its bytes.
  * @param folder the folder inside the archive, e.g. `ml-100k`.
  * @param label how messages name the archive. @default the path, or `zip`
- * @throws DataError `bad_archive` when the bytes are not a zip archive.
+ * @throws DataError `bad_archive` when the bytes are not a zip archive; `missing_file` when the path does not exist.
+ * @example
+ * const data = readMovieLens('100k-ratings', zipSource('/downloads/ml-100k.zip', 'ml-100k'));
  */
 export function zipSource(zip: string | Uint8Array, folder: string, label?: string): MovieLensSource {
   const name = label ?? (typeof zip === 'string' ? zip : 'zip');

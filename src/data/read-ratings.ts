@@ -1,4 +1,4 @@
-import { forEachLineChunk, type ByteInput } from './byte-input';
+import { CHUNK_BYTES, forEachLineChunk, type ByteInput } from './byte-input';
 import { LineScanner } from './line-scanner';
 import type { MoviesTable, RatingsTable, UsersTable } from './movielens-tables';
 import { expectHeader } from './read-movies';
@@ -14,6 +14,7 @@ import { expectHeader } from './read-movies';
  * @param format `100k`, `1m` or `csv`.
  * @param movies the movies table ratings refer to.
  * @param users the users table (100k/1m ratings configs), or null.
+ * @param chunkBytes read size for files on disk. @default CHUNK_BYTES (32 MiB)
  * @returns the ratings table.
  * @throws DataError `malformed_line` naming file, line and field (also for a movie or user id absent from its table).
  * @example
@@ -24,6 +25,7 @@ export function readRatings(
   format: '100k' | '1m' | 'csv',
   movies: MoviesTable,
   users: UsersTable | null,
+  chunkBytes: number = CHUNK_BYTES,
 ): RatingsTable {
   let capacity = 0;
   let n = 0;
@@ -83,7 +85,7 @@ export function readRatings(
       }
       n++;
     }
-  });
+  }, chunkBytes);
   return {
     length: n,
     user_id: userId.subarray(0, n),
