@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError, ShardingError } from '../errors';
-import { topology as topologyPreset, type Topology } from '../strategy/topology';
+import { TOPOLOGIES, topology as topologyPreset, type Topology } from '../strategy/topology';
 import type { LookupStats, TableLookupStats } from './lookup-stats-types';
 import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
-import type { FeatureConfig, FeatureConfigJson } from './feature-config';
+import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
 import { IdDedup } from './id-dedup';
-import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson } from './optimizer-like';
+import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
@@ -39,7 +39,8 @@ export interface TPUEmbeddingOptions {
 export interface TPUEmbeddingJson {
   features: Record<string, FeatureConfigJson>;
   optimizer: OptimizerJson | null;
-  topology: string;
+  /** A preset name, or the topology itself when it is not a preset. */
+  topology: string | Topology;
   placement: Placement;
   sharding: Sharding;
   maxIdsPerPartition: number | null;
@@ -441,7 +442,7 @@ export class TPUEmbedding {
     return {
       features: Object.fromEntries([...this.features].map(([n, f]) => [n, { ...f.config.getConfig(), table: { ...f.config.table.getConfig(), name: f.table.table.name } }])),
       optimizer: this.globalOptimizer ? optimizerToJson(this.globalOptimizer) : null,
-      topology: this.topology.name,
+      topology: (TOPOLOGIES as Record<string, Topology>)[this.topology.name] === this.topology ? this.topology.name : { ...this.topology },
       placement: this.placement,
       sharding: this.sharding,
       maxIdsPerPartition: this.maxIdsPerPartition ?? null,
@@ -449,6 +450,40 @@ export class TPUEmbedding {
       allowIdDropping: this.allowIdDropping,
       seed: this.seed,
     };
+  }
+
+  /**
+   * Rebuilds an embedding from {@link getConfig}'s output (fresh tables from the initializers; restore values with
+   * {@link importTables}). Features that shared a table share it again.
+   * @param json the JSON form; @param resolveOptimizer the optimizers' `optimizerFromConfig`.
+   * @example TPUEmbedding.fromConfig(emb.getConfig(), optimizerFromConfig)
+   */
+  static fromConfig(json: TPUEmbeddingJson, resolveOptimizer?: OptimizerResolver): TPUEmbedding {
+    const tables: Record<string, TableConfig> = {};
+    const features: Record<string, FeatureConfig> = {};
+    for (const [name, f] of Object.entries(json.features)) {
+      const fc = featureConfigFromConfig(f, tables, resolveOptimizer);
+      if (f.table.name !== null) tables[f.table.name] = fc.table;
+      features[name] = fc;
+    }
+    let optimizer: EmbeddingOptimizerLike | undefined;
+    if (json.optimizer) {
+      if (!resolveOptimizer) {
+        throw new ConfigError('invalid_embedding_config', `TPUEmbedding.fromConfig: the config names optimizer '${json.optimizer.className}'; pass resolveOptimizer (optimizerFromConfig) to rebuild it.`);
+      }
+      optimizer = resolveOptimizer(json.optimizer);
+    }
+    return new TPUEmbedding({
+      features,
+      optimizer,
+      topology: json.topology,
+      placement: json.placement,
+      sharding: json.sharding,
+      maxIdsPerPartition: json.maxIdsPerPartition ?? undefined,
+      maxUniqueIdsPerPartition: json.maxUniqueIdsPerPartition ?? undefined,
+      allowIdDropping: json.allowIdDropping,
+      seed: json.seed,
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------------

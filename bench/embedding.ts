@@ -1,0 +1,211 @@
+/**
+ * Embedding engine benchmarks, measured in ONE run (so the ratios share the machine's state):
+ *  (a) `TypedArray.prototype.set` copy bandwidth on a 256 MB array (bytes read + written per second);
+ *  (b) lookup (dedup + route + gather + mean + tf.tensor) on a 1,000,000 × 64 table, batch 4,096 × 16 ids,
+ *      uniform and Zipf(1.05) ids: bytes moved per second (rows read + activations written) ÷ copy bandwidth;
+ *  (c) one sparse Adagrad training step (lookup + applyGradients) vs the dense tfjs baseline on the same table;
+ *  (d) sparse Adagrad step time against vocabulary size 1e5 → 1e7 at 65,536 ids per step.
+ *
+ * Usage: `npx tsx bench/embedding.ts` → prints a table and writes `bench/results/embedding.json`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../src/backend';
+import { DenseEmbeddingBaseline, TPUEmbedding, featureConfig, tableConfig } from '../src/embedding';
+import { Adagrad } from '../src/optimizers';
+import { Random } from '../src/random';
+
+/** One benchmark row. */
+export interface EmbeddingBenchRow {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly target?: string;
+  readonly note?: string;
+}
+
+/** All results of one run. */
+export interface EmbeddingBenchResult {
+  readonly date: string;
+  readonly backend: string;
+  readonly node: string;
+  readonly rows: readonly EmbeddingBenchRow[];
+}
+
+const now = (): number => performance.now();
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Copy bandwidth of `dst.set(src)` on `bytes`-sized Float32Arrays, bytes read + written per second (best of reps). */
+function copyBandwidth(bytes = 256 * 2 ** 20, reps = 7): number {
+  const src = new Float32Array(bytes / 4);
+  for (let i = 0; i < src.length; i += 1024) src[i] = i; // touch every page
+  const dst = new Float32Array(bytes / 4);
+  dst.set(src); // fault in
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = now();
+    dst.set(src);
+    best = Math.min(best, now() - t0);
+  }
+  return (2 * bytes) / (best / 1000);
+}
+
+/** Zipf(s) sampler over [0, n): ranks by inverse CDF, mapped to ids through a fixed random permutation. */
+function zipfSampler(n: number, s: number, rng: Random): () => number {
+  const cdf = new Float64Array(n);
+  let acc = 0;
+  for (let k = 0; k < n; k++) {
+    acc += 1 / Math.pow(k + 1, s);
+    cdf[k] = acc;
+  }
+  const perm = rng.permutation(n);
+  return () => {
+    const u = rng.float() * acc;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return perm[lo];
+  };
+}
+
+function makeEmbedding(vocab: number, dim: number, topology = 'v4-8'): TPUEmbedding {
+  // A constant initializer writes every page (zero pages would make the gather look faster than it is).
+  const table = tableConfig({ vocabularySize: vocab, dim, initializer: 0.01, name: 'items' });
+  return new TPUEmbedding({ features: { items: featureConfig({ table }) }, optimizer: new Adagrad({ learningRate: 0.1 }), topology });
+}
+
+function batches(count: number, B: number, k: number, next: () => number): { values: Int32Array; rowSplits: Int32Array }[] {
+  return Array.from({ length: count }, () => {
+    const values = new Int32Array(B * k);
+    for (let i = 0; i < values.length; i++) values[i] = next();
+    const rowSplits = new Int32Array(B + 1);
+    for (let b = 0; b <= B; b++) rowSplits[b] = b * k;
+    return { values, rowSplits };
+  });
+}
+
+/** Median wall time (ms) of `emb.lookup` over `inputs` (after 2 warm-up calls). */
+function timeLookup(emb: TPUEmbedding, inputs: { values: Int32Array; rowSplits: Int32Array }[]): number {
+  const times: number[] = [];
+  inputs.forEach((inp, i) => {
+    const t0 = now();
+    const out = emb.lookup({ items: inp });
+    const dt = now() - t0;
+    out.items.dispose();
+    if (i >= 2) times.push(dt);
+  });
+  return median(times);
+}
+
+/** Median wall time (ms) of one sparse training step (lookup + applyGradients). */
+function timeSparseStep(emb: TPUEmbedding, inputs: { values: Int32Array; rowSplits: Int32Array }[], grad: tf.Tensor): number {
+  const times: number[] = [];
+  inputs.forEach((inp, i) => {
+    const t0 = now();
+    const out = emb.lookup({ items: inp });
+    emb.applyGradients({ items: grad });
+    const dt = now() - t0;
+    out.items.dispose();
+    if (i >= 2) times.push(dt);
+  });
+  return median(times);
+}
+
+/**
+ * Runs every benchmark once and returns the rows (also written to `bench/results/embedding.json` by the CLI).
+ * @param options.vocabSweep vocabulary sizes of (d) @default [1e5, 1e6, 1e7]
+ */
+export async function runEmbeddingBench(options: { vocabSweep?: number[]; log?: (s: string) => void } = {}): Promise<EmbeddingBenchResult> {
+  const log = options.log ?? ((s: string) => console.error(s));
+  const backend = await chooseBackend();
+  const rows: EmbeddingBenchRow[] = [];
+  const V = 1_000_000;
+  const dim = 64;
+  const B = 4096;
+  const k = 16;
+  const rng = new Random(1);
+
+  log('(a) copy bandwidth …');
+  const bw = copyBandwidth();
+  rows.push({ name: 'copy bandwidth (TypedArray.set, 256 MB)', value: bw / 1e9, unit: 'GB/s (read + written)' });
+
+  log('(b) lookup …');
+  const emb = makeEmbedding(V, dim);
+  const bytesPerLookup = (B * k + B) * dim * 4; // rows read (one per id) + activations written
+  const zipf = zipfSampler(V, 1.05, rng);
+  for (const [label, next] of [
+    ['uniform', () => rng.int(V)],
+    ['Zipf(1.05)', zipf],
+  ] as const) {
+    const ms = timeLookup(emb, batches(12, B, k, next));
+    const rate = bytesPerLookup / (ms / 1000);
+    rows.push({ name: `lookup ${label}: time per step (65,536 ids, 1e6 × 64, v4-8)`, value: ms, unit: 'ms' });
+    rows.push({ name: `lookup ${label}: bytes moved / copy bandwidth`, value: rate / bw, unit: 'ratio', target: '≥ 0.35', note: `${(rate / 1e9).toFixed(2)} GB/s` });
+  }
+
+  log('(c) sparse vs dense Adagrad step …');
+  const grad = tf.randomNormal([B, dim], 0, 0.01, 'float32', 3);
+  const inputs = batches(8, B, k, () => rng.int(V));
+  const sparseMs = timeSparseStep(emb, inputs, grad);
+  const dense = DenseEmbeddingBaseline.fromEmbedding(emb);
+  const denseTimes: number[] = [];
+  inputs.slice(0, 4).forEach((inp, i) => {
+    const t0 = now();
+    const out = dense.lookup({ items: inp });
+    dense.applyGradients({ items: grad });
+    out.items.dataSync();
+    dense.exportTables(); // force the update to finish (reads the table back)
+    const dt = now() - t0;
+    out.items.dispose();
+    if (i >= 1) denseTimes.push(dt);
+  });
+  dense.dispose();
+  const denseMs = median(denseTimes);
+  rows.push({ name: 'Adagrad step, sparse TPUEmbedding (batch 4,096 × 16, 1e6 × 64)', value: sparseMs, unit: 'ms' });
+  rows.push({ name: 'Adagrad step, dense tfjs baseline (same)', value: denseMs, unit: 'ms', note: 'includes reading the table back' });
+  rows.push({ name: 'Adagrad step speed-up, sparse vs dense', value: denseMs / sparseMs, unit: '×', target: '≥ 100×' });
+
+  log('(d) step time vs vocabulary …');
+  const sweep = options.vocabSweep ?? [1e5, 1e6, 1e7];
+  const sweepTimes: number[] = [];
+  for (const v of sweep) {
+    const e = v === V ? emb : makeEmbedding(v, dim);
+    const ms = timeSparseStep(e, batches(10, B, k, () => rng.int(v)), grad);
+    sweepTimes.push(ms);
+    rows.push({ name: `Adagrad step, vocabulary ${v.toExponential(0)} (65,536 ids, dim 64)`, value: ms, unit: 'ms' });
+  }
+  rows.push({ name: `step time growth ${sweep[0].toExponential(0)} → ${sweep[sweep.length - 1].toExponential(0)}`, value: sweepTimes[sweepTimes.length - 1] / sweepTimes[0], unit: '×', target: '≤ 1.5×' });
+  grad.dispose();
+  return { date: new Date().toISOString(), backend: backend.name, node: process.version, rows };
+}
+
+function printTable(r: EmbeddingBenchResult): void {
+  console.log(`embedding benchmarks (${r.backend}, node ${r.node})`);
+  for (const row of r.rows) {
+    const v = row.value >= 100 ? row.value.toFixed(0) : row.value.toFixed(3);
+    console.log(`${row.name.padEnd(72)} ${v.padStart(10)} ${row.unit.padEnd(22)} ${row.target ?? ''} ${row.note ?? ''}`);
+  }
+}
+
+if (require.main === module) {
+  runEmbeddingBench()
+    .then((r) => {
+      const dir = path.join(__dirname, 'results');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'embedding.json'), JSON.stringify(r, null, 2) + '\n');
+      printTable(r);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}
