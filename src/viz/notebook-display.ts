@@ -12,14 +12,17 @@ interface TslabModule {
 }
 
 /**
- * The tslab module of the running kernel, or null outside a tslab kernel. The kernel's own copy is used
- * (found from the process's main script, `…/tslab/bin/tslab`): tslab keeps the Jupyter channel in a module
- * variable, so a second copy of tslab resolved from this package would not be connected.
+ * The tslab module of the running kernel, or null outside a tslab kernel. tslab keeps the Jupyter channel in a
+ * module variable (`lastWriteDisplayData` of `tslab/dist/jupyter.js`), and a globally registered tslab hands
+ * the session to the tslab installed beside the notebook: so the copy in use is found among the loaded modules
+ * (the one whose channel is connected), not by resolving `tslab` from this package.
  */
 export function kernelTslab(): TslabModule | null {
-  const main = require.main?.filename ?? '';
-  if (/[\\/]tslab[\\/]bin[\\/]tslab(\.js)?$/.test(main)) {
-    return require(path.resolve(path.dirname(main), '..')) as TslabModule;
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(file)) continue;
+    if ((mod?.exports as { lastWriteDisplayData?: unknown } | undefined)?.lastWriteDisplayData) {
+      return require(path.join(path.dirname(file), 'public.js')) as TslabModule;
+    }
   }
   return null;
 }
@@ -31,7 +34,7 @@ export function resolveDisplay(api: string, display: HtmlDisplay | undefined, fr
   if (!tslab) {
     throw new ConfigError(
       'no_notebook',
-      `${api}: expected to run in a Jupyter notebook with the tslab kernel, but this process is ${require.main?.filename ?? 'not a script'}. ` +
+      `${api}: expected to run in a Jupyter notebook with the tslab kernel, but no connected tslab kernel is loaded in this process. ` +
         'In scripts use saveHtml(figure, path), or pass { display } (e.g. tslab.display).',
     );
   }

@@ -1,7 +1,7 @@
 // show / liveFigure / saveHtml: the HTML they produce, with a fake display standing in for tslab's.
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { barFigure, liveFigure, saveHtml, setPlotlyEmbedded, show, showTable, plotlySource } from '../../src/viz';
@@ -88,4 +88,29 @@ test('showTable sends an arquero table as scrollable HTML with a caption and a r
   assert.equal(outputs[0].match(/<tr>/g)?.length, 3, 'header + 2 rows'); // limit 2
   showTable(t, { display, caption: 'ratings & more' });
   assert.match(outputs[1], /ratings &amp; more/);
+});
+
+test('in a tslab kernel, show finds the connected tslab copy among loaded modules (not the one this package resolves)', () => {
+  // A fake tslab install elsewhere, as when the registered kernel hands over to the notebook's local tslab:
+  // its dist/jupyter.js has a live lastWriteDisplayData, and dist/public.js exposes display/newDisplay.
+  const dir = mkdtempSync(join(tmpdir(), 'fake-kernel-'));
+  const dist = join(dir, 'node_modules', 'tslab', 'dist');
+  const sent: string[] = [];
+  mkdirSync(dist, { recursive: true });
+  writeFileSync(join(dist, 'jupyter.js'), 'exports.lastWriteDisplayData = () => {};');
+  writeFileSync(
+    join(dist, 'public.js'),
+    'const sent = (globalThis.__fakeTslabSent = []); const d = { html: (s) => sent.push(s) }; exports.display = d; exports.newDisplay = () => d;',
+  );
+  try {
+    require(join(dist, 'jupyter.js'));
+    show(fig);
+    sent.push(...(globalThis as unknown as { __fakeTslabSent: string[] }).__fakeTslabSent);
+    assert.equal(sent.length, 1);
+    assert.match(sent[0], /window\.Plotly\.newPlot/);
+  } finally {
+    delete require.cache[join(dist, 'jupyter.js')];
+    delete require.cache[join(dist, 'public.js')];
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
