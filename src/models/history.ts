@@ -2,6 +2,8 @@
 export interface EpochLogs {
   /** 0-based epoch index. */
   readonly epoch: number;
+  /** 1-based global step of the epoch's last step. */
+  readonly lastStep: number;
   /** Mean of the epoch's per-step losses (loss = Σ squared errors / global batch). */
   readonly loss: number;
   /** √(Σ squared errors / examples) over the epoch's training examples (Keras `RootMeanSquaredError`). */

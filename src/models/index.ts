@@ -20,3 +20,4 @@ export { buildServingModel } from './serving-model';
 export type { ServingModelParts } from './serving-model';
 export { tutorialProtocol, fullProtocol, runProtocol, globalBatchSize } from './protocols';
 export type { TrainingProtocol, ProtocolSplit, ShuffleBatchable, RunProtocolOptions, ProtocolResult } from './protocols';
+export { lossFigure, liveLossFigureCallback } from './loss-figure';

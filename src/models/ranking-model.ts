@@ -279,6 +279,7 @@ export class RankingModel {
       if (options.validationData) val = await this.evaluate(options.validationData, { steps: options.validationSteps });
       const logs: EpochLogs = {
         epoch,
+        lastStep: this.globalStep,
         loss: lossSum / n,
         rmse: Math.sqrt(sse / examples),
         ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}),
