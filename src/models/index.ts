@@ -21,3 +21,4 @@ export type { ServingModelParts } from './serving-model';
 export { tutorialProtocol, fullProtocol, runProtocol, globalBatchSize } from './protocols';
 export type { TrainingProtocol, ProtocolSplit, ShuffleBatchable, RunProtocolOptions, ProtocolResult } from './protocols';
 export { lossFigure, liveLossFigureCallback } from './loss-figure';
+export { rankingCheckpointContent, rankingStateFromCheckpoint, RANKING_CHECKPOINT_FILES } from './model-checkpoint';

@@ -1,0 +1,72 @@
+import { CheckpointError } from '../errors';
+import type { CheckpointContent, LoadedCheckpoint } from '../checkpoint';
+import type { NamedTensor } from '../checkpoint/safetensors';
+import type { RankingModel, RankingModelState } from './ranking-model';
+
+/** The safetensors files of a ranking-model checkpoint, one per state group. */
+export const RANKING_CHECKPOINT_FILES = Object.freeze({
+  tables: 'tables.safetensors',
+  dense: 'dense.safetensors',
+  optimizer: 'optimizer.safetensors',
+});
+
+/**
+ * What `saveCheckpoint(root, …)` needs to save a ranking model: its step, configs (model, embedding, optimizer),
+ * topology and three files — full tables with their slots (`tables.safetensors`: `table_0`, `table_0/accumulator`, …),
+ * dense weights (`dense.safetensors`) and dense optimizer state (`optimizer.safetensors`).
+ *
+ * @param model the model to save.
+ * @returns a {@link CheckpointContent}.
+ * @example
+ * await saveCheckpoint('/tmp/ckpts', await rankingCheckpointContent(model));
+ */
+export async function rankingCheckpointContent(model: RankingModel): Promise<CheckpointContent> {
+  const state = await model.getState();
+  const { topology, optimizer, ...rest } = model.config;
+  return {
+    step: state.step,
+    configs: {
+      model: { ...rest, placement: model.config.placement },
+      optimizer: { className: optimizer.className, config: optimizer.getConfig() },
+      embedding: model.embedding.getConfig(),
+    },
+    topology: { ...topology },
+    groups: [
+      { file: RANKING_CHECKPOINT_FILES.tables, tensors: state.tables },
+      { file: RANKING_CHECKPOINT_FILES.dense, tensors: state.dense },
+      { file: RANKING_CHECKPOINT_FILES.optimizer, tensors: state.optimizer },
+    ],
+  };
+}
+
+/**
+ * Turns a loaded checkpoint (`loadCheckpoint(dir)`) back into a {@link RankingModelState} for `model.setState`,
+ * grouping tensors by the file they were saved in. Tables come back full, so any topology (or CPU placement) can
+ * restore them.
+ *
+ * @param loaded what `loadCheckpoint` returned.
+ * @returns the state.
+ * @throws CheckpointError `not_a_ranking_checkpoint` when one of the three files is missing.
+ * @example
+ * await model.setState(rankingStateFromCheckpoint(await loadCheckpoint(dir)));
+ */
+export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingModelState {
+  const groups: Record<keyof typeof RANKING_CHECKPOINT_FILES, NamedTensor[]> = { tables: [], dense: [], optimizer: [] };
+  const byFile = new Map<string, keyof typeof RANKING_CHECKPOINT_FILES>(Object.entries(RANKING_CHECKPOINT_FILES).map(([k, f]) => [f, k as keyof typeof RANKING_CHECKPOINT_FILES]));
+  for (const t of loaded.manifest.tensors) {
+    const group = byFile.get(t.file);
+    const data = loaded.tensors.get(t.name);
+    if (!group || !data) continue;
+    groups[group].push({ name: t.name, dtype: data.dtype, shape: data.shape, data: data.data });
+  }
+  const files = new Set<string>(loaded.manifest.files.map((f) => f.file));
+  for (const f of [RANKING_CHECKPOINT_FILES.tables, RANKING_CHECKPOINT_FILES.dense]) {
+    if (!files.has(f)) {
+      throw new CheckpointError(
+        'not_a_ranking_checkpoint',
+        `rankingStateFromCheckpoint: expected the checkpoint to hold ${f}, but it holds ${[...files].join(', ') || 'no files'}. Save it with rankingCheckpointContent(model).`,
+      );
+    }
+  }
+  return { step: loaded.manifest.step, tables: groups.tables, dense: groups.dense, optimizer: groups.optimizer };
+}
