@@ -240,7 +240,9 @@ export class RankingModel {
     }
     const history = new History();
     const callbacks = [progressCallback(progressModeFor(options.verbose ?? 'auto')), ...(options.callbacks ?? [])];
-    for (const c of callbacks) await c.onTrainBegin?.({ epochs, stepsPerEpoch: steps });
+    const knownLength = (dataset as { length?: unknown }).length;
+    const stepsHint = steps ?? (typeof knownLength === 'number' && Number.isFinite(knownLength) ? knownLength : undefined);
+    for (const c of callbacks) await c.onTrainBegin?.({ epochs, stepsPerEpoch: stepsHint });
     let reader: BatchReader | null = steps !== undefined ? openBatches('RankingModel.fit', dataset) : null;
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const c of callbacks) await c.onEpochBegin?.(epoch);

@@ -3,7 +3,7 @@ import type { EpochLogs, History, StepLogs } from './history';
 /** What a callback learns when training starts. */
 export interface TrainBeginInfo {
   readonly epochs: number;
-  /** Steps per epoch, or `undefined` when an epoch is one pass over a dataset of unknown length. */
+  /** Steps per epoch (`stepsPerEpoch`, else the dataset's `length` when it has one), or `undefined` when unknown. */
   readonly stepsPerEpoch: number | undefined;
 }
 
