@@ -1,13 +1,13 @@
-// `npm run report [-- name…]`: executes every notebooks/*.ipynb in Jupyter with the tslab kernel and converts each
-// to a standalone HTML report in reports/ (git-ignored): figures included, plotly.js embedded by src/viz, and
-// nothing loaded from a CDN, so the page works from file:// with no network.
+// `npm run report [-- [--execute] name…]`: executes every notebooks/*.ipynb in Jupyter with the tslab kernel and
+// converts each to a standalone HTML report in reports/ (git-ignored): figures included, plotly.js embedded by
+// src/viz, and nothing loaded from a CDN, so the page works from file:// with no network.
 //
 // Executed copies go to notebooks/executed/ (where test/notebooks.test.ts writes them) and are reused when they
 // are fresh: newer than the notebook and than the last build of dist/ (the code the notebook imports), with every
-// code cell run and no error output. nbconvert's `lab` HTML template loads require.js and MathJax by URL (cdnjs,
-// or file:///usr/share/javascript/… in Debian's build); the report template below extends `lab` without them.
-// require.js would even break the figures: plotly.js's UMD wrapper registers with an AMD loader instead of
-// defining window.Plotly. Without MathJax, TeX in markdown shows as source (the script says so when it sees TeX).
+// code cell run and no error output (`--execute` always executes). nbconvert's `lab` HTML template loads
+// require.js and MathJax by URL (cdnjs, or file:///usr/share/javascript/… in Debian's build, which is not
+// installed: a console error); the report template below extends `lab` without them. Without MathJax, TeX in
+// markdown shows as source (the script says so when it sees TeX).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -78,6 +78,7 @@ export interface BuildReportsOptions {
 
 /** The notebooks, sorted: `notebooks/*.ipynb` file names. */
 export function listNotebooks(): string[] {
+  if (!existsSync(NOTEBOOKS_DIR)) return [];
   return readdirSync(NOTEBOOKS_DIR).filter((f) => f.endsWith('.ipynb')).sort();
 }
 
