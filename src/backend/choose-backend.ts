@@ -36,7 +36,14 @@ let chosen: Promise<BackendChoice> | null = null;
  * const { name } = await chooseBackend(); // 'wasm' on a machine without libtensorflow
  */
 export function chooseBackend(options: ChooseBackendOptions = {}): Promise<BackendChoice> {
-  if (!chosen) chosen = pick(options);
+  if (!chosen) {
+    const attempt = pick(options);
+    chosen = attempt;
+    // A failed choice is not cached: the next call (e.g. with another `force`) tries again.
+    attempt.catch(() => {
+      if (chosen === attempt) chosen = null;
+    });
+  }
   return chosen;
 }
 
@@ -50,7 +57,6 @@ async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
   const forcedRaw = options.force ?? process.env.TPU_EMBEDDINGS_BACKEND;
   const forced = forcedRaw === 'node' ? 'tensorflow' : forcedRaw;
   if (forced !== undefined && forced !== '' && !(BACKENDS as readonly string[]).includes(forced)) {
-    chosen = null;
     throw new Error(
       `chooseBackend: expected TPU_EMBEDDINGS_BACKEND to be one of ${BACKENDS.join(', ')} (or node), but got '${forced}'. ` +
         'Unset it to let the library pick the fastest backend that loads.',
@@ -67,7 +73,6 @@ async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
       return choice;
     }
     if (forced) {
-      chosen = null;
       throw new Error(`chooseBackend: the forced backend '${name}' failed to start: ${failure}. Unset TPU_EMBEDDINGS_BACKEND or install it.`);
     }
     skipped.push(failure);
