@@ -14,7 +14,12 @@ function walk(dir) {
 }
 
 const filters = process.argv.slice(2);
-const files = walk('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+// Unit tests first, then notebook execution, then the browser checks of the reports (which reuse the
+// notebooks executed just before instead of running them twice).
+const stage = (f) => (f.includes('browser') ? 2 : f.includes('notebooks.test') ? 1 : 0);
+const files = walk('test')
+  .sort((a, b) => stage(a) - stage(b) || a.localeCompare(b))
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error(`scripts/test.mjs: no test file matches ${filters.join(', ')}`);
   process.exit(1);
