@@ -153,7 +153,8 @@ export class RankingModel {
   }
 
   /**
-   * Sets the optimizer (Keras' `compile`). Builds the dense optimizer with `denseOptimizerFor` unless given.
+   * Sets the optimizer (Keras' `compile`). Builds a fresh dense optimizer with `denseOptimizerFor` unless given
+   * (so compiling again resets the dense optimizer's slots; the tables' slots are kept).
    * @throws ConfigError `optimizer_mismatch` when the tables were already built with another optimizer.
    */
   compile(options: CompileOptions = {}): void {
@@ -198,10 +199,12 @@ export class RankingModel {
         false,
       );
       try {
+        // The embedding validates everything (finite gradients, shapes) before it changes a row: apply it first, so a
+        // rejected step leaves the dense weights untouched too.
+        embedding.applyGradients({ user_id: grads[vars.length], movie_id: grads[vars.length + 1] });
         const named: tf.NamedTensorMap = {};
         vars.forEach((v, i) => (named[v.name] = grads[i]));
         denseOpt.applyGradients(named);
-        embedding.applyGradients({ user_id: grads[vars.length], movie_id: grads[vars.length + 1] });
         lossValue = value.dataSync()[0];
       } finally {
         tf.dispose([value, ...grads]);
@@ -336,7 +339,9 @@ export class RankingModel {
   }
 
   /**
-   * Predicted ratings for pairs of ids (the tutorial's `model({ user_id, movie_id })`).
+   * Predicted ratings for pairs of ids (the tutorial's `model({ user_id, movie_id })`). Goes through
+   * `TPUEmbedding.lookup` like a TPU evaluation step (so it appears in the embedding's lookup statistics); a batch
+   * not divisible by the replicas is padded with id 0 and the padding dropped.
    * @param input `user_id` and `movie_id`, same length B ≥ 1, ids in range.
    * @returns `Float32Array [B]`.
    * @throws InputError `bad_batch` for mismatched lengths; the embedding's InputError for ids out of range.

@@ -233,6 +233,19 @@ describe('RankingModel', () => {
     assert.throws(() => model.predict({ user_id: [1], movie_id: [1] }), /disposed/);
   });
 
+  it('a step the embedding rejects (non-finite gradients) changes neither the tables nor the dense weights', async () => {
+    const model = tinyModel();
+    const before = await model.getState();
+    const batch = syntheticBatches(1, 8, 2)[0];
+    const poisoned = { ...batch, user_rating: Float32Array.from(batch.user_rating, (r, i) => (i === 3 ? NaN : r)) };
+    assert.throws(() => model.trainStep(poisoned), (e: unknown) => e instanceof InputError && e.kind === 'non_finite_gradient');
+    const after = await model.getState();
+    assert.deepEqual(after.dense, before.dense);
+    assert.deepEqual(after.tables, before.tables);
+    assert.equal(model.step, 0);
+    model.dispose();
+  });
+
   it('leaks no tensors across fit, evaluate, predict, getState, setState, export and dispose', async () => {
     const start = tf.memory().numTensors;
     const model = tinyModel();
