@@ -1,3 +1,4 @@
+/** The tutorial's ranking model on the simulated TPU: Keras-like training API, protocols, state, checkpoint content and serving export. */
 export { RankingModel } from './ranking-model';
 export { createRankingEmbedding, rankingTableName, tablesToTensors, tensorsToTables, lookupPadded, RANKING_FEATURES } from './ranking-embedding';
 export type { RankingFeature } from './ranking-embedding';
