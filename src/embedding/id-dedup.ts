@@ -1,6 +1,7 @@
 /**
- * Deduplicates ids with an open-addressing hash table whose memory is sized by the ids per step (never by the
- * vocabulary) and reused across steps: a generation stamp marks live slots, so a reset costs O(1).
+ * Deduplicates ids with an open-addressing hash table (linear probing, `[key, value]` pairs interleaved so a probe
+ * touches one cache line) whose memory is sized by the ids per step, never by the vocabulary, and reused across
+ * steps: a reset clears only the slots the last step used.
  *
  * @example
  * const d = new IdDedup();
@@ -13,44 +14,41 @@ export class IdDedup {
   count = 0;
   /** Distinct ids in order of first appearance (`uniqueIds[0 .. count)`). */
   uniqueIds = new Int32Array(16);
-  private keys = new Int32Array(32);
-  private vals = new Int32Array(32);
-  private stamps = new Int32Array(32);
-  private gen = 1;
+  /** `[key, value]` per slot; key −1 marks an empty slot (ids are ≥ 0). */
+  private table = new Int32Array(64).fill(-1);
+  /** Slot of each distinct id, to clear them at the next reset. */
+  private used = new Int32Array(16);
   private mask = 31;
   private shift = 27;
 
   /** Starts a new set able to hold `maxIds` ids (grows the buffers if needed). */
   reset(maxIds: number): void {
-    let cap = this.keys.length;
+    const table = this.table;
+    const used = this.used;
+    for (let i = 0; i < this.count; i++) table[2 * used[i]] = -1;
+    this.count = 0;
+    let cap = this.mask + 1;
     if (cap < 2 * maxIds) {
       while (cap < 2 * maxIds) cap *= 2;
-      this.keys = new Int32Array(cap);
-      this.vals = new Int32Array(cap);
-      this.stamps = new Int32Array(cap);
+      this.table = new Int32Array(2 * cap).fill(-1);
       this.mask = cap - 1;
       this.shift = 32 - Math.log2(cap);
-      this.gen = 0;
     }
-    if (this.uniqueIds.length < maxIds) this.uniqueIds = new Int32Array(Math.max(maxIds, 2 * this.uniqueIds.length));
-    this.gen++;
-    if (this.gen === 0x7fffffff) {
-      this.stamps.fill(0);
-      this.gen = 1;
+    if (this.uniqueIds.length < maxIds) {
+      const n = Math.max(maxIds, 2 * this.uniqueIds.length);
+      this.uniqueIds = new Int32Array(n);
+      this.used = new Int32Array(n);
     }
-    this.count = 0;
   }
 
   /**
-   * Inserts `ids[start .. end)` and writes each id's dense index (order of first appearance) to `out[start .. end)`.
-   * The caller must have reserved room with {@link reset}.
+   * Inserts `ids[start .. end)` (each ≥ 0) and writes each id's dense index (order of first appearance) to
+   * `out[start .. end)`. The caller must have reserved room with {@link reset}.
    */
   insertAll(ids: Int32Array, start: number, end: number, out: Int32Array): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const stamps = this.stamps;
+    const table = this.table;
     const uniq = this.uniqueIds;
-    const gen = this.gen;
+    const used = this.used;
     const mask = this.mask;
     const shift = this.shift;
     let count = this.count;
@@ -58,16 +56,17 @@ export class IdDedup {
       const id = ids[p];
       let h = Math.imul(id, 0x9e3779b1) >>> shift;
       for (;;) {
-        if (stamps[h] !== gen) {
-          stamps[h] = gen;
-          keys[h] = id;
-          vals[h] = count;
-          uniq[count] = id;
-          out[p] = count++;
+        const k = table[2 * h];
+        if (k === id) {
+          out[p] = table[2 * h + 1];
           break;
         }
-        if (keys[h] === id) {
-          out[p] = vals[h];
+        if (k === -1) {
+          table[2 * h] = id;
+          table[2 * h + 1] = count;
+          uniq[count] = id;
+          used[count] = h;
+          out[p] = count++;
           break;
         }
         h = (h + 1) & mask;

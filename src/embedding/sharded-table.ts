@@ -2,6 +2,7 @@ import { InputError } from '../errors';
 import { Random } from '../random';
 import type { SlotName, SlotSpec } from '../optimizers/embedding-optimizer';
 import { fillTable } from './initializer';
+import { SimdCombiner } from './simd-combiner';
 import type { EmbeddingOptimizerLike } from './optimizer-like';
 import type { TableConfig } from './table-config';
 import { TableLayout, type Placement, type Sharding } from './table-layout';
@@ -24,6 +25,8 @@ export interface FullTable {
 export class ShardedTable {
   /** `[storageRows, dim]`: all shards back to back (see {@link TableLayout}). */
   readonly storage: Float32Array;
+  /** The SIMD gather kernel bound to {@link storage} (then a view of wasm memory), or null for the JavaScript path. */
+  readonly simd: SimdCombiner | null;
   /** One storage per slot, in `slotSpecs` order. */
   readonly slotStorage: readonly Float32Array[];
   readonly slotSpecs: readonly SlotSpec[];
@@ -45,7 +48,8 @@ export class ShardedTable {
     seed: number,
   ) {
     const dim = config.dim;
-    this.storage = new Float32Array(layout.storageRows * dim);
+    this.simd = SimdCombiner.create(layout.storageRows * dim, dim);
+    this.storage = this.simd ? this.simd.storage : new Float32Array(layout.storageRows * dim);
     const rng = new Random(seed);
     fillTable(config.initializer, config.vocabularySize, dim, rng, this.storage, (r) => layout.storageRow(r) * dim, name);
     this.slotSpecs = Object.freeze([...optimizer.slotSpecs()]);

@@ -53,6 +53,10 @@ interface FeatureState {
   readonly name: string;
   readonly config: FeatureConfig;
   readonly table: TableState;
+  /** Reused per-position buffers (slot, scale, byte offset of the row for the SIMD kernel), grown on demand. */
+  slotBuf: Int32Array;
+  scaleBuf: Float32Array;
+  posOffBuf: Int32Array;
 }
 
 interface TableState {
@@ -67,6 +71,8 @@ interface TableState {
   sortedPos: Int32Array;
   sortedStorageOff: Int32Array;
   sortedLocalOff: Int32Array;
+  storageOffBuf: Int32Array;
+  localOffBuf: Int32Array;
   shardStart: Int32Array;
   grad: Float32Array;
 }
@@ -128,6 +134,8 @@ export class TPUEmbedding {
   readonly featureNames: readonly string[];
   /** Resolved table names in order of first appearance (`table_<i>` for unnamed tables). */
   readonly tableNames: readonly string[];
+  /** Use the WebAssembly SIMD gather kernel when a table has one (false: the JavaScript loop, for comparison). */
+  useSimd = true;
   /** Training steps applied so far (`applyGradients` calls). */
   step = 0;
   /** Statistics of the last lookup, or null before the first. */
@@ -142,6 +150,8 @@ export class TPUEmbedding {
   private readonly tableStates: TableState[] = [];
   private readonly statsHistoryLimit: number;
   private pending: Pending | null = null;
+  /** Sum of prefetch loads (kept so they are not dead code). */
+  private sink = 0;
 
   /**
    * @param options see {@link TPUEmbeddingOptions}.
@@ -218,13 +228,15 @@ export class TPUEmbedding {
           sortedPos: new Int32Array(0),
           sortedStorageOff: new Int32Array(0),
           sortedLocalOff: new Int32Array(0),
+          storageOffBuf: new Int32Array(0),
+          localOffBuf: new Int32Array(0),
           shardStart: new Int32Array(this.numShards + 1),
           grad: new Float32Array(0),
         };
         tableIndex.set(f.table, state);
         this.tableStates.push(state);
       }
-      const fs: FeatureState = { name, config: f, table: state };
+      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0) };
       state.features.push(fs);
       this.features.set(name, fs);
     }
@@ -312,8 +324,15 @@ export class TPUEmbedding {
       }
     }
 
-    // Phase 1 (no state change yet): route, count and check limits for every table.
-    const routed = this.tableStates.map((ts) => this.route(ts, inputs, batch));
+    // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
+    // backward pass points into, so a failure here discards the pending lookup.
+    let routed: ReturnType<TPUEmbedding['route']>[];
+    try {
+      routed = this.tableStates.map((ts) => this.route(ts, inputs, batch));
+    } catch (e) {
+      this.pending = null;
+      throw e;
+    }
     // Phase 2: gather and combine.
     const out: Record<string, tf.Tensor> = {};
     const pendingFeatures = new Map<string, PendingFeature>();
@@ -385,19 +404,23 @@ export class TPUEmbedding {
         scatterGrad(pf, data.get(fs.name)!, gsum, dim);
       }
       const opt = ts.table.optimizer;
+      const table = ts.table;
+      const nSlots = table.slotSpecs.length;
       for (let s = 0; s < this.numShards; s++) {
         const a = pt.shardStart[s];
         const b = pt.shardStart[s + 1];
         if (b === a) continue;
-        opt.applyRows({
-          weights: ts.table.shard(s),
-          slots: ts.table.slotSpecs.map((_, k) => ts.table.slotShard(k, s)),
-          rowOffsets: pt.localOff.subarray(a, b),
-          count: b - a,
-          grads: gsum.subarray(a * dim, b * dim),
-          dim,
-          step,
-        });
+        const weights = table.shard(s);
+        const slots = table.slotSpecs.map((_, k) => table.slotShard(k, s));
+        // Chunks of rows whose weights and slots are first touched by a tight loop of independent loads (many cache
+        // and TLB misses in flight), so the optimizer's per-row arithmetic then runs on cached rows.
+        for (let c = a; c < b; c += OPTIMIZER_CHUNK_ROWS) {
+          const e = Math.min(b, c + OPTIMIZER_CHUNK_ROWS);
+          const offs = pt.localOff.subarray(c, e);
+          this.sink += touchRows(weights, offs, dim);
+          for (let k = 0; k < nSlots; k++) this.sink += touchRows(slots[k], offs, dim);
+          opt.applyRows({ weights, slots, rowOffsets: offs, count: e - c, grads: gsum.subarray(c * dim, e * dim), dim, step });
+        }
       }
     }
     this.step = step;
@@ -504,7 +527,13 @@ export class TPUEmbedding {
     const raw: Int32Array[] = [];
     for (const fs of ts.features) {
       const input = inputs.get(fs.name)!;
-      const slot = new Int32Array(input.values.length);
+      const n = input.values.length;
+      if (fs.slotBuf.length < n) {
+        fs.slotBuf = new Int32Array(Math.max(n, 2 * fs.slotBuf.length));
+        fs.scaleBuf = new Float32Array(fs.slotBuf.length);
+        fs.posOffBuf = new Int32Array(fs.slotBuf.length);
+      }
+      const slot = fs.slotBuf.subarray(0, n);
       const L = fs.config.maxSequenceLength;
       if (L === 0) dedup.insertAll(input.values, 0, input.values.length, slot);
       else {
@@ -527,15 +556,7 @@ export class TPUEmbedding {
     const uShard = ts.uShard;
     const uStorage = ts.uStorage;
     if (layout.sharding === 'mod') {
-      const rot = layout.rotation;
-      const rps = layout.shardRows[0];
-      for (let u = 0; u < U; u++) {
-        const id = uniq[u];
-        const q = Math.floor(id / N);
-        const s = (id - q * N + rot) % N;
-        uShard[u] = s;
-        uStorage[u] = s * rps + q;
-      }
+      locateMod(uniq, U, N, layout.rotation, layout.shardRows[0], uShard, uStorage);
     } else {
       for (let u = 0; u < U; u++) {
         uShard[u] = layout.shardOf(uniq[u]);
@@ -551,18 +572,7 @@ export class TPUEmbedding {
     for (let r = 0; r < R; r++) {
       for (let fi = 0; fi < ts.features.length; fi++) {
         const rs = inputs.get(ts.features[fi].name)!.rowSplits;
-        const slot = raw[fi];
-        const base = r * N;
-        for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
-          const u = slot[p];
-          if (u < 0) continue;
-          const s = uShard[u];
-          idsRS[base + s]++;
-          if (lastReplica[u] !== r) {
-            lastReplica[u] = r;
-            uniqRS[base + s]++;
-          }
-        }
+        countPartition(raw[fi], rs[r * Br], rs[(r + 1) * Br], uShard, lastReplica, r, idsRS, uniqRS, r * N);
       }
     }
     let maxIds = 0;
@@ -627,18 +637,14 @@ export class TPUEmbedding {
     for (let u = 0; u < U; u++) if (kept[u]) shardStart[uShard[u] + 1]++;
     for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
     const numUnique = shardStart[N];
-    const cursor = shardStart.slice(0, N);
     const sortedPos = ts.sortedPos;
-    const storageOff = new Int32Array(numUnique);
-    const localOff = new Int32Array(numUnique);
-    for (let u = 0; u < U; u++) {
-      if (!kept[u]) continue;
-      const s = uShard[u];
-      const i = cursor[s]++;
-      sortedPos[u] = i;
-      storageOff[i] = uStorage[u] * dim;
-      localOff[i] = (uStorage[u] - layout.shardBase[s]) * dim;
+    if (ts.storageOffBuf.length < numUnique) {
+      ts.storageOffBuf = new Int32Array(Math.max(numUnique, 2 * ts.storageOffBuf.length));
+      ts.localOffBuf = new Int32Array(ts.storageOffBuf.length);
     }
+    const storageOff = ts.storageOffBuf.subarray(0, numUnique);
+    const localOff = ts.localOffBuf.subarray(0, numUnique);
+    sortByShard(U, kept, uShard, uStorage, layout.shardBase, shardStart.slice(0, N), dim, sortedPos, storageOff, localOff);
     ts.sortedStorageOff = storageOff;
 
     // Per feature: sorted slot per position and backward scale.
@@ -647,14 +653,12 @@ export class TPUEmbedding {
     ts.features.forEach((fs, fi) => {
       const input = inputs.get(fs.name)!;
       const slot = raw[fi];
-      for (let p = 0; p < slot.length; p++) {
-        const u = slot[p];
-        if (u >= 0) slot[p] = sortedPos[u];
-      }
+      if (table.simd && fs.config.maxSequenceLength === 0) remapSlotsWithOffsets(slot, sortedPos, fs.posOffBuf, storageOff);
+      else remapSlots(slot, sortedPos);
       const L = fs.config.maxSequenceLength;
       const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
       activationBytes += batch * Math.max(1, L) * dim * 4;
-      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner);
+      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length));
       pfs.push({ state: fs, input, slot, scale, shape });
     });
 
@@ -715,7 +719,15 @@ export class TPUEmbedding {
       }
       return out;
     }
-    return combinePooled(st, off, slot, scale, rowSplits, batchSize, dim);
+    const simd = ts.table.simd;
+    if (simd && this.useSimd) {
+      const out = new Float32Array(batchSize * dim);
+      simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out));
+      return out;
+    }
+    const out = new Float32Array(batchSize * dim);
+    combinePooledRange(st, off, slot, scale, rowSplits, 0, batchSize, dim, out);
+    return out;
   }
 }
 
@@ -723,9 +735,8 @@ export class TPUEmbedding {
  * out[b] = Σ_p scale[p] · row(slot[p]) over sample b's positions, four rows at a time (more independent memory
  * reads in flight, one write of the output row per group). Dropped positions (slot -1) have scale 0 and read row 0.
  */
-function combinePooled(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number): Float32Array {
-  const out = new Float32Array(B * dim);
-  for (let b = 0; b < B; b++) {
+function combinePooledRange(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, b0: number, b1: number, dim: number, out: Float32Array): void {
+  for (let b = b0; b < b1; b++) {
     let p = rowSplits[b];
     const pe = rowSplits[b + 1];
     const o = b * dim;
@@ -745,13 +756,81 @@ function combinePooled(st: Float32Array, off: Int32Array, slot: Int32Array, scal
       for (let k = 0; k < dim; k++) out[o + k] += s * st[a + k];
     }
   }
-  return out;
+}
+
+/** Shard and storage row of each unique id under mod sharding (`shard = (id % N + rot) % N`, local `id // N`). */
+function locateMod(uniq: Int32Array, U: number, N: number, rot: number, rowsPerShard: number, uShard: Int32Array, uStorage: Int32Array): void {
+  for (let u = 0; u < U; u++) {
+    const id = uniq[u];
+    const q = (id / N) | 0;
+    const s = (id - q * N + rot) % N;
+    uShard[u] = s;
+    uStorage[u] = s * rowsPerShard + q;
+  }
+}
+
+/** Ids and first-seen unique ids of replica r per shard, over positions [p0, p1). */
+function countPartition(slot: Int32Array, p0: number, p1: number, uShard: Int32Array, lastReplica: Int32Array, r: number, idsRS: Int32Array, uniqRS: Int32Array, base: number): void {
+  for (let p = p0; p < p1; p++) {
+    const u = slot[p];
+    if (u < 0) continue;
+    const s = base + uShard[u];
+    idsRS[s]++;
+    if (lastReplica[u] !== r) {
+      lastReplica[u] = r;
+      uniqRS[s]++;
+    }
+  }
+}
+
+/** Counting sort of the kept unique rows by shard: sorted position, storage and local element offsets. */
+function sortByShard(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, cursor: Int32Array, dim: number, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
+  for (let u = 0; u < U; u++) {
+    if (kept[u] === 0) continue;
+    const s = uShard[u];
+    const i = cursor[s]++;
+    sortedPos[u] = i;
+    const row = uStorage[u];
+    storageOff[i] = row * dim;
+    localOff[i] = (row - shardBase[s]) * dim;
+  }
+}
+
+/** slot[p] ← sortedPos[slot[p]] (keeping -1). */
+function remapSlots(slot: Int32Array, sortedPos: Int32Array): void {
+  for (let p = 0; p < slot.length; p++) {
+    const u = slot[p];
+    if (u >= 0) slot[p] = sortedPos[u];
+  }
+}
+
+/** {@link remapSlots}, also writing each position's row byte offset (`storageOff × 4`, 0 when dropped). */
+function remapSlotsWithOffsets(slot: Int32Array, sortedPos: Int32Array, posOff: Int32Array, storageOff: Int32Array): void {
+  for (let p = 0; p < slot.length; p++) {
+    const u = slot[p];
+    if (u >= 0) {
+      const i = sortedPos[u];
+      slot[p] = i;
+      posOff[p] = storageOff[i] * 4;
+    } else posOff[p] = 0;
+  }
 }
 
 /** Per-position combiner scale: w (sum), w/Σw (mean), w/√Σw² (sqrtn); zeros when the denominator is 0 or dropped. */
-function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn'): Float32Array {
+function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn', scale: Float32Array): Float32Array {
   const { rowSplits, weights, batchSize } = input;
-  const scale = new Float32Array(slot.length);
+  scale.fill(0);
+  if (!weights) {
+    for (let b = 0; b < batchSize; b++) {
+      const ps = rowSplits[b];
+      const pe = rowSplits[b + 1];
+      let n = 0;
+      for (let p = ps; p < pe; p++) if (slot[p] >= 0) n++;
+      const inv = n === 0 ? 0 : combiner === 'sum' ? 1 : combiner === 'mean' ? 1 / n : 1 / Math.sqrt(n);
+      for (let p = ps; p < pe; p++) if (slot[p] >= 0) scale[p] = inv;
+    }
+    return scale;
+  }
   for (let b = 0; b < batchSize; b++) {
     const ps = rowSplits[b];
     const pe = rowSplits[b + 1];
@@ -771,6 +850,19 @@ function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mea
     }
   }
   return scale;
+}
+
+/** Rows per optimizer call in {@link TPUEmbedding.applyGradients} (their weights and slots fit in L2). */
+const OPTIMIZER_CHUNK_ROWS = 256;
+
+/** Reads one float per 64-byte line of each row at `offs` (element offsets); returns their sum. */
+function touchRows(arr: Float32Array, offs: Int32Array, dim: number): number {
+  let t = 0;
+  for (let i = 0; i < offs.length; i++) {
+    const o = offs[i];
+    for (let c = 0; c < dim; c += 16) t += arr[o + c];
+  }
+  return t;
 }
 
 /** gsum[slot[p]] += scale[p] · g[row of p] for every kept position. */

@@ -1,0 +1,229 @@
+/**
+ * A WebAssembly SIMD kernel for the pooled gather + combine (`out[b] = Σ_p scale[p] · row(p)`), assembled here
+ * byte by byte (no toolchain): JavaScript's scalar loop converts every float32 to float64 and back and bounds-checks
+ * five arrays per element; `f32x4` loads, multiplies and adds move 16 bytes per instruction.
+ *
+ * A table that uses it keeps its weights in a `WebAssembly.Memory` (never grown, so the `Float32Array` shard views
+ * stay valid), followed by a small scratch area for one chunk of samples:
+ *
+ * ```
+ * memory:  | storage [storageRows, dim] f32 | offs [P] i32 | scale [P] f32 | splits [Bc + 1] i32 | out [Bc, dim] f32 |
+ * ```
+ */
+
+/** Most positions (ids) of one chunk (the scratch size); a longer bag is combined in JavaScript. */
+export const SIMD_CHUNK_POSITIONS = 8192;
+/** Positions a chunk aims at: its rows (×256 B at dim 64) stay in L2 between the touch and the combine. */
+export const SIMD_TARGET_POSITIONS = 512;
+/** Samples per chunk. */
+export const SIMD_CHUNK_SAMPLES = 1024;
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB: wasm32's limit
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+
+// Opcodes.
+const LG = 0x20, LS = 0x21, LT = 0x22, I32C = 0x41, ADD = 0x6a, SHL = 0x74, GEU = 0x4f;
+const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
+const I32LOAD = (offset: number): number[] => [0x28, 0x02, ...uleb(offset)];
+const F32LOAD = [0x2a, 0x02, 0x00];
+const V128LOAD = [0xfd, 0x00, 0x00, 0x00];
+const V128STORE = [0xfd, 0x0b, 0x00, 0x00];
+const V128ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const SPLAT = [0xfd, 0x13];
+const F32X4ADD = [0xfd, 0xe4, 0x01];
+const F32X4MUL = [0xfd, 0xe6, 0x01];
+
+/**
+ * combine(offs, scales, splits, B, dimBytes, out): params 0..5; locals 6 b, 7 p, 8 pe, 9 o, 10 a, 11 c, 12 s (v128).
+ * For b < B: out row o = 0; for p in [splits[b], splits[b+1]): out[o..] += splat(scales[p]) · mem[offs[p]..].
+ */
+function combineBody(): number[] {
+  const code = [
+    LG, 5, LS, 9, // o = out
+    I32C, 0, LS, 6, // b = 0
+    BLOCK, VOID, LOOP, VOID,
+    LG, 6, LG, 3, GEU, BRIF, 1, // if b >= B: exit
+    LG, 2, LG, 6, I32C, 2, SHL, ADD, LT, 11, ...I32LOAD(0), LS, 7, // p = splits[b]
+    LG, 11, ...I32LOAD(4), LS, 8, // pe = splits[b + 1]
+    I32C, 0, LS, 11,
+    LOOP, VOID, // zero the output row
+    LG, 9, LG, 11, ADD, ...V128ZERO, ...V128STORE,
+    LG, 11, I32C, 16, ADD, LT, 11, LG, 4, 0x49 /* i32.lt_u */, BRIF, 0,
+    END,
+    BLOCK, VOID, LOOP, VOID,
+    LG, 7, LG, 8, GEU, BRIF, 1, // if p >= pe: done with the sample
+    LG, 0, LG, 7, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 10, // a = offs[p]
+    LG, 1, LG, 7, I32C, 2, SHL, ADD, ...F32LOAD, ...SPLAT, LS, 12, // s = splat(scales[p])
+    I32C, 0, LS, 11,
+    LOOP, VOID,
+    LG, 9, LG, 11, ADD, // store address
+    LG, 9, LG, 11, ADD, ...V128LOAD, // out
+    LG, 10, LG, 11, ADD, ...V128LOAD, LG, 12, ...F32X4MUL, // s · row
+    ...F32X4ADD, ...V128STORE,
+    LG, 11, I32C, 16, ADD, LT, 11, LG, 4, 0x49, BRIF, 0,
+    END,
+    LG, 7, I32C, 1, ADD, LS, 7,
+    BR, 0,
+    END, END,
+    LG, 9, LG, 4, ADD, LS, 9, // o += dimBytes
+    LG, 6, I32C, 1, ADD, LS, 6, // b++
+    BR, 0,
+    END, END,
+    END,
+  ];
+  const locals = [2, 6, 0x7f, 1, 0x7b];
+  const body = [...locals, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+/**
+ * touch(offs, n, dimBytes) → i32: reads one word per 64-byte cache line of the rows at `offs[0 .. n)` and returns
+ * their sum (so the loads stay). A tight loop of independent loads keeps many cache and TLB misses in flight, which
+ * the combine loop (one row at a time, ~200 instructions per row) cannot; the chunk's rows are then in L2.
+ * Params 0 offs, 1 n, 2 dimBytes; locals 3 i, 4 a, 5 c, 6 acc.
+ */
+function touchBody(): number[] {
+  const code = [
+    BLOCK, VOID, LOOP, VOID,
+    LG, 3, LG, 1, GEU, BRIF, 1,
+    LG, 0, LG, 3, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 4,
+    I32C, 0, LS, 5,
+    LOOP, VOID,
+    LG, 6, LG, 4, LG, 5, ADD, ...I32LOAD(0), ADD, LS, 6,
+    LG, 5, I32C, 0xc0, 0x00 /* 64 */, ADD, LT, 5, LG, 2, 0x49, BRIF, 0,
+    END,
+    LG, 3, I32C, 1, ADD, LS, 3,
+    BR, 0,
+    END, END,
+    LG, 6,
+    END,
+  ];
+  const body = [1, 4, 0x7f, ...code];
+  return [...uleb(body.length), ...body];
+}
+
+let moduleCache: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null when this runtime has no WebAssembly SIMD. */
+export function simdCombinerModule(): WebAssembly.Module | null {
+  if (moduleCache !== undefined) return moduleCache;
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [2, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x00]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...str('combine'), 0x00, 0, ...str('touch'), 0x00, 1]),
+    ...section(10, [2, ...combineBody(), ...touchBody()]),
+  ]);
+  try {
+    moduleCache = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  } catch {
+    moduleCache = null;
+  }
+  return moduleCache;
+}
+
+/**
+ * A table's weights in wasm memory plus the kernel bound to it. `null` from {@link SimdCombiner.create} means: use
+ * a plain `Float32Array` and the JavaScript loop (no SIMD, `dim % 4 ≠ 0`, or the table does not fit in 4 GiB).
+ */
+export class SimdCombiner {
+  /** `[storageRows, dim]` weights, a view of the wasm memory. */
+  readonly storage: Float32Array;
+  private readonly offs: Int32Array;
+  private readonly scales: Float32Array;
+  private readonly splits: Int32Array;
+  private readonly out: Float32Array;
+  private readonly offsPtr: number;
+  private readonly scalesPtr: number;
+  private readonly splitsPtr: number;
+  private readonly outPtr: number;
+  private readonly kernel: (offs: number, scales: number, splits: number, B: number, dimBytes: number, out: number) => void;
+  private readonly touch: (offs: number, n: number, dimBytes: number) => number;
+  /** Sum returned by the touch loop (kept so the loads are not dead code). */
+  private sink = 0;
+
+  private constructor(memory: WebAssembly.Memory, storageFloats: number, readonly dim: number, instance: WebAssembly.Instance) {
+    const buf = memory.buffer;
+    this.storage = new Float32Array(buf, 0, storageFloats);
+    let p = storageFloats * 4;
+    this.offsPtr = p;
+    this.offs = new Int32Array(buf, p, SIMD_CHUNK_POSITIONS);
+    p += SIMD_CHUNK_POSITIONS * 4;
+    this.scalesPtr = p;
+    this.scales = new Float32Array(buf, p, SIMD_CHUNK_POSITIONS);
+    p += SIMD_CHUNK_POSITIONS * 4;
+    this.splitsPtr = p;
+    this.splits = new Int32Array(buf, p, SIMD_CHUNK_SAMPLES + 1);
+    p += (SIMD_CHUNK_SAMPLES + 4) * 4;
+    this.outPtr = p;
+    this.out = new Float32Array(buf, p, SIMD_CHUNK_SAMPLES * dim);
+    this.kernel = instance.exports.combine as SimdCombiner['kernel'];
+    this.touch = instance.exports.touch as SimdCombiner['touch'];
+  }
+
+  /**
+   * Allocates `storageFloats` floats of weights (zeros) in a new wasm memory with the kernel's scratch after them.
+   * @returns null when SIMD is unavailable, `dim % 4 ≠ 0`, or the memory would exceed 4 GiB.
+   */
+  static create(storageFloats: number, dim: number): SimdCombiner | null {
+    if (dim % 4 !== 0) return null;
+    const mod = simdCombinerModule();
+    if (!mod) return null;
+    const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4;
+    const pages = Math.ceil((storageFloats * 4 + scratch) / PAGE);
+    if (pages > MAX_PAGES) return null;
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
+      return new SimdCombiner(memory, storageFloats, dim, instance);
+    } catch {
+      return null; // not enough address space: fall back to JavaScript
+    }
+  }
+
+  /**
+   * Pooled combine of samples `[0, B)`: `out[b × dim …] = Σ_{p ∈ [rowSplits[b], rowSplits[b+1])} scale[p] · row(p)`.
+   * @param posByteOff byte offset in the memory of each position's row (0 for dropped positions, whose scale is 0);
+   *   above 2 GiB the int32 wraps to the unsigned wasm address.
+   * @param scale per-position weight. @param out `[B, dim]`, overwritten.
+   * @param fallback combines sample b in JavaScript (a bag longer than one chunk).
+   */
+  combine(posByteOff: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, out: Float32Array, fallback: (b: number) => void): void {
+    const dim = this.dim;
+    let b = 0;
+    while (b < B) {
+      const p0 = rowSplits[b];
+      if (rowSplits[b + 1] - p0 > SIMD_CHUNK_POSITIONS) {
+        fallback(b);
+        b++;
+        continue;
+      }
+      let b1 = b;
+      b1++; // the first sample always fits
+      while (b1 < B && b1 - b < SIMD_CHUNK_SAMPLES && rowSplits[b1 + 1] - p0 <= SIMD_TARGET_POSITIONS) b1++;
+      const p1 = rowSplits[b1];
+      this.offs.set(posByteOff.subarray(p0, p1));
+      this.scales.set(scale.subarray(p0, p1));
+      const splits = this.splits;
+      for (let i = b; i <= b1; i++) splits[i - b] = rowSplits[i] - p0;
+      this.sink = (this.sink + this.touch(this.offsPtr, p1 - p0, dim * 4)) | 0;
+      this.kernel(this.offsPtr, this.scalesPtr, this.splitsPtr, b1 - b, dim * 4, this.outPtr);
+      out.set(this.out.subarray(0, (b1 - b) * dim), b * dim);
+      b = b1;
+    }
+  }
+}

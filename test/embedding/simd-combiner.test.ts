@@ -1,0 +1,83 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src/backend';
+import { IdDedup, TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
+import { SIMD_CHUNK_POSITIONS, simdCombinerModule } from '../../src/embedding/simd-combiner';
+import { SGD } from '../../src/optimizers';
+import { Random } from '../../src/random';
+
+before(async () => {
+  await chooseBackend();
+});
+
+describe('WebAssembly SIMD gather kernel', () => {
+  it('is available on this runtime and used for tables with dim % 4 = 0 only', () => {
+    assert.ok(simdCombinerModule(), 'WebAssembly SIMD module compiles');
+    const make = (dim: number) => new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 10, dim }) }) }, optimizer: new SGD(), topology: 'cpu' });
+    assert.ok(make(8).tables[0].simd);
+    assert.equal(make(6).tables[0].simd, null);
+  });
+
+  it('gives the JavaScript loop’s activations for every combiner, weights, drops and a bag longer than one chunk', () => {
+    const rng = new Random(3);
+    for (const combiner of ['mean', 'sum', 'sqrtn'] as const) {
+      const emb = new TPUEmbedding({
+        features: { f: featureConfig({ table: tableConfig({ vocabularySize: 500, dim: 12, combiner }) }) },
+        optimizer: new SGD(),
+        topology: 'v4-8',
+        maxIdsPerPartition: 400, // replica 2 sends ~8,200 ids over 16 shards (~513 each): some are dropped
+        allowIdDropping: true,
+      });
+      // 8 samples; sample 5 holds SIMD_CHUNK_POSITIONS + 10 ids (combined by the JavaScript fallback), sample 2 is empty.
+      const lengths = [3, 40, 0, 17, 1, SIMD_CHUNK_POSITIONS + 10, 600, 5];
+      const rowSplits = [0];
+      for (const l of lengths) rowSplits.push(rowSplits[rowSplits.length - 1] + l);
+      const values = Array.from({ length: rowSplits[8] }, () => rng.int(500));
+      const weights = values.map(() => rng.float() + 0.1);
+      const input = { f: { values, rowSplits, weights } };
+      emb.useSimd = true;
+      const a = emb.lookup(input);
+      assert.ok(emb.lastStats!.tables[0].droppedIds > 0, 'some ids dropped');
+      emb.useSimd = false;
+      const b = emb.lookup(input);
+      const x = a.f.dataSync();
+      const y = b.f.dataSync();
+      for (let i = 0; i < x.length; i++) assert.ok(Math.abs(x[i] - y[i]) <= 1e-5 * Math.max(1, Math.abs(y[i])), `${combiner}[${i}]: ${x[i]} vs ${y[i]}`);
+      assert.ok(x.slice(24, 36).every((v) => v === 0), 'empty bag gives zeros');
+      tf.dispose([a.f, b.f]);
+    }
+  });
+});
+
+describe('IdDedup', () => {
+  it('numbers distinct ids in order of first appearance and resets between steps', () => {
+    const d = new IdDedup();
+    d.reset(4);
+    const out = new Int32Array(4);
+    d.insertAll(Int32Array.of(7, 3, 7, 9), 0, 4, out);
+    assert.deepEqual(Array.from(out), [0, 1, 0, 2]);
+    assert.equal(d.count, 3);
+    assert.deepEqual(Array.from(d.uniqueIds.subarray(0, 3)), [7, 3, 9]);
+    d.reset(3);
+    const out2 = new Int32Array(3);
+    d.insertAll(Int32Array.of(9, 0, 9), 0, 3, out2);
+    assert.deepEqual(Array.from(out2), [0, 1, 0]);
+    assert.equal(d.count, 2);
+  });
+
+  it('agrees with a Set on many random ids (growing the table)', () => {
+    const rng = new Random(8);
+    const d = new IdDedup();
+    for (const n of [10, 1000, 50000]) {
+      const ids = Int32Array.from({ length: n }, () => rng.int(n));
+      d.reset(n);
+      const out = new Int32Array(n);
+      d.insertAll(ids, 0, n, out);
+      const first = new Map<number, number>();
+      ids.forEach((id) => first.has(id) || first.set(id, first.size));
+      assert.equal(d.count, first.size);
+      ids.forEach((id, p) => assert.equal(out[p], first.get(id)));
+    }
+  });
+});
