@@ -1,3 +1,4 @@
+import { PLACEMENTS, type Placement } from '../embedding/table-layout';
 import { ConfigError } from '../errors';
 import type { LookupStats, TableLookupStats } from '../embedding/lookup-stats-types';
 import type { Topology } from '../strategy/topology';
@@ -7,9 +8,6 @@ import { BYTES_PER_FLOAT32, BYTES_PER_ID } from './hardware-constants';
 import { checkSkew, idDistribution, type IdSkew } from './id-distribution';
 
 /** Embedding placements the cost model knows. */
-export const PLACEMENTS = ['sparsecore', 'cpu'] as const;
-/** One of {@link PLACEMENTS}. */
-export type Placement = (typeof PLACEMENTS)[number];
 
 /** One table of a modelled (not run) model. */
 export interface SyntheticTableSpec {

@@ -3,7 +3,7 @@ export { RankingModel } from './ranking-model';
 export { createRankingEmbedding, rankingTableName, tablesToTensors, tensorsToTables, lookupPadded, RANKING_FEATURES } from './ranking-embedding';
 export type { RankingFeature } from './ranking-embedding';
 export type { CompileOptions, FitOptions, EvaluateOptions, EvaluateResult, PredictInput, RankingModelState } from './ranking-model';
-export { rankingModelConfig, RANKING_PLACEMENTS } from './ranking-model-config';
+export { rankingModelConfig } from './ranking-model-config';
 export type { RankingModelOptions, RankingModelConfig } from './ranking-model-config';
 export { History } from './history';
 export type { EpochLogs, StepLogs } from './history';

@@ -1,18 +1,17 @@
 import { ConfigError } from '../errors';
+import { PLACEMENTS } from '../embedding/table-layout';
 import { kerasAdagrad } from '../optimizers';
 import type { EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology } from '../strategy';
 import type { Topology } from '../strategy';
 
-/** Where the tables live (as `TPUEmbedding`'s `placement`). */
-export const RANKING_PLACEMENTS = ['sparsecore', 'cpu'] as const;
 
 /** Options of {@link rankingModelConfig}: the tutorial's model, every field defaulted to the tutorial's value. */
 export interface RankingModelOptions {
   /** Simulated slice (preset name or Topology). @default 'v4-8' */
   readonly topology?: Topology | string;
   /** Tables sharded over SparseCores, or one unsharded table in host memory. @default 'sparsecore' */
-  readonly placement?: (typeof RANKING_PLACEMENTS)[number];
+  readonly placement?: (typeof PLACEMENTS)[number];
   /**
    * The one optimizer of the tutorial: it updates the tables (TPU semantics) and, through
    * `denseOptimizerFor`, the dense weights. @default kerasAdagrad({ learningRate: 0.1 })
@@ -33,7 +32,7 @@ export interface RankingModelOptions {
 /** A validated, frozen {@link RankingModelOptions} with every default filled in. */
 export interface RankingModelConfig {
   readonly topology: Topology;
-  readonly placement: (typeof RANKING_PLACEMENTS)[number];
+  readonly placement: (typeof PLACEMENTS)[number];
   readonly optimizer: EmbeddingOptimizer;
   readonly userVocabularySize: number;
   readonly movieVocabularySize: number;
@@ -67,8 +66,8 @@ export function rankingModelConfig(options: RankingModelOptions = {}): RankingMo
     throw new ConfigError('invalid_model_config', `rankingModelConfig: expected an options object, but got ${String(options)}. Pass e.g. { topology: 'v4-8' }.`);
   }
   const placement = options.placement ?? 'sparsecore';
-  if (!(RANKING_PLACEMENTS as readonly string[]).includes(placement)) {
-    throw new ConfigError('invalid_model_config', `rankingModelConfig: expected placement to be one of ${RANKING_PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
+  if (!(PLACEMENTS as readonly string[]).includes(placement)) {
+    throw new ConfigError('invalid_model_config', `rankingModelConfig: expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
   }
   const hidden = options.hiddenUnits ?? [256, 64];
   if (!Array.isArray(hidden) || hidden.some((u) => !Number.isInteger(u) || u < 1)) {
