@@ -14,7 +14,7 @@
 /** Most positions (ids) of one chunk (the scratch size); a longer bag is combined in JavaScript. */
 export const SIMD_CHUNK_POSITIONS = 8192;
 /** Positions a chunk aims at: its rows (×256 B at dim 64) stay in L2 between the touch and the combine. */
-export const SIMD_TARGET_POSITIONS = 512;
+export const SIMD_TARGET_POSITIONS = 1024;
 /** Samples per chunk. */
 export const SIMD_CHUNK_SAMPLES = 1024;
 

@@ -57,6 +57,8 @@ interface FeatureState {
   slotBuf: Int32Array;
   scaleBuf: Float32Array;
   posOffBuf: Int32Array;
+  /** Activation buffer reused on the wasm backend (which copies tensor data). */
+  outBuf: Float32Array;
 }
 
 interface TableState {
@@ -73,6 +75,10 @@ interface TableState {
   sortedLocalOff: Int32Array;
   storageOffBuf: Int32Array;
   localOffBuf: Int32Array;
+  rowStart: Int32Array;
+  entryGoff: Int32Array;
+  entryScale: Float32Array;
+  entryFeature: Int32Array;
   shardStart: Int32Array;
   grad: Float32Array;
 }
@@ -230,13 +236,17 @@ export class TPUEmbedding {
           sortedLocalOff: new Int32Array(0),
           storageOffBuf: new Int32Array(0),
           localOffBuf: new Int32Array(0),
+          rowStart: new Int32Array(0),
+          entryGoff: new Int32Array(0),
+          entryScale: new Float32Array(0),
+          entryFeature: new Int32Array(0),
           shardStart: new Int32Array(this.numShards + 1),
           grad: new Float32Array(0),
         };
         tableIndex.set(f.table, state);
         this.tableStates.push(state);
       }
-      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0) };
+      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0), outBuf: new Float32Array(0) };
       state.features.push(fs);
       this.features.set(name, fs);
     }
@@ -399,10 +409,10 @@ export class TPUEmbedding {
       if (ts.grad.length < U * dim) ts.grad = new Float32Array(Math.max(U * dim, 2 * ts.grad.length));
       const gsum = ts.grad;
       gsum.fill(0, 0, U * dim);
-      for (const fs of ts.features) {
-        const pf = pending.features.get(fs.name)!;
-        scatterGrad(pf, data.get(fs.name)!, gsum, dim);
-      }
+      // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn:
+      // sequential writes to gsum and random reads of the small [B, dim] gradients, instead of random
+      // read-modify-writes all over the [U, dim] sum.
+      this.scatterByRow(ts, pending, data, U, dim, gsum);
       const opt = ts.table.optimizer;
       const table = ts.table;
       const nSlots = table.slotSpecs.length;
@@ -510,6 +520,27 @@ export class TPUEmbedding {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+
+  private scatterByRow(ts: TableState, pending: Pending, data: Map<string, Float32Array>, U: number, dim: number, gsum: Float32Array): void {
+    let n = 0;
+    for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
+    if (ts.rowStart.length < U + 1) ts.rowStart = new Int32Array(Math.max(U + 1, 2 * ts.rowStart.length));
+    if (ts.entryGoff.length < n) {
+      const cap = Math.max(n, 2 * ts.entryGoff.length);
+      ts.entryGoff = new Int32Array(cap);
+      ts.entryScale = new Float32Array(cap);
+      ts.entryFeature = new Int32Array(cap);
+    }
+    const start = ts.rowStart;
+    start.fill(0, 0, U + 1);
+    const pfs = ts.features.map((fs) => pending.features.get(fs.name)!);
+    for (const pf of pfs) countRows(pf.slot, pf.scale, start);
+    for (let i = 0; i < U; i++) start[i + 1] += start[i];
+    // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
+    pfs.forEach((pf, fi) => fillEntries(pf, fi, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim));
+    sumRows(U, start, ts.entryGoff, ts.entryScale, ts.entryFeature, pfs.map((pf) => data.get(pf.state.name)!), gsum, dim);
+  }
+
 
   private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {
     const table = ts.table;
@@ -696,6 +727,18 @@ export class TPUEmbedding {
     return { state: ts, features: pfs, stats, pendingTable: { state: ts, numUnique, shardStart, localOff } };
   }
 
+  /**
+   * A zeroed activation buffer of `size` floats. The wasm backend copies what `tf.tensor` is given, so the feature's
+   * buffer is reused; other backends (cpu) may keep a reference, so they get a fresh array.
+   */
+  private outputBuffer(fs: FeatureState, size: number): Float32Array {
+    if (tf.getBackend() !== 'wasm') return new Float32Array(size);
+    if (fs.outBuf.length < size) fs.outBuf = new Float32Array(size);
+    const out = fs.outBuf.subarray(0, size);
+    out.fill(0);
+    return out;
+  }
+
   private combine(ts: TableState, pf: PendingFeature): Float32Array {
     const st = ts.table.storage;
     const off = ts.sortedStorageOff;
@@ -705,7 +748,7 @@ export class TPUEmbedding {
     const scale = pf.scale;
     const L = pf.state.config.maxSequenceLength;
     if (L > 0) {
-      const out = new Float32Array(batchSize * L * dim);
+      const out = this.outputBuffer(pf.state, batchSize * L * dim);
       for (let b = 0; b < batchSize; b++) {
         const ps = rowSplits[b];
         const pe = Math.min(rowSplits[b + 1], ps + L);
@@ -721,11 +764,11 @@ export class TPUEmbedding {
     }
     const simd = ts.table.simd;
     if (simd && this.useSimd) {
-      const out = new Float32Array(batchSize * dim);
+      const out = this.outputBuffer(pf.state, batchSize * dim);
       simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out));
       return out;
     }
-    const out = new Float32Array(batchSize * dim);
+    const out = this.outputBuffer(pf.state, batchSize * dim);
     combinePooledRange(st, off, slot, scale, rowSplits, 0, batchSize, dim, out);
     return out;
   }
@@ -865,8 +908,16 @@ function touchRows(arr: Float32Array, offs: Int32Array, dim: number): number {
   return t;
 }
 
-/** gsum[slot[p]] += scale[p] · g[row of p] for every kept position. */
-function scatterGrad(pf: PendingFeature, g: Float32Array, gsum: Float32Array, dim: number): void {
+/** start[slot[p] + 1]++ for every kept position with a non-zero scale. */
+function countRows(slot: Int32Array, scale: Float32Array, start: Int32Array): void {
+  for (let p = 0; p < slot.length; p++) {
+    const i = slot[p];
+    if (i >= 0 && scale[p] !== 0) start[i + 1]++;
+  }
+}
+
+/** Places each kept position of one feature at its row's next entry: gradient offset, scale, feature index. */
+function fillEntries(pf: PendingFeature, fi: number, start: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, dim: number): void {
   const { rowSplits, batchSize } = pf.input;
   const slot = pf.slot;
   const scale = pf.scale;
@@ -876,11 +927,25 @@ function scatterGrad(pf: PendingFeature, g: Float32Array, gsum: Float32Array, di
     const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
       const i = slot[p];
-      if (i < 0) continue;
-      const s = scale[p];
-      if (s === 0) continue;
-      const go = (L > 0 ? b * L + (p - ps) : b) * dim;
-      const o = i * dim;
+      if (i < 0 || scale[p] === 0) continue;
+      const e = start[i]++;
+      goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
+      sc[e] = scale[p];
+      feat[e] = fi;
+    }
+  }
+}
+
+/** gsum[i] = Σ over row i's entries of scale · g[feature][goff …]; `end[i]` is the end of row i's entries. */
+function sumRows(U: number, end: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, gs: Float32Array[], gsum: Float32Array, dim: number): void {
+  let e = 0;
+  for (let i = 0; i < U; i++) {
+    const o = i * dim;
+    const ee = end[i];
+    for (; e < ee; e++) {
+      const g = gs[feat[e]];
+      const go = goff[e];
+      const s = sc[e];
       for (let k = 0; k < dim; k++) gsum[o + k] += s * g[go + k];
     }
   }
