@@ -392,3 +392,8 @@ export type {
   TableLookupStats,
   DenseEmbeddingBaselineOptions,
 } from './embedding';
+// tutorial end to end (notebooks 02–04, npm start)
+export { shardingLayoutFigure, lookupStatsFigure } from './viz';
+export type { ShardedTableLike, ShardingLayoutFigureOptions } from './viz';
+export { RMSE_ANCHORS, rmseComparisonTable } from './models';
+export type { RmseAnchor, MeasuredRmse } from './models';

@@ -23,3 +23,5 @@ export { tutorialProtocol, fullProtocol, runProtocol, globalBatchSize } from './
 export type { TrainingProtocol, ProtocolSplit, ShuffleBatchable, RunProtocolOptions, ProtocolResult } from './protocols';
 export { lossFigure, liveLossFigureCallback } from './loss-figure';
 export { rankingCheckpointContent, rankingStateFromCheckpoint, RANKING_CHECKPOINT_FILES } from './model-checkpoint';
+export { RMSE_ANCHORS, rmseComparisonTable } from './rmse-anchors';
+export type { RmseAnchor, MeasuredRmse } from './rmse-anchors';

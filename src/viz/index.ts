@@ -24,3 +24,6 @@ export { saveHtml } from './save-html';
 export type { SaveHtmlOptions } from './save-html';
 export { showTable } from './show-table';
 export type { HtmlTable, ShowTableOptions } from './show-table';
+export { shardingLayoutFigure } from './sharding-layout-figure';
+export type { ShardedTableLike, ShardingLayoutFigureOptions } from './sharding-layout-figure';
+export { lookupStatsFigure } from './lookup-stats-figure';

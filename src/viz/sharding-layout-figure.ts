@@ -1,0 +1,58 @@
+import { InputError } from '../errors';
+import type { Figure } from './figure-types';
+import { heatmapFigure } from './heatmap-figure';
+
+/** The part of an embedding table this figure reads (a `ShardedTable` of `TPUEmbedding.tables` fits). */
+export interface ShardedTableLike {
+  readonly name: string;
+  readonly layout: { readonly numShards: number; readonly vocabularySize: number; shardOf(row: number): number };
+}
+
+/** Options of {@link shardingLayoutFigure}. */
+export interface ShardingLayoutFigureOptions {
+  /** Rows drawn per table, from row 0 (clipped to the smallest vocabulary). @default 2 × the number of shards */
+  readonly rows?: number;
+  /** Figure title. @default 'Which SparseCore holds each row (<N> shards)' */
+  readonly title?: string;
+}
+
+/**
+ * Draws where table rows live: a heatmap with one line per table and one column per row id (the first `rows`
+ * rows), the colour and the number in each cell being the shard (SparseCore) that holds the row. With mod
+ * sharding over N shards row r goes to `(r % N + rotation) % N`, so each line cycles through the shards, and the
+ * rotation (SparseCores per chip × table index) shifts every table's cycle so that the rows 0 of all tables do not
+ * land on one core.
+ *
+ * @param tables the tables, e.g. `embedding.tables` (same number of shards each).
+ * @param options rows drawn and title.
+ * @returns a Plotly heatmap figure: `z[table][row]` = shard.
+ * @throws InputError `empty` for no table or rows < 1, `length_mismatch` when the tables have different shard counts.
+ * @example
+ * show(shardingLayoutFigure(embedding.tables, { rows: 32 })); // v4-8: rows 0–31 over 16 shards, user table rotated by 4
+ */
+export function shardingLayoutFigure(tables: readonly ShardedTableLike[], options: ShardingLayoutFigureOptions = {}): Figure {
+  if (tables.length === 0) {
+    throw new InputError('empty', 'shardingLayoutFigure: expected at least one table, but got none. Pass embedding.tables.');
+  }
+  const n = tables[0].layout.numShards;
+  for (const t of tables) {
+    if (t.layout.numShards !== n) {
+      throw new InputError('length_mismatch', `shardingLayoutFigure: expected every table on ${n} shards, but '${t.name}' has ${t.layout.numShards}. Draw tables of one TPUEmbedding.`);
+    }
+  }
+  const wanted = options.rows ?? 2 * n;
+  if (!Number.isInteger(wanted) || wanted < 1) {
+    throw new InputError('empty', `shardingLayoutFigure: expected rows to be a positive integer, but got ${String(options.rows)}.`);
+  }
+  const rows = Math.min(wanted, ...tables.map((t) => t.layout.vocabularySize));
+  const x = Array.from({ length: rows }, (_, r) => r);
+  return heatmapFigure({
+    title: options.title ?? `Which SparseCore holds each row (${n} shard${n === 1 ? '' : 's'})`,
+    xTitle: 'row id',
+    yTitle: 'table',
+    zTitle: 'shard',
+    x,
+    y: tables.map((t) => t.name),
+    z: tables.map((t) => x.map((r) => t.layout.shardOf(r))),
+  });
+}
