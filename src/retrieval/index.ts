@@ -1,0 +1,23 @@
+/** Retrieval: the two-tower model, TFRS's retrieval loss and top-K metric, candidate indexes, recommend and its route. */
+export { retrievalLoss, ACCIDENTAL_HIT_LOGIT } from './retrieval-loss';
+export type { RetrievalLossOptions } from './retrieval-loss';
+export { FactorizedTopK, DEFAULT_TOP_KS } from './factorized-top-k';
+export type { FactorizedTopKOptions, TopKAccuracy } from './factorized-top-k';
+export { INDEX_KINDS, recallAtK } from './candidate-index';
+export type { IndexKind, SearchResult, CandidateIndex } from './candidate-index';
+export { ExactIndex, EXACT_INDEX_FILE } from './exact-index';
+export type { ExactIndexOptions } from './exact-index';
+export { HnswIndex, HNSW_INDEX_FILE, HNSW_SETTINGS_FILE, HNSW_QUANTIZATIONS } from './hnsw-index';
+export type { HnswIndexOptions, HnswQuantization } from './hnsw-index';
+export { loadCandidateIndex } from './load-candidate-index';
+export { QUERY_SIDE_FEATURES, SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from './retrieval-side-features';
+export type { QuerySideFeature, RetrievalSideFeatures } from './retrieval-side-features';
+export { twoTowerConfig, TWO_TOWER_PLACEMENTS } from './two-tower-config';
+export type { TwoTowerOptions, TwoTowerConfig } from './two-tower-config';
+export { TwoTowerModel } from './two-tower-model';
+export type { RetrievalBatch, RetrievalDataset, RetrievalEpochLogs, RetrievalFitOptions, BuildIndexOptions } from './two-tower-model';
+export { Recommender, RECOMMENDER_FILE, RECOMMENDER_DIRS } from './recommender';
+export type { Recommendations, RecommendOptions } from './recommender';
+export { recommendRoute, MAX_RECOMMEND_K } from './recommend-route';
+export { pcaProjection } from './pca-projection';
+export type { Projection2D } from './pca-projection';

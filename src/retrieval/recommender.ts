@@ -1,0 +1,136 @@
+import * as tf from '@tensorflow/tfjs';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { fileSystemIO } from '../checkpoint/file-system-io';
+import { CheckpointError, InputError } from '../errors';
+import type { CandidateIndex } from './candidate-index';
+import { loadCandidateIndex } from './load-candidate-index';
+
+/** Manifest file of a saved {@link Recommender}. */
+export const RECOMMENDER_FILE = 'recommender.json';
+/** Sub-directories of a saved recommender: the query model (tfjs LayersModel) and the candidate index. */
+export const RECOMMENDER_DIRS = Object.freeze({ query: 'query', index: 'index' });
+
+/** Top-k recommendations for one user: movie ids, best first, with their scores (inner products). */
+export interface Recommendations {
+  readonly userId: number;
+  readonly movieIds: number[];
+  readonly scores: number[];
+}
+
+/** Options of {@link Recommender.recommend}. */
+export interface RecommendOptions {
+  /** Candidate ids never to return (e.g. the movies the user already rated). @default [] */
+  readonly exclude?: Iterable<number>;
+}
+
+/**
+ * The serving half of retrieval: the exported query model (`user_id` → query embedding) and a candidate index.
+ * `recommend(userId, k)` embeds the user and returns the k nearest candidates by inner product. Saved as one
+ * directory (`recommender.json`, `query/model.json` + weights, `index/…`) and loaded back with {@link load}.
+ *
+ * @example
+ * const rec = model.recommender('hnsw');
+ * rec.recommend(42, 10);            // { userId: 42, movieIds: [...10], scores: [...] }
+ * await rec.save('out/recommender');
+ * const served = await Recommender.load('out/recommender');
+ */
+export class Recommender {
+  /** Rows of the query model's embedding (valid user ids are below). */
+  readonly userVocabularySize: number;
+
+  /**
+   * @param queryModel a LayersModel with one int32 input `[batch, 1]` and output `[batch, dim]`.
+   * @param index candidates of the same dim.
+   * @throws InputError `bad_model` when the query model's output width differs from the index's dim.
+   */
+  constructor(readonly queryModel: tf.LayersModel, readonly index: CandidateIndex) {
+    const out = queryModel.outputs[0]?.shape;
+    if (!out || out[out.length - 1] !== index.dim) {
+      throw new InputError('bad_model', `Recommender: expected the query model's output width to equal the index's dim (${index.dim}), but got shape [${out?.join(', ')}].`);
+    }
+    const emb = queryModel.layers.find((l) => l.getClassName() === 'Embedding');
+    this.userVocabularySize = emb ? ((emb.getConfig() as { inputDim: number }).inputDim) : 2 ** 31 - 1;
+  }
+
+  /**
+   * The query embeddings of users (the query model's output).
+   * @param userIds ids in [0, userVocabularySize).
+   * @returns `[n, dim]` row-major.
+   * @throws InputError `bad_user` for an id that is not an integer in range.
+   */
+  embedUsers(userIds: ArrayLike<number>): Float32Array {
+    for (let i = 0; i < userIds.length; i++) {
+      const u = userIds[i];
+      if (!Number.isInteger(u) || u < 0 || u >= this.userVocabularySize) {
+        throw new InputError('bad_user', `Recommender.recommend: expected user id to be an integer in [0, ${this.userVocabularySize}), but got ${String(u)}.`);
+      }
+    }
+    const y = tf.tidy(() => this.queryModel.predict(tf.tensor2d(Int32Array.from(userIds), [userIds.length, 1], 'int32')) as tf.Tensor);
+    const out = y.dataSync() as Float32Array;
+    y.dispose();
+    return out;
+  }
+
+  /**
+   * The k best candidates for a user.
+   * @param userId a user id in [0, userVocabularySize).
+   * @param k how many (≥ 1; at most the index size minus the excluded ones are returned).
+   * @param options exclude.
+   * @returns {@link Recommendations}.
+   * @throws InputError `bad_user` / `bad_query`.
+   */
+  recommend(userId: number, k: number, options: RecommendOptions = {}): Recommendations {
+    return this.recommendMany([userId], k, options)[0];
+  }
+
+  /** {@link recommend} for several users at once (one batched search). */
+  recommendMany(userIds: ArrayLike<number>, k: number, options: RecommendOptions = {}): Recommendations[] {
+    if (!Number.isInteger(k) || k < 1) throw new InputError('bad_query', `Recommender.recommend: expected k to be a positive integer, but got ${String(k)}.`);
+    const exclude = new Set(options.exclude ?? []);
+    const q = this.embedUsers(userIds);
+    const want = Math.min(k + exclude.size, this.index.size);
+    const r = this.index.search(q, want);
+    return Array.from(userIds, (userId, u) => {
+      const movieIds: number[] = [];
+      const scores: number[] = [];
+      for (let j = 0; j < want && movieIds.length < k; j++) {
+        const id = r.ids[u * want + j];
+        if (id < 0 || exclude.has(id)) continue;
+        movieIds.push(id);
+        scores.push(r.scores[u * want + j]);
+      }
+      return { userId, movieIds, scores };
+    });
+  }
+
+  /** Saves the query model and the index into `dir` (created if needed). */
+  async save(dir: string): Promise<void> {
+    await fs.mkdir(dir, { recursive: true });
+    await this.queryModel.save(fileSystemIO(path.join(dir, RECOMMENDER_DIRS.query)));
+    await this.index.save(path.join(dir, RECOMMENDER_DIRS.index));
+    const manifest = { format: 'tpu-embeddings/recommender', version: 1, dim: this.index.dim, indexKind: this.index.kind, candidates: this.index.size, userVocabularySize: this.userVocabularySize };
+    await fs.writeFile(path.join(dir, RECOMMENDER_FILE), JSON.stringify(manifest, null, 2));
+  }
+
+  /**
+   * Loads a recommender saved with {@link save}.
+   * @throws CheckpointError `missing_file` / `bad_index`.
+   */
+  static async load(dir: string): Promise<Recommender> {
+    const file = path.join(dir, RECOMMENDER_FILE);
+    const manifest = await fs.readFile(file, 'utf8').then(JSON.parse, (e: Error) => {
+      throw new CheckpointError('missing_file', `Recommender.load: could not read ${file} (${e.message}); save one with recommender.save(dir).`);
+    });
+    if (manifest?.format !== 'tpu-embeddings/recommender') throw new CheckpointError('bad_index', `Recommender.load: ${file} is not a recommender manifest.`);
+    const model = await tf.loadLayersModel(fileSystemIO(path.join(dir, RECOMMENDER_DIRS.query)));
+    const index = await loadCandidateIndex(path.join(dir, RECOMMENDER_DIRS.index));
+    return new Recommender(model, index);
+  }
+
+  /** Frees the query model and the index. */
+  dispose(): void {
+    this.queryModel.dispose();
+    this.index.dispose();
+  }
+}

@@ -1,0 +1,411 @@
+import * as tf from '@tensorflow/tfjs';
+import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type FeatureInput } from '../embedding';
+import { ConfigError, InputError } from '../errors';
+import { DenseStack } from '../models/dense-stack';
+import { denseOptimizerFor } from '../optimizers';
+import type { CandidateIndex, IndexKind } from './candidate-index';
+import { ExactIndex, type ExactIndexOptions } from './exact-index';
+import { FactorizedTopK, DEFAULT_TOP_KS, type TopKAccuracy } from './factorized-top-k';
+import { HnswIndex, type HnswIndexOptions } from './hnsw-index';
+import { Recommender } from './recommender';
+import { retrievalLoss } from './retrieval-loss';
+import { SIDE_FEATURE_VOCABULARY, genresOf } from './retrieval-side-features';
+import { twoTowerConfig, type TwoTowerConfig, type TwoTowerOptions } from './two-tower-config';
+
+/** One global batch of (user, movie) pairs: user i chose movie i. */
+export interface RetrievalBatch {
+  readonly user_id: ArrayLike<number>;
+  readonly movie_id: ArrayLike<number>;
+}
+
+/** Batches for {@link TwoTowerModel.fit}: plain {@link RetrievalBatch}es, or the library's `Dataset.batch(...)` batches. */
+export type RetrievalDataset = Iterable<RetrievalBatch | { readonly features: RetrievalBatch }>;
+
+/** One epoch of {@link TwoTowerModel.fit}. */
+export interface RetrievalEpochLogs {
+  readonly epoch: number;
+  /** Mean over steps of the step loss (Σ over the batch of the softmax cross-entropy, as TFRS reports it). */
+  readonly loss: number;
+  /** Mean loss per example. */
+  readonly lossPerExample: number;
+  readonly examples: number;
+  /** Training seconds (without evaluation). */
+  readonly seconds: number;
+  /** Factorized top-K accuracy on `validationData` (when given). */
+  readonly topK?: TopKAccuracy;
+}
+
+/** Options of {@link TwoTowerModel.fit}. */
+export interface RetrievalFitOptions {
+  /** @default 1 */
+  readonly epochs?: number;
+  /** Evaluated after every epoch with {@link TwoTowerModel.evaluate}. @default undefined */
+  readonly validationData?: RetrievalDataset;
+  /** Cut-offs of the validation metric. @default [1, 5, 10, 50, 100] */
+  readonly ks?: readonly number[];
+  /** Called after every epoch (e.g. to update a live figure). @default undefined */
+  readonly onEpochEnd?: (logs: RetrievalEpochLogs) => void | Promise<void>;
+  /** Print one line per epoch. @default true */
+  readonly verbose?: boolean;
+}
+
+/** Options of {@link TwoTowerModel.buildIndex}. */
+export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
+
+let modelCounter = 0;
+
+/**
+ * A two-tower retrieval model (TFRS's basic retrieval tutorial) on simulated TPU embeddings: a query tower and a
+ * candidate tower, each a `TPUEmbedding` (its own tables, sharded over the slice) plus optional dense layers,
+ * trained with the in-batch softmax of `tfrs.tasks.Retrieval` ({@link retrievalLoss}).
+ *
+ * ```
+ * batch (user_id, movie_id) [B]
+ *   query:      TPUEmbedding.lookup(user_id, demographics) → concat → Dense* → q [B, d]
+ *   candidate:  TPUEmbedding.lookup(movie_id, genres)      → concat → Dense* → c [B, d]
+ *   loss = retrievalLoss(q, c, temperature, candidateIds = movie_id, logQ)   (Σ over the batch)
+ * tf.engine().gradients → dense weights (denseOptimizerFor) and activations (TPUEmbedding.applyGradients, sparse)
+ * ```
+ * In-batch negatives are the whole global batch (as if the candidate embeddings were all-gathered across
+ * replicas); TFRS under a TPUStrategy without that gather uses each replica's share only.
+ *
+ * @example
+ * const model = new TwoTowerModel({ userVocabularySize: 944, movieVocabularySize: 1683, candidateIds: data.movies.movie_id });
+ * await model.fit(train.batch(1024), { epochs: 3, validationData: test.batch(4096) });
+ * model.evaluate(test.batch(4096)); // { 1: …, 100: 0.36 }
+ * const rec = model.recommender('hnsw'); rec.recommend(42, 10);
+ */
+export class TwoTowerModel {
+  readonly config: TwoTowerConfig;
+  /** The query tower's embedding engine (`user_id` and demographics). */
+  readonly queryEmbedding: TPUEmbedding;
+  /** The candidate tower's embedding engine (`movie_id` and genres). */
+  readonly candidateEmbedding: TPUEmbedding;
+  /** Dense layers of the query tower (null: the tower is its one embedding). */
+  readonly queryTower: DenseStack | null;
+  readonly candidateTower: DenseStack | null;
+  /** Sampling probability per movie id (logQ correction), estimated by {@link fit} from the training data. */
+  candidateProbability: Float64Array | null = null;
+  private readonly denseOpt: tf.Optimizer | null;
+  private steps = 0;
+  private disposed = false;
+
+  /**
+   * @param options see {@link TwoTowerOptions}.
+   * @throws ConfigError from {@link twoTowerConfig}.
+   */
+  constructor(options: TwoTowerOptions = {}) {
+    const c = twoTowerConfig(options);
+    this.config = c;
+    const n = modelCounter++;
+    const qf: Record<string, FeatureConfig> = {
+      user_id: featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) }),
+    };
+    for (const f of c.queryFeatures) qf[f] = featureConfig({ table: tableConfig({ vocabularySize: SIDE_FEATURE_VOCABULARY[f], dim: c.sideDim, name: f }) });
+    const cf: Record<string, FeatureConfig> = {
+      movie_id: featureConfig({ table: tableConfig({ vocabularySize: c.movieVocabularySize, dim: c.embeddingDim, name: 'movie_id' }) }),
+    };
+    if (c.candidateGenres) cf.movie_genres = featureConfig({ table: tableConfig({ vocabularySize: SIDE_FEATURE_VOCABULARY.movie_genres, dim: c.sideDim, combiner: 'mean', name: 'movie_genres' }) });
+    const common = { optimizer: c.optimizer, topology: c.topology, placement: c.placement };
+    this.queryEmbedding = new TPUEmbedding({ ...common, features: qf, seed: c.seed });
+    this.candidateEmbedding = new TPUEmbedding({ ...common, features: cf, seed: c.seed + 100 });
+    const qWidth = c.embeddingDim + c.sideDim * c.queryFeatures.length;
+    const cWidth = c.embeddingDim + (c.candidateGenres ? c.sideDim : 0);
+    this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: `query_${n}` }) : null;
+    this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: `candidate_${n}` }) : null;
+    this.denseOpt = this.queryTower || this.candidateTower ? denseOptimizerFor(c.optimizer) : null;
+  }
+
+  /** Training steps taken. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** Embedding width of both towers' outputs. */
+  get dim(): number {
+    return this.config.embeddingDim;
+  }
+
+  /**
+   * Estimates the logQ sampling probabilities from the movie frequencies of `dataset`
+   * (p(m) = count(m) / examples, the probability that a batch slot holds movie m).
+   */
+  estimateCandidateProbability(dataset: RetrievalDataset): Float64Array {
+    const counts = new Float64Array(this.config.movieVocabularySize);
+    let total = 0;
+    for (const b of dataset) {
+      const m = batchOf(b).movie_id;
+      for (let i = 0; i < m.length; i++) {
+        if (m[i] >= 0 && m[i] < counts.length) counts[m[i]]++;
+        total++;
+      }
+    }
+    for (let j = 0; j < counts.length; j++) counts[j] = total > 0 ? Math.max(counts[j], 1) / total : 1;
+    this.candidateProbability = counts;
+    return counts;
+  }
+
+  /**
+   * One training step on one global batch (size divisible by the replicas).
+   * @returns the step's loss (Σ over the batch).
+   * @throws InputError for ids out of range or a malformed batch (nothing is updated).
+   */
+  trainStep(batch: RetrievalBatch): number {
+    this.check('trainStep');
+    const users = toIds('TwoTowerModel.trainStep', 'user_id', batch.user_id);
+    const movies = toIds('TwoTowerModel.trainStep', 'movie_id', batch.movie_id);
+    if (users.length !== movies.length || users.length === 0) {
+      throw new InputError('bad_batch', `TwoTowerModel.trainStep: expected user_id and movie_id of the same non-zero length, but got ${users.length} and ${movies.length}.`);
+    }
+    const c = this.config;
+    let probs: Float32Array | undefined;
+    if (c.samplingCorrection) {
+      if (!this.candidateProbability) {
+        throw new InputError('no_sampling_probability', 'TwoTowerModel.trainStep: samplingCorrection needs candidate probabilities; call estimateCandidateProbability(train) first (fit does it).');
+      }
+      probs = Float32Array.from(movies, (m) => this.candidateProbability![m] ?? 1);
+    }
+    const qActs = this.queryEmbedding.lookup(this.queryFeatures(users));
+    let cActs: Record<string, tf.Tensor>;
+    try {
+      cActs = this.candidateEmbedding.lookup(this.candidateFeatures(movies));
+    } catch (e) {
+      tf.dispose(Object.values(qActs));
+      throw e;
+    }
+    const qNames = Object.keys(qActs);
+    const cNames = Object.keys(cActs);
+    const vars = [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])];
+    const leaves = [...vars, ...qNames.map((k) => qActs[k]), ...cNames.map((k) => cActs[k])];
+    let loss: number;
+    try {
+      const { value, grads } = tf.engine().gradients(
+        () => retrievalLoss(this.head(this.queryTower, qNames.map((k) => qActs[k])), this.head(this.candidateTower, cNames.map((k) => cActs[k])), {
+          temperature: c.temperature,
+          candidateIds: c.removeAccidentalHits ? movies : undefined,
+          candidateSamplingProbability: probs,
+        }),
+        leaves,
+        undefined,
+        false,
+      );
+      try {
+        if (this.denseOpt && vars.length) {
+          const named: tf.NamedTensorMap = {};
+          vars.forEach((v, i) => (named[v.name] = grads[i]));
+          this.denseOpt.applyGradients(named);
+        }
+        const g = grads.slice(vars.length);
+        this.queryEmbedding.applyGradients(Object.fromEntries(qNames.map((k, i) => [k, g[i]])));
+        this.candidateEmbedding.applyGradients(Object.fromEntries(cNames.map((k, i) => [k, g[qNames.length + i]])));
+        loss = value.dataSync()[0];
+      } finally {
+        tf.dispose([value, ...grads]);
+      }
+    } finally {
+      tf.dispose([...Object.values(qActs), ...Object.values(cActs)]);
+    }
+    this.steps++;
+    return loss;
+  }
+
+  /**
+   * Trains (Keras `fit`): every batch of `train` once per epoch; with `validationData`, the factorized top-K
+   * accuracy after each epoch. Estimates the logQ probabilities from `train` first when the correction is on.
+   * @returns one {@link RetrievalEpochLogs} per epoch.
+   * @throws ConfigError `invalid_fit_options`; InputError for bad batches or an empty dataset.
+   */
+  async fit(train: RetrievalDataset, options: RetrievalFitOptions = {}): Promise<RetrievalEpochLogs[]> {
+    this.check('fit');
+    const epochs = options.epochs ?? 1;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError('invalid_fit_options', `TwoTowerModel.fit: expected epochs to be a positive integer, but got ${String(epochs)}.`);
+    if (this.config.samplingCorrection && !this.candidateProbability) this.estimateCandidateProbability(train);
+    const history: RetrievalEpochLogs[] = [];
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      let sum = 0;
+      let steps = 0;
+      let examples = 0;
+      let seconds = 0;
+      for (const b of train) {
+        const batch = batchOf(b);
+        const t0 = performance.now();
+        sum += this.trainStep(batch);
+        seconds += (performance.now() - t0) / 1000;
+        steps++;
+        examples += batch.user_id.length;
+        if (steps % 8 === 0) await new Promise((r) => setImmediate(r));
+      }
+      if (steps === 0) throw new InputError('empty_dataset', 'TwoTowerModel.fit: expected at least one batch per epoch, but the dataset yielded none.');
+      const topK = options.validationData ? this.evaluate(options.validationData, { ks: options.ks }) : undefined;
+      const logs: RetrievalEpochLogs = { epoch, loss: sum / steps, lossPerExample: sum / examples, examples, seconds, ...(topK ? { topK } : {}) };
+      history.push(logs);
+      if (options.verbose ?? true) {
+        const acc = topK ? ' ' + Object.entries(topK).map(([k, v]) => `top_${k} ${v.toFixed(4)}`).join(' ') : '';
+        console.log(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(1)} (${logs.lossPerExample.toFixed(4)}/example), ${seconds.toFixed(1)} s${acc}`);
+      }
+      await options.onEpochEnd?.(logs);
+    }
+    return history;
+  }
+
+  /**
+   * Factorized top-K accuracy (TFRS `FactorizedTopK`) of `dataset`'s pairs against every candidate of
+   * `config.candidateIds`.
+   * @param dataset (user, movie) pairs; movies must be candidates.
+   * @param options.ks cut-offs. @default [1, 5, 10, 50, 100]
+   * @returns accuracy per K.
+   */
+  evaluate(dataset: RetrievalDataset, options: { readonly ks?: readonly number[] } = {}): TopKAccuracy {
+    this.check('evaluate');
+    const ids = this.config.candidateIds;
+    const metric = new FactorizedTopK(ids, this.candidateEmbeddings(ids), this.dim, { ks: options.ks ?? DEFAULT_TOP_KS });
+    try {
+      let cache: Float32Array | null = null;
+      for (const b of dataset) {
+        const batch = batchOf(b);
+        cache ??= this.queryEmbeddings(Int32Array.from({ length: this.config.userVocabularySize }, (_, i) => i));
+        const users = toIds('TwoTowerModel.evaluate', 'user_id', batch.user_id);
+        const q = new Float32Array(users.length * this.dim);
+        for (let i = 0; i < users.length; i++) q.set(cache.subarray(users[i] * this.dim, (users[i] + 1) * this.dim), i * this.dim);
+        metric.updateState(q, batch.movie_id);
+      }
+      return metric.result();
+    } finally {
+      metric.dispose();
+    }
+  }
+
+  /**
+   * Query embeddings of users (the query tower on their ids and demographics).
+   * @param userIds `[n]` ids in [0, userVocabularySize).
+   * @returns `[n, dim]` row-major.
+   */
+  queryEmbeddings(userIds: ArrayLike<number>): Float32Array {
+    this.check('queryEmbeddings');
+    const ids = toIds('TwoTowerModel.queryEmbeddings', 'user_id', userIds);
+    return this.embed(ids, (x) => this.queryFeatures(x), this.queryEmbedding, this.queryTower);
+  }
+
+  /**
+   * Candidate embeddings of movies (the candidate tower on their ids and genres).
+   * @param movieIds `[n]` ids. @default config.candidateIds
+   * @returns `[n, dim]` row-major.
+   */
+  candidateEmbeddings(movieIds: ArrayLike<number> = this.config.candidateIds): Float32Array {
+    this.check('candidateEmbeddings');
+    const ids = toIds('TwoTowerModel.candidateEmbeddings', 'movie_id', movieIds);
+    return this.embed(ids, (x) => this.candidateFeatures(x), this.candidateEmbedding, this.candidateTower);
+  }
+
+  /**
+   * Embeds every candidate of `config.candidateIds` and indexes them.
+   * @param kind 'exact' ({@link ExactIndex}) or 'hnsw' ({@link HnswIndex}). @default 'exact'
+   * @param options block size (exact) or HNSW parameters.
+   * @returns the index (the caller disposes it).
+   */
+  buildIndex(kind: IndexKind = 'exact', options: BuildIndexOptions = {}): CandidateIndex {
+    const ids = this.config.candidateIds;
+    const vectors = this.candidateEmbeddings(ids);
+    if (kind === 'exact') return ExactIndex.build(ids, vectors, this.dim, { blockSize: options.blockSize });
+    if (kind === 'hnsw') return HnswIndex.build(ids, vectors, this.dim, options);
+    throw new InputError('bad_option', `TwoTowerModel.buildIndex: expected kind to be 'exact' or 'hnsw', but got ${JSON.stringify(kind)}.`);
+  }
+
+  /**
+   * The query model for serving, as a plain tfjs LayersModel: int32 input `user_id` of shape `[batch, 1]` →
+   * `Embedding` → output `[batch, dim]`. The query tower (id table, demographics, dense layers) is folded into the
+   * embedding: row u holds user u's query embedding, so `tf.loadLayersModel` alone serves it. Users outside
+   * [0, userVocabularySize) cannot be served (as with the ranking export).
+   * @returns a new LayersModel (dispose it when done).
+   */
+  exportQueryModel(): tf.LayersModel {
+    this.check('exportQueryModel');
+    const n = this.config.userVocabularySize;
+    const table = this.queryEmbeddings(Int32Array.from({ length: n }, (_, i) => i));
+    const input = tf.input({ shape: [1], dtype: 'int32', name: 'user_id' });
+    const w = tf.tensor2d(table, [n, this.dim]);
+    const emb = tf.layers.embedding({ inputDim: n, outputDim: this.dim, name: 'query_embedding', weights: [w] });
+    const out = tf.layers.flatten({ name: 'query' }).apply(emb.apply(input)) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out, name: 'query_model' });
+    w.dispose();
+    return model;
+  }
+
+  /**
+   * A {@link Recommender} over this model: the exported query model and a fresh index of every candidate.
+   * @param kind index kind. @default 'hnsw'
+   */
+  recommender(kind: IndexKind = 'hnsw', options: BuildIndexOptions = {}): Recommender {
+    return new Recommender(this.exportQueryModel(), this.buildIndex(kind, options));
+  }
+
+  /** Frees the dense variables and the dense optimizer. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.queryTower?.dispose();
+    this.candidateTower?.dispose();
+    this.denseOpt?.dispose();
+    this.disposed = true;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private queryFeatures(users: Int32Array): Record<string, FeatureInput> {
+    const out: Record<string, FeatureInput> = { user_id: users };
+    const side = this.config.sideFeatures;
+    for (const f of this.config.queryFeatures) {
+      const col = side![f];
+      out[f] = Int32Array.from(users, (u) => (u < col.length ? col[u] : 0));
+    }
+    return out;
+  }
+
+  private candidateFeatures(movies: Int32Array): Record<string, FeatureInput> {
+    const out: Record<string, FeatureInput> = { movie_id: movies };
+    if (this.config.candidateGenres) out.movie_genres = genresOf(this.config.sideFeatures!, movies);
+    return out;
+  }
+
+  private head(tower: DenseStack | null, acts: tf.Tensor[]): tf.Tensor2D {
+    const x = (acts.length === 1 ? acts[0] : tf.concat(acts as tf.Tensor2D[], 1)) as tf.Tensor2D;
+    return tower ? tower.apply(x) : x;
+  }
+
+  /** Looks up ids in chunks, padding each chunk to a multiple of the replicas (inference only). */
+  private embed(ids: Int32Array, features: (ids: Int32Array) => Record<string, FeatureInput>, emb: TPUEmbedding, tower: DenseStack | null): Float32Array {
+    const out = new Float32Array(ids.length * this.dim);
+    const R = emb.numReplicas;
+    const chunk = 4096;
+    for (let s = 0; s < ids.length; s += chunk) {
+      const n = Math.min(chunk, ids.length - s);
+      const padded = new Int32Array(Math.ceil(n / R) * R);
+      padded.set(ids.subarray(s, s + n));
+      const acts = emb.lookup(features(padded));
+      const names = Object.keys(acts);
+      const y = tf.tidy(() => this.head(tower, names.map((k) => acts[k])).slice([0, 0], [n, this.dim]));
+      tf.dispose(Object.values(acts));
+      out.set(y.dataSync() as Float32Array, s * this.dim);
+      y.dispose();
+    }
+    return out;
+  }
+
+  private check(api: string): void {
+    if (this.disposed) throw new InputError('disposed', `TwoTowerModel.${api}: the model was disposed; create a new TwoTowerModel.`);
+  }
+}
+
+function batchOf(b: RetrievalBatch | { readonly features: RetrievalBatch }): RetrievalBatch {
+  return 'features' in b ? b.features : b;
+}
+
+function toIds(api: string, name: string, v: ArrayLike<number>): Int32Array {
+  if (v === null || typeof v !== 'object' || typeof v.length !== 'number') throw new InputError('bad_batch', `${api}: expected ${name} to be an array of ids, but got ${String(v)}.`);
+  if (v instanceof Int32Array) return v;
+  const out = new Int32Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isInteger(v[i])) throw new InputError('bad_batch', `${api}: expected ${name} to hold integer ids, but got ${String(v[i])} at ${i}.`);
+    out[i] = v[i];
+  }
+  return out;
+}
