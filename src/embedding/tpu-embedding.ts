@@ -76,6 +76,7 @@ interface TableState {
   storageOffBuf: Int32Array;
   localOffBuf: Int32Array;
   rowStart: Int32Array;
+  sortTmp: Int32Array;
   entryGoff: Int32Array;
   entryScale: Float32Array;
   entryFeature: Int32Array;
@@ -156,8 +157,6 @@ export class TPUEmbedding {
   private readonly tableStates: TableState[] = [];
   private readonly statsHistoryLimit: number;
   private pending: Pending | null = null;
-  /** Sum of prefetch loads (kept so they are not dead code). */
-  private sink = 0;
 
   /**
    * @param options see {@link TPUEmbeddingOptions}.
@@ -237,6 +236,7 @@ export class TPUEmbedding {
           storageOffBuf: new Int32Array(0),
           localOffBuf: new Int32Array(0),
           rowStart: new Int32Array(0),
+          sortTmp: new Int32Array(0),
           entryGoff: new Int32Array(0),
           entryScale: new Float32Array(0),
           entryFeature: new Int32Array(0),
@@ -415,22 +415,19 @@ export class TPUEmbedding {
       this.scatterByRow(ts, pending, data, U, dim, gsum);
       const opt = ts.table.optimizer;
       const table = ts.table;
-      const nSlots = table.slotSpecs.length;
       for (let s = 0; s < this.numShards; s++) {
         const a = pt.shardStart[s];
         const b = pt.shardStart[s + 1];
         if (b === a) continue;
-        const weights = table.shard(s);
-        const slots = table.slotSpecs.map((_, k) => table.slotShard(k, s));
-        // Chunks of rows whose weights and slots are first touched by a tight loop of independent loads (many cache
-        // and TLB misses in flight), so the optimizer's per-row arithmetic then runs on cached rows.
-        for (let c = a; c < b; c += OPTIMIZER_CHUNK_ROWS) {
-          const e = Math.min(b, c + OPTIMIZER_CHUNK_ROWS);
-          const offs = pt.localOff.subarray(c, e);
-          this.sink += touchRows(weights, offs, dim);
-          for (let k = 0; k < nSlots; k++) this.sink += touchRows(slots[k], offs, dim);
-          opt.applyRows({ weights, slots, rowOffsets: offs, count: e - c, grads: gsum.subarray(c * dim, e * dim), dim, step });
-        }
+        opt.applyRows({
+          weights: table.shard(s),
+          slots: table.slotSpecs.map((_, k) => table.slotShard(k, s)),
+          rowOffsets: pt.localOff.subarray(a, b),
+          count: b - a,
+          grads: gsum.subarray(a * dim, b * dim),
+          dim,
+          step,
+        });
       }
     }
     this.step = step;
@@ -675,7 +672,10 @@ export class TPUEmbedding {
     }
     const storageOff = ts.storageOffBuf.subarray(0, numUnique);
     const localOff = ts.localOffBuf.subarray(0, numUnique);
-    sortByShard(U, kept, uShard, uStorage, layout.shardBase, shardStart.slice(0, N), dim, sortedPos, storageOff, localOff);
+    // Rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside each shard,
+    // so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses than random order).
+    if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
+    sortByStorageRow(U, kept, uShard, uStorage, layout.shardBase, dim, ts.sortTmp, sortedPos, storageOff, localOff);
     ts.sortedStorageOff = storageOff;
 
     // Per feature: sorted slot per position and backward scale.
@@ -826,16 +826,36 @@ function countPartition(slot: Int32Array, p0: number, p1: number, uShard: Int32A
   }
 }
 
-/** Counting sort of the kept unique rows by shard: sorted position, storage and local element offsets. */
-function sortByShard(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, cursor: Int32Array, dim: number, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
-  for (let u = 0; u < U; u++) {
-    if (kept[u] === 0) continue;
-    const s = uShard[u];
-    const i = cursor[s]++;
+const RADIX_HISTOGRAM = new Int32Array(65537);
+
+/**
+ * Orders the kept unique rows by storage row (LSD radix sort, two 16-bit passes) and writes each one's sorted
+ * position, storage and local element offsets. `tmp` holds 2 × U ints.
+ */
+function sortByStorageRow(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, dim: number, tmp: Int32Array, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
+  let m = 0;
+  for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
+  const a = tmp.subarray(0, m);
+  const b = tmp.subarray(U, U + m);
+  const h = RADIX_HISTOGRAM;
+  for (let pass = 0; pass < 2; pass++) {
+    const src = pass === 0 ? a : b;
+    const dst = pass === 0 ? b : a;
+    const shift = pass * 16;
+    h.fill(0);
+    for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & 0xffff) + 1]++;
+    for (let k = 0; k < 65536; k++) h[k + 1] += h[k];
+    for (let i = 0; i < m; i++) {
+      const u = src[i];
+      dst[h[(uStorage[u] >>> shift) & 0xffff]++] = u;
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    const u = a[i];
     sortedPos[u] = i;
     const row = uStorage[u];
     storageOff[i] = row * dim;
-    localOff[i] = (row - shardBase[s]) * dim;
+    localOff[i] = (row - shardBase[uShard[u]]) * dim;
   }
 }
 
@@ -893,19 +913,6 @@ function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mea
     }
   }
   return scale;
-}
-
-/** Rows per optimizer call in {@link TPUEmbedding.applyGradients} (their weights and slots fit in L2). */
-const OPTIMIZER_CHUNK_ROWS = 256;
-
-/** Reads one float per 64-byte line of each row at `offs` (element offsets); returns their sum. */
-function touchRows(arr: Float32Array, offs: Int32Array, dim: number): number {
-  let t = 0;
-  for (let i = 0; i < offs.length; i++) {
-    const o = offs[i];
-    for (let c = 0; c < dim; c += 16) t += arr[o + c];
-  }
-  return t;
 }
 
 /** start[slot[p] + 1]++ for every kept position with a non-zero scale. */
