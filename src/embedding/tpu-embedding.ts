@@ -285,7 +285,11 @@ export class TPUEmbedding {
    *   The caller owns (disposes) them.
    * @throws InputError (`unknown_feature`, `missing_feature`, `id_out_of_range`, `batch_size_mismatch`,
    *   `batch_not_divisible`, `invalid_input`, …) before any state changes.
-   * @throws ShardingError `id_limit_exceeded` when a replica sends more ids to one shard than allowed (unless dropping).
+   * @throws ShardingError `id_limit_exceeded` when a replica sends more ids to one shard than allowed (unless dropping);
+   *   the tables are unchanged, but the previous lookup can no longer take gradients (its buffers are reused).
+   *
+   * Cost: O(ids) per step plus O(unique ids × dim) for the gather; nothing proportional to the vocabulary. Pooled
+   * features of tables with `dim % 4 = 0` use a WebAssembly SIMD kernel (see `SimdCombiner`).
    */
   lookup(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
     const api = 'TPUEmbedding.lookup';
