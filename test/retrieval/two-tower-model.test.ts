@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chooseBackend } from '../../src/backend';
+import { ConfigError } from '../../src/errors';
+import { Random } from '../../src/random';
+import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalSideFeatures } from '../../src/retrieval';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'two-tower-test-'));
+const USERS = 40;
+const MOVIES = 60;
+
+/** Users fall in 5 taste groups; group g only watches movies 12g+1 … 12g+12. */
+function batches(n: number, size: number, seed: number): RetrievalBatch[] {
+  const rng = new Random(seed);
+  return Array.from({ length: n }, () => {
+    const user_id = Int32Array.from({ length: size }, () => 1 + rng.int(USERS - 1));
+    const movie_id = Int32Array.from(user_id, (u) => 12 * (u % 5) + 1 + rng.int(12));
+    return { user_id, movie_id };
+  });
+}
+
+const side: RetrievalSideFeatures = {
+  user_gender: Int32Array.from({ length: USERS }, (_, u) => u % 2),
+  bucketized_user_age: Int32Array.from({ length: USERS }, (_, u) => u % 7),
+  user_occupation_label: Int32Array.from({ length: USERS }, (_, u) => u % 5),
+  movie_genres: { values: Int32Array.from({ length: MOVIES }, (_, m) => Math.floor(m / 12)), rowSplits: Int32Array.from({ length: MOVIES + 1 }, (_, i) => i) },
+};
+
+describe('TwoTowerModel', () => {
+  before(async () => {
+    await chooseBackend();
+  });
+
+  it('validates its config with messages naming the field', () => {
+    assert.throws(() => twoTowerConfig({ embeddingDim: 0 }), (e: unknown) => e instanceof ConfigError && /embeddingDim to be a positive integer, but got 0/.test(e.message));
+    assert.throws(() => twoTowerConfig({ candidateGenres: true }), /expected sideFeatures/);
+    assert.throws(() => twoTowerConfig({ queryFeatures: ['zip' as never], sideFeatures: side }), /queryFeatures to be distinct names from user_gender/);
+    assert.throws(() => twoTowerConfig({ queryUnits: [16, 8], embeddingDim: 32 }), /last of queryUnits to be embeddingDim \(32\)/);
+    assert.throws(() => twoTowerConfig({ movieVocabularySize: 10, candidateIds: [3, 12] }), /candidateIds to be integer ids in \[0, 10\).*got 12 at 1/);
+    assert.throws(() => twoTowerConfig({ temperature: -1 }), /temperature to be a positive finite number/);
+    const c = twoTowerConfig({ queryFeatures: ['user_gender'], sideFeatures: side });
+    assert.deepEqual(c.queryUnits, [32]);
+    assert.deepEqual(c.candidateUnits, []);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('learns the taste groups (loss falls, top-12 accuracy far above chance) with side features and dense towers', async () => {
+    const model = new TwoTowerModel({
+      topology: 'v4-8',
+      userVocabularySize: USERS,
+      movieVocabularySize: MOVIES + 1,
+      embeddingDim: 8,
+      sideDim: 4,
+      queryFeatures: ['user_gender', 'bucketized_user_age'],
+      candidateGenres: true,
+      sideFeatures: side,
+      candidateIds: Int32Array.from({ length: MOVIES }, (_, i) => i + 1),
+      seed: 3,
+    });
+    const train = batches(12, 64, 1);
+    const test = batches(2, 64, 2);
+    const tensors = tf.memory().numTensors;
+    const history = await model.fit(train, { epochs: 4, validationData: test, ks: [1, 12], verbose: false });
+    // The only new tensors: the dense Adagrad's accumulators, one per dense variable (2 towers × kernel and bias).
+    assert.equal(tf.memory().numTensors, tensors + 4, 'no tensor leaks across fit/evaluate');
+    assert.equal(history.length, 4);
+    assert.equal(model.step, 48);
+    assert.ok(history[3].loss < history[0].loss, `loss ${history[0].loss} → ${history[3].loss}`);
+    // Chance of top-12 of 60 is 0.2; the groups are perfectly separable by user and genre.
+    assert.ok(history[3].topK![12] > 0.6, `top-12 ${history[3].topK![12]}`);
+    assert.ok(model.candidateProbability![13] > 0);
+    const q = model.queryEmbeddings([1, 2]);
+    assert.equal(q.length, 16);
+    assert.equal(model.candidateEmbeddings().length, MOVIES * 8);
+    model.dispose();
+    assert.throws(() => model.queryEmbeddings([1]), /disposed/);
+  });
+
+  it('exports a query model and a recommender that round-trips through save/load', async () => {
+    const model = new TwoTowerModel({ topology: 'cpu', userVocabularySize: USERS, movieVocabularySize: MOVIES + 1, embeddingDim: 8, candidateIds: Int32Array.from({ length: MOVIES }, (_, i) => i + 1) });
+    await model.fit(batches(10, 64, 4), { epochs: 3, verbose: false });
+    const queryModel = model.exportQueryModel();
+    // The folded query model gives the tower's embeddings.
+    const y = queryModel.predict(tf.tensor2d([[7]], [1, 1], 'int32')) as tf.Tensor;
+    Array.from(y.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - model.queryEmbeddings([7])[k]) < 1e-6));
+    y.dispose();
+    queryModel.dispose();
+    for (const kind of ['exact', 'hnsw'] as const) {
+      const rec = model.recommender(kind);
+      const r = rec.recommend(7, 5);
+      assert.equal(r.movieIds.length, 5);
+      assert.ok(r.scores.every((s, i) => i === 0 || s <= r.scores[i - 1] + 1e-6));
+      // User 7 is in group 2 (movies 25–36): the top movies come from it.
+      assert.ok(r.movieIds.filter((m) => m >= 25 && m <= 36).length >= 4, `recommended ${r.movieIds}`);
+      const ex = rec.recommend(7, 5, { exclude: r.movieIds.slice(0, 2) });
+      assert.deepEqual(ex.movieIds.slice(0, 3), r.movieIds.slice(2, 5));
+      const d = path.join(dir, kind);
+      await rec.save(d);
+      const loaded = await Recommender.load(d);
+      assert.equal(loaded.index.kind, kind);
+      assert.deepEqual(loaded.recommend(7, 5).movieIds, r.movieIds);
+      assert.throws(() => loaded.recommend(USERS, 5), /user id to be an integer in \[0, 40\), but got 40/);
+      assert.throws(() => loaded.recommend(3, 0), /k to be a positive integer, but got 0/);
+      rec.dispose();
+      loaded.dispose();
+    }
+    model.dispose();
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+});
