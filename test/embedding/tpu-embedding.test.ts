@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { SGD } from '../../src/optimizers';
+import { Adagrad, Adam, SGD } from '../../src/optimizers';
 
 before(async () => {
   await chooseBackend();
@@ -47,5 +47,32 @@ describe('TPUEmbedding lookup and applyGradients (hand-derived)', () => {
     // row 5: [5, 50] - 0.5 × 3 = [3.5, 48.5]; row 7: [7, 70] - 0.5 = [6.5, 69.5]; row 6 unchanged
     assert.deepEqual(Array.from(w.subarray(10, 16)), [3.5, 48.5, 6, 60, 6.5, 69.5]);
     assert.equal(emb.step, 1);
+  });
+
+  it('one Adagrad and one Adam step through the engine match hand-derived values (duplicates summed across replicas)', () => {
+    // ids [1, 2, 1, 3] on v4-8 (4 replicas × 1 sample); gradients [[1, 2], 0, [3, 4], 0] → row 1 gets g = [4, 6].
+    const grads = () => tf.tensor2d([[1, 2], [0, 0], [3, 4], [0, 0]]);
+    const run = (optimizer: Adagrad | Adam) => {
+      const emb = new TPUEmbedding({ features: { f: featureConfig({ table: rowTable(8) }) }, optimizer, topology: 'v4-8' });
+      const a = emb.lookup({ f: [1, 2, 1, 3] });
+      const g = grads();
+      emb.applyGradients({ f: g });
+      tf.dispose([a.f, g]);
+      return emb.exportTables().table_0;
+    };
+    // Adagrad lr 0.1, accumulator 0.1: acc = 0.1 + [16, 36] = [16.1, 36.1];
+    // W = [1, 10] − 0.1·[4, 6]/√acc = [1 − 0.4/4.012481, 10 − 0.6/6.008328] = [0.900311, 9.900139]
+    const ada = run(new Adagrad({ learningRate: 0.1 }));
+    assert.ok(Math.abs(ada.slots.accumulator![2] - 16.1) < 1e-5 && Math.abs(ada.slots.accumulator![3] - 36.1) < 1e-5);
+    assert.ok(Math.abs(ada.weights[2] - 0.900311) < 1e-6, String(ada.weights[2]));
+    assert.ok(Math.abs(ada.weights[3] - 9.900139) < 1e-5, String(ada.weights[3]));
+    // rows 2 and 3 were touched with g = 0: unchanged
+    assert.deepEqual(Array.from(ada.weights.slice(4, 8)), [2, 20, 3, 30]);
+    // Adam lr 0.1, β1 0.9, β2 0.999, no bias correction: m = 0.1·g = [0.4, 0.6]; v = 0.001·g² = [0.016, 0.036];
+    // W −= 0.1·m/√(v + ε²) = 0.1·[0.4/0.126491, 0.6/0.189737] = [0.316228, 0.316228]
+    const adam = run(new Adam({ learningRate: 0.1 }));
+    assert.ok(Math.abs(adam.slots.momenta![2] - 0.4) < 1e-6 && Math.abs(adam.slots.velocities![3] - 0.036) < 1e-7);
+    assert.ok(Math.abs(adam.weights[2] - 0.683772) < 1e-6, String(adam.weights[2]));
+    assert.ok(Math.abs(adam.weights[3] - 9.683772) < 1e-5, String(adam.weights[3]));
   });
 });
