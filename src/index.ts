@@ -397,3 +397,42 @@ export { shardingLayoutFigure, lookupStatsFigure } from './viz';
 export type { ShardedTableLike, ShardingLayoutFigureOptions } from './viz';
 export { RMSE_ANCHORS, rmseComparisonTable } from './models';
 export type { RmseAnchor, MeasuredRmse } from './models';
+// cost (notebook 05 additions)
+export { tutorialModel, stepBreakdownFigure, SPEEDUP_BANDS, speedupFigure, speedupCeilings } from './cost';
+export type {
+  LabelledBreakdown,
+  StepBreakdownFigureOptions,
+  SpeedupBand,
+  SpeedupSeries,
+  SpeedupFigureOptions,
+  SpeedupCeiling,
+} from './cost';
+// measure
+export {
+  sampleIds,
+  measureLookupCost,
+  measureLoadBalance,
+  measureGatherBandwidth,
+  checkCpuModel,
+  LOOKUP_COST_AXES,
+  lookupCostFigure,
+  loadBalanceFigure,
+  cpuModelFigure,
+  rowsTable,
+  lookupCostTable,
+} from './measure';
+export type {
+  SampleIdsOptions,
+  MeasureLookupCostOptions,
+  LookupCostResult,
+  DenseLookupCost,
+  MeasureLoadBalanceOptions,
+  LoadBalanceResult,
+  MeasureGatherBandwidthOptions,
+  CheckCpuModelInput,
+  CpuModelCheck,
+  LookupCostAxis,
+  LookupCostFigureOptions,
+  LoadBalanceFigureOptions,
+  CpuModelBars,
+} from './measure';

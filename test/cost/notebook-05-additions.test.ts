@@ -1,0 +1,63 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  SPEEDUP_BANDS,
+  productionLikeModel,
+  speedupCeilings,
+  speedupFigure,
+  speedupSparseCoreVsCpu,
+  stepBreakdownFigure,
+  tutorialModel,
+  cpuHostProfile,
+} from '../../src/cost';
+
+test('tutorialModel: 2 tables of 2,048 × 64 and 295,296 dense FLOPs per sample', () => {
+  const m = tutorialModel();
+  assert.deepEqual(m.tables.map((t) => [t.name, t.vocabularySize, t.dim, t.idsPerSample]), [
+    ['user_id', 2048, 64, 1],
+    ['movie_id', 2048, 64, 1],
+  ]);
+  // 3 × 2 × (128·256 + 256·64 + 64·1) = 6 × 49,216
+  assert.equal(m.denseFlopsPerSample, 295_296);
+  assert.ok(Object.isFrozen(m));
+});
+
+test('speedupCeilings: C·HBM ÷ (H·DRAM) from the sourced constants', () => {
+  const [v3, v4, v5p, v6e] = speedupCeilings();
+  // v4-8: 4 chips × 1.2e12 / (1 host × 51 GiB/s = 54,760,833,024 B/s) ≈ 87.65
+  assert.ok(Math.abs(v4.memoryCeiling - 4.8e12 / (51 * 2 ** 30)) < 1e-9);
+  assert.equal(v4.hosts, 1);
+  // v6e-8: 8 chips, 8 per host → 1 host; 8 × 1.638e12 / 5.476e10 ≈ 239.3
+  assert.ok(Math.abs(v6e.memoryCeiling - 8 * 1.638e12 / (51 * 2 ** 30)) < 1e-9);
+  assert.ok(Math.abs(v3.hbmOverIci - 900e9 / 8e11) < 1e-12); // 1.125
+  assert.ok(v5p.memoryCeiling > v4.memoryCeiling);
+  // A measured host at 2e10 B/s: v4-8 ceiling 4.8e12 / 2e10 = 240.
+  assert.ok(Math.abs(speedupCeilings(cpuHostProfile({ measured: 2e10 }), ['v4-8'])[0].memoryCeiling - 240) < 1e-9);
+  assert.throws(() => speedupCeilings(undefined, ['cpu']), /expected TPU topologies/);
+});
+
+test('stepBreakdownFigure: one stacked trace per part, each bar summing to 100 %, totals in the labels', () => {
+  const [p] = speedupSparseCoreVsCpu({ model: productionLikeModel(), topology: 'v4-8', batchSizes: [4096] });
+  const f = stepBreakdownFigure({ title: 'B', bars: [{ label: 'SC', breakdown: p.sparseCore }, { label: 'CPU', breakdown: p.cpu }] });
+  assert.equal(f.data.length, 5);
+  assert.equal(f.layout.barmode, 'stack');
+  for (let i = 0; i < 2; i++) {
+    const sum = f.data.reduce((s, t) => s + (t.y as number[])[i], 0);
+    assert.ok(Math.abs(sum - 100) < 1e-9);
+  }
+  assert.match((f.data[0].x as string[])[1], /^CPU<br>[\d.]+ ms$/);
+  assert.throws(() => stepBreakdownFigure({ title: 'B', bars: [] }), /at least one bar/);
+});
+
+test('speedupFigure: the two published bands as filled traces, then one line per series, log–log', () => {
+  const points = speedupSparseCoreVsCpu({ model: productionLikeModel(), topology: 'v4-8', batchSizes: [1024, 16384] });
+  const f = speedupFigure({ title: 'S', series: [{ name: 'v4-8', points }, { name: 'v4-8', points, embeddingOnly: true }] });
+  assert.equal(f.data.length, SPEEDUP_BANDS.length + 2);
+  assert.deepEqual(f.data[0].y, [10, 10, 30, 30, 10]);
+  assert.equal(f.data[0].fill, 'toself');
+  assert.deepEqual(f.data[0].x, [1024, 16384, 16384, 1024, 1024]);
+  assert.deepEqual(f.data[3].y, points.map((p) => p.embeddingSpeedup));
+  assert.equal(f.data[3].name, 'v4-8 (embeddings only)');
+  assert.equal((f.layout.yaxis as { type: string }).type, 'log');
+  assert.throws(() => speedupFigure({ title: 'S', series: [] }), /at least one series/);
+});
