@@ -107,7 +107,7 @@ export async function runMain(options: MainOptions = {}): Promise<MainSummary> {
   const full = await runProtocol({ protocol, split, model: { topology: topologyName }, verbose, evaluationBatchSize: 1000 });
   log(`  test RMSE ${full.test.rmse.toFixed(4)} on ${full.test.examples.toLocaleString('en-US')} examples · ${Math.round(full.examplesPerSecond).toLocaleString('en-US')} ex/s`);
   const figures = saveHtml(
-    [lossFigure(tutorial.history, `Tutorial protocol: training loss (${topologyName})`), lossFigure(full.history, `Full protocol: training loss (${topologyName}, ${epochs} epoch(s))`)],
+    [lossFigure(tutorial.history, 'Tutorial protocol: training loss'), lossFigure(full.history, `Full protocol: loss (${epochs} epoch${epochs === 1 ? '' : 's'})`)],
     path.join(outputs, 'training-loss.html'),
     { title: 'tpu-embeddings · training loss' },
   );

@@ -56,7 +56,7 @@ test('npm start -- --quick runs the tutorial end to end and leaves summary, chec
   assert.ok(Array.isArray(modelJson.weightsManifest) && modelJson.weightsManifest[0].paths.every((p: string) => fs.existsSync(path.join(outputs, 'serving-model', p))));
   const html = fs.readFileSync(path.join(outputs, 'training-loss.html'), 'utf8');
   assert.match(html, /Tutorial protocol: training loss/);
-  assert.match(html, /Full protocol: training loss/);
+  assert.match(html, /Full protocol: loss \(1 epoch\)/);
 });
 
 test('parseMainArgs: flags, environment and errors', () => {

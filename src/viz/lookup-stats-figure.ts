@@ -9,7 +9,7 @@ import { heatmapFigure } from './heatmap-figure';
  * are the imbalance the statistics report (max ids on one shard / mean).
  *
  * @param stats one step's statistics, e.g. `embedding.lastStats`.
- * @param title @default 'Lookups per SparseCore (step <step>, global batch <B>)'
+ * @param title @default 'Ids per shard (step <step>, batch <global batch>)'
  * @returns a Plotly heatmap figure: `z[table × {ids, unique ids}][shard]`.
  * @throws InputError `empty` for statistics without tables (or null, before the first lookup).
  * @example
@@ -22,7 +22,7 @@ export function lookupStatsFigure(stats: LookupStats | null, title?: string): Fi
   }
   const n = stats.tables[0].numShards;
   return heatmapFigure({
-    title: title ?? `Lookups per SparseCore (step ${stats.step}, global batch ${stats.globalBatchSize})`,
+    title: title ?? `Ids per shard (step ${stats.step}, batch ${stats.globalBatchSize})`,
     xTitle: 'shard',
     yTitle: 'table',
     zTitle: 'ids',

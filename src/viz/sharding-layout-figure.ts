@@ -12,7 +12,7 @@ export interface ShardedTableLike {
 export interface ShardingLayoutFigureOptions {
   /** Rows drawn per table, from row 0 (clipped to the smallest vocabulary). @default 2 × the number of shards */
   readonly rows?: number;
-  /** Figure title. @default 'Which SparseCore holds each row (<N> shards)' */
+  /** Figure title (short: it must fit a phone screen). @default 'Shard of each row (<N> shards)' */
   readonly title?: string;
 }
 
@@ -47,7 +47,7 @@ export function shardingLayoutFigure(tables: readonly ShardedTableLike[], option
   const rows = Math.min(wanted, ...tables.map((t) => t.layout.vocabularySize));
   const x = Array.from({ length: rows }, (_, r) => r);
   return heatmapFigure({
-    title: options.title ?? `Which SparseCore holds each row (${n} shard${n === 1 ? '' : 's'})`,
+    title: options.title ?? `Shard of each row (${n} shard${n === 1 ? '' : 's'})`,
     xTitle: 'row id',
     yTitle: 'table',
     zTitle: 'shard',

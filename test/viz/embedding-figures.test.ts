@@ -23,7 +23,7 @@ test('shardingLayoutFigure: one line per table, z = shard of each row, mod shard
   assert.deepEqual(t.z[0], [...Array.from({ length: 16 }, (_, r) => r), 0, 1, 2, 3]);
   assert.deepEqual(t.z[1].slice(0, 3), [4, 5, 6]);
   assert.equal(t.z[1][12], 0);
-  assert.equal((fig.layout as Any).title.text, 'Which SparseCore holds each row (16 shards)');
+  assert.equal((fig.layout as Any).title.text, 'Shard of each row (16 shards)');
   assert.equal((fig.layout as Any).xaxis.title.text, 'row id');
   assert.equal(t.colorbar.title.text, 'shard');
   // default rows: 2 × N, clipped to the smallest vocabulary (5 rows here)
@@ -51,7 +51,7 @@ test('lookupStatsFigure: ids and unique ids per shard, two lines per table', () 
   assert.deepEqual(t.y, ['t0 ids', 't0 unique ids', 't1 ids', 't1 unique ids']);
   assert.deepEqual(t.x, ['0', '1']);
   assert.deepEqual(t.z, [[5, 3], [2, 3], [4, 4], [1, 4]]);
-  assert.equal((fig.layout as Any).title.text, 'Lookups per SparseCore (step 3, global batch 8)');
+  assert.equal((fig.layout as Any).title.text, 'Ids per shard (step 3, batch 8)');
   assert.equal((fig.layout as Any).yaxis.title.text, 'table');
   assert.throws(() => lookupStatsFigure(null), (e: unknown) => e instanceof InputError && /Call embedding.lookup/.test(e.message));
 });
