@@ -1,0 +1,158 @@
+import { table, type ColumnTable } from 'arquero';
+import type { MovieLensData } from '../data/movielens-data';
+import { MOVIE_GENRES } from '../data/labels';
+import { InputError } from '../errors';
+import { lineFigure } from '../viz/line-figure';
+import { scatterFigure } from '../viz/scatter-figure';
+import type { Figure, Series } from '../viz/figure-types';
+import { recallAtK, type SearchResult } from './candidate-index';
+import { pcaProjection } from './pca-projection';
+import type { Recommender } from './recommender';
+import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from './two-tower-model';
+
+/**
+ * Top-K accuracy per epoch, one line per K, from {@link TwoTowerModel.fit}'s history (epochs that were validated).
+ * @param history the epoch logs.
+ * @param title figure title. @default 'Factorized top-K accuracy (test) per epoch'
+ * @returns a Plotly line figure.
+ * @throws InputError `empty` when no epoch carries top-K accuracy (fit without validationData).
+ * @example
+ * show(topKHistoryFigure(await model.fit(train, { epochs: 3, validationData: test })));
+ */
+export function topKHistoryFigure(history: readonly RetrievalEpochLogs[], title = 'Factorized top-K accuracy (test) per epoch'): Figure {
+  const logs = history.filter((h) => h.topK);
+  if (logs.length === 0) throw new InputError('empty', 'topKHistoryFigure: expected epochs with topK (fit with validationData), but got none.');
+  const ks = Object.keys(logs[0].topK!).map(Number).sort((a, b) => b - a);
+  const series: Series[] = ks.map((k) => ({ name: `top-${k}`, x: logs.map((h) => h.epoch + 1), y: logs.map((h) => h.topK![k]) }));
+  return lineFigure({ title, xTitle: 'epoch', yTitle: 'accuracy', series, markers: true });
+}
+
+/**
+ * The candidate tower's movie embeddings projected on their first two principal components, one colour per genre
+ * (a movie is drawn in the colour of its first listed genre; the `maxGenres` most common genres get their own
+ * series, the rest are 'other').
+ * @param model a trained model (its `config.candidateIds` are drawn).
+ * @param data the MovieLens data (titles are not needed; genres come from its movies table).
+ * @param maxGenres genres with their own colour. @default 8
+ * @returns a Plotly scatter figure; the axis titles give the variance each component keeps.
+ * @example
+ * show(genreProjectionFigure(model, ratings));
+ */
+export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData, maxGenres = 8): Figure {
+  const ids = model.config.candidateIds;
+  const p = pcaProjection(model.candidateEmbeddings(ids), model.dim);
+  const movies = data.movies;
+  const genreOf = (id: number): string => {
+    const r = movies.index.rowOf(id);
+    if (r < 0) return 'other';
+    const g = movies.movie_genres;
+    return g.rowSplits[r + 1] > g.rowSplits[r] ? MOVIE_GENRES[g.values[g.rowSplits[r]]] : 'other';
+  };
+  const labels = Array.from(ids, genreOf);
+  const counts = new Map<string, number>();
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const top = [...counts].filter(([g]) => g !== 'other').sort((a, b) => b[1] - a[1]).slice(0, maxGenres).map(([g]) => g);
+  const groups = new Map<string, { x: number[]; y: number[] }>([...top, 'other'].map((g) => [g, { x: [], y: [] }]));
+  labels.forEach((l, i) => {
+    const grp = groups.get(top.includes(l) ? l : 'other')!;
+    grp.x.push(p.x[i]);
+    grp.y.push(p.y[i]);
+  });
+  const series = [...groups].filter(([, v]) => v.x.length > 0).map(([name, v]) => ({ name, x: v.x, y: v.y }));
+  const [e1, e2] = p.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
+  return scatterFigure({ title: 'Movie embeddings (candidate tower), PCA, coloured by first genre', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
+}
+
+/**
+ * Exact vs approximate search over the model's candidates for a set of users: latency per query (median and p99
+ * over single queries), build time and recall@k of HNSW against exact.
+ * @param model a trained model.
+ * @param userIds the queries' users.
+ * @param options k (@default 10) and HNSW parameters.
+ * @returns an arquero table, one row per index.
+ * @example
+ * showTable(compareSearch(model, users));
+ */
+export function compareSearch(model: TwoTowerModel, userIds: ArrayLike<number>, options: BuildIndexOptions & { readonly k?: number } = {}): ColumnTable {
+  const k = options.k ?? 10;
+  const q = model.queryEmbeddings(userIds);
+  const dim = model.dim;
+  const rows: { index: string; build_ms: number; p50_ms: number; p99_ms: number; queries_per_s: number; recall_at_k: number }[] = [];
+  let exactResult: SearchResult | null = null;
+  for (const kind of ['exact', 'hnsw'] as const) {
+    const t0 = performance.now();
+    const index = model.buildIndex(kind, options);
+    const build = performance.now() - t0;
+    index.search(q.subarray(0, dim), k);
+    const ms: number[] = [];
+    const t1 = performance.now();
+    for (let i = 0; i < userIds.length; i++) {
+      const t = performance.now();
+      index.search(q.subarray(i * dim, (i + 1) * dim), k);
+      ms.push(performance.now() - t);
+    }
+    const total = performance.now() - t1;
+    const all = index.search(q, k);
+    if (kind === 'exact') exactResult = all;
+    ms.sort((a, b) => a - b);
+    rows.push({
+      index: kind === 'exact' ? 'exact (tfjs matMul + topk)' : 'HNSW (usearch)',
+      build_ms: +build.toFixed(1),
+      p50_ms: +ms[Math.floor(ms.length / 2)].toFixed(3),
+      p99_ms: +ms[Math.min(ms.length - 1, Math.ceil(0.99 * ms.length) - 1)].toFixed(3),
+      queries_per_s: Math.round(userIds.length / (total / 1000)),
+      recall_at_k: +recallAtK(all, exactResult!).toFixed(4),
+    });
+    index.dispose();
+  }
+  return table({
+    index: rows.map((r) => r.index),
+    build_ms: rows.map((r) => r.build_ms),
+    p50_ms: rows.map((r) => r.p50_ms),
+    p99_ms: rows.map((r) => r.p99_ms),
+    queries_per_s: rows.map((r) => r.queries_per_s),
+    [`recall@${k}`]: rows.map((r) => r.recall_at_k),
+  });
+}
+
+/**
+ * A user's recommendations beside the movies they rated (best rated first): rank, recommended title and genres,
+ * then a rated title and its stars.
+ * @param recommender the serving recommender.
+ * @param data the MovieLens ratings (titles, genres, the user's ratings).
+ * @param userId the user.
+ * @param options `k` recommendations (@default 10); `excludeRated` leaves out every movie the user rated in `data`
+ *   (@default false).
+ * @returns an arquero table of k rows.
+ * @example
+ * showTable(recommendationsTable(rec, ratings, 42, { k: 10, excludeRated: true }), { limit: 10 });
+ */
+export function recommendationsTable(recommender: Recommender, data: MovieLensData, userId: number, options: { readonly k?: number; readonly excludeRated?: boolean } = {}): ColumnTable {
+  const k = options.k ?? 10;
+  const movies = data.movies;
+  const title = (id: number) => {
+    const row = movies.index.rowOf(id);
+    return row < 0 ? `movie ${id}` : movies.movie_title[row];
+  };
+  const genres = (id: number) => {
+    const row = movies.index.rowOf(id);
+    if (row < 0) return '';
+    const g = movies.movie_genres;
+    return Array.from(g.values.subarray(g.rowSplits[row], g.rowSplits[row + 1]), (v) => MOVIE_GENRES[v]).join(', ');
+  };
+  const rated: { id: number; stars: number }[] = [];
+  const users = data.column('user_id');
+  const ids = data.column('movie_id');
+  const stars = data.column('user_rating');
+  for (let i = 0; i < users.length; i++) if (users[i] === userId) rated.push({ id: ids[i], stars: stars[i] });
+  rated.sort((a, b) => b.stars - a.stars || a.id - b.id);
+  const r = recommender.recommend(userId, k, { exclude: options.excludeRated ? rated.map((x) => x.id) : [] });
+  return table({
+    rank: r.movieIds.map((_, i) => i + 1),
+    recommended: r.movieIds.map(title),
+    genres: r.movieIds.map(genres),
+    score: r.scores.map((s) => +s.toFixed(3)),
+    rated_by_user: r.movieIds.map((_, i) => (rated[i] ? title(rated[i].id) : '')),
+    stars: r.movieIds.map((_, i) => (rated[i] ? rated[i].stars : null)),
+  });
+}
