@@ -410,28 +410,27 @@ export class TPUEmbedding {
       const dim = ts.table.dim;
       const U = pt.numUnique;
       if (U === 0) continue;
-      if (ts.grad.length < U * dim) ts.grad = new Float32Array(Math.max(U * dim, 2 * ts.grad.length));
+      // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn
+      // (sequential writes, random reads of the small [B, dim] gradients) and hand the optimizer one chunk of
+      // summed rows at a time: the chunk (≤ GRAD_CHUNK_FLOATS) is still in L1/L2 when the optimizer reads it, and no
+      // [U, dim] gradient array is ever written out to memory.
+      const entries = this.bucketByRow(ts, pending, data, U);
+      const chunkRows = Math.max(1, Math.floor(GRAD_CHUNK_FLOATS / dim));
+      if (ts.grad.length < chunkRows * dim) ts.grad = new Float32Array(chunkRows * dim);
       const gsum = ts.grad;
-      gsum.fill(0, 0, U * dim);
-      // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn:
-      // sequential writes to gsum and random reads of the small [B, dim] gradients, instead of random
-      // read-modify-writes all over the [U, dim] sum.
-      this.scatterByRow(ts, pending, data, U, dim, gsum);
       const opt = ts.table.optimizer;
       const table = ts.table;
       for (let s = 0; s < this.numShards; s++) {
         const a = pt.shardStart[s];
         const b = pt.shardStart[s + 1];
         if (b === a) continue;
-        opt.applyRows({
-          weights: table.shard(s),
-          slots: table.slotSpecs.map((_, k) => table.slotShard(k, s)),
-          rowOffsets: pt.localOff.subarray(a, b),
-          count: b - a,
-          grads: gsum.subarray(a * dim, b * dim),
-          dim,
-          step,
-        });
+        const weights = table.shard(s);
+        const slots = table.slotSpecs.map((_, k) => table.slotShard(k, s));
+        for (let c = a; c < b; c += chunkRows) {
+          const ce = Math.min(b, c + chunkRows);
+          sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
+          opt.applyRows({ weights, slots, rowOffsets: pt.localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
+        }
       }
     }
     this.step = step;
@@ -522,7 +521,13 @@ export class TPUEmbedding {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  private scatterByRow(ts: TableState, pending: Pending, data: Map<string, Float32Array>, U: number, dim: number, gsum: Float32Array): void {
+  /**
+   * Buckets every kept position of the table's features by unique row (counting sort): afterwards row i's entries
+   * are `[rowStart[i-1], rowStart[i])` (`rowStart[-1]` = 0) of `entryGoff` (gradient offset), `entryScale` and
+   * `entryFeature`. @returns the gradient arrays in feature order (the index `entryFeature` holds).
+   */
+  private bucketByRow(ts: TableState, pending: Pending, data: Map<string, Float32Array>, U: number): Float32Array[] {
+    const dim = ts.table.dim;
     let n = 0;
     for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
     if (ts.rowStart.length < U + 1) ts.rowStart = new Int32Array(Math.max(U + 1, 2 * ts.rowStart.length));
@@ -539,9 +544,8 @@ export class TPUEmbedding {
     for (let i = 0; i < U; i++) start[i + 1] += start[i];
     // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
     pfs.forEach((pf, fi) => fillEntries(pf, fi, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim));
-    sumRows(U, start, ts.entryGoff, ts.entryScale, ts.entryFeature, pfs.map((pf) => data.get(pf.state.name)!), gsum, dim);
+    return pfs.map((pf) => data.get(pf.state.name)!);
   }
-
 
   private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {
     const table = ts.table;
@@ -679,7 +683,7 @@ export class TPUEmbedding {
     // Rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside each shard,
     // so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses than random order).
     if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
-    sortByStorageRow(U, kept, uShard, uStorage, layout.shardBase, dim, ts.sortTmp, sortedPos, storageOff, localOff);
+    sortByStorageRow(U, kept, uShard, uStorage, layout.shardBase, layout.storageRows, dim, ts.sortTmp, sortedPos, storageOff, localOff);
     ts.sortedStorageOff = storageOff;
 
     // Per feature: sorted slot per position and backward scale.
@@ -830,32 +834,38 @@ function countPartition(slot: Int32Array, p0: number, p1: number, uShard: Int32A
   }
 }
 
-const RADIX_HISTOGRAM = new Int32Array(65537);
+/** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
+const RADIX_BITS = 11;
+const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
 
 /**
- * Orders the kept unique rows by storage row (LSD radix sort, two 16-bit passes) and writes each one's sorted
- * position, storage and local element offsets. `tmp` holds 2 × U ints.
+ * Orders the kept unique rows by storage row (LSD radix sort, ⌈log2(storageRows) / 11⌉ passes of 11 bits: the
+ * histogram work per pass is 2,048 buckets, not the vocabulary nor a 65,536-bucket table) and writes each one's
+ * sorted position, storage and local element offsets. `tmp` holds 2 × U ints.
  */
-function sortByStorageRow(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, dim: number, tmp: Int32Array, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
+function sortByStorageRow(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
   let m = 0;
   for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
-  const a = tmp.subarray(0, m);
-  const b = tmp.subarray(U, U + m);
+  let src = tmp.subarray(0, m);
+  let dst = tmp.subarray(U, U + m);
   const h = RADIX_HISTOGRAM;
-  for (let pass = 0; pass < 2; pass++) {
-    const src = pass === 0 ? a : b;
-    const dst = pass === 0 ? b : a;
-    const shift = pass * 16;
+  const buckets = 1 << RADIX_BITS;
+  const mask = buckets - 1;
+  const bits = storageRows > 1 ? 32 - Math.clz32(storageRows - 1) : 1;
+  for (let shift = 0; shift < bits; shift += RADIX_BITS) {
     h.fill(0);
-    for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & 0xffff) + 1]++;
-    for (let k = 0; k < 65536; k++) h[k + 1] += h[k];
+    for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & mask) + 1]++;
+    for (let k = 0; k < buckets; k++) h[k + 1] += h[k];
     for (let i = 0; i < m; i++) {
       const u = src[i];
-      dst[h[(uStorage[u] >>> shift) & 0xffff]++] = u;
+      dst[h[(uStorage[u] >>> shift) & mask]++] = u;
     }
+    const t = src;
+    src = dst;
+    dst = t;
   }
   for (let i = 0; i < m; i++) {
-    const u = a[i];
+    const u = src[i];
     sortedPos[u] = i;
     const row = uStorage[u];
     storageOff[i] = row * dim;
@@ -947,16 +957,33 @@ function fillEntries(pf: PendingFeature, fi: number, start: Int32Array, goff: In
   }
 }
 
-/** gsum[i] = Σ over row i's entries of scale · g[feature][goff …]; `end[i]` is the end of row i's entries. */
-function sumRows(U: number, end: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, gs: Float32Array[], gsum: Float32Array, dim: number): void {
-  let e = 0;
-  for (let i = 0; i < U; i++) {
-    const o = i * dim;
+/** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
+const GRAD_CHUNK_FLOATS = 16384;
+
+/**
+ * gsum[i − i0] = Σ over row i's entries of scale · g[feature][goff …], for rows [i0, i1); `end[i]` is the end of
+ * row i's entries (and the start of row i + 1's). The first entry is assigned, not added (no zero fill); a row
+ * without entries (all its positions had scale 0) gets zeros.
+ */
+function sumRows(i0: number, i1: number, end: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, gs: Float32Array[], gsum: Float32Array, dim: number): void {
+  let e = i0 === 0 ? 0 : end[i0 - 1];
+  const single = gs.length === 1;
+  const g0 = gs[0];
+  for (let i = i0; i < i1; i++) {
+    const o = (i - i0) * dim;
     const ee = end[i];
-    for (; e < ee; e++) {
-      const g = gs[feat[e]];
-      const go = goff[e];
-      const s = sc[e];
+    if (e === ee) {
+      gsum.fill(0, o, o + dim);
+      continue;
+    }
+    let g = single ? g0 : gs[feat[e]];
+    let go = goff[e];
+    let s = sc[e];
+    for (let k = 0; k < dim; k++) gsum[o + k] = s * g[go + k];
+    for (e++; e < ee; e++) {
+      g = single ? g0 : gs[feat[e]];
+      go = goff[e];
+      s = sc[e];
       for (let k = 0; k < dim; k++) gsum[o + k] += s * g[go + k];
     }
   }
