@@ -76,7 +76,7 @@ export function speedupFigure(options: SpeedupFigureOptions): Figure {
     y: s.points.map((p) => (s.embeddingOnly ? p.embeddingSpeedup : p.speedup)),
     ...(s.embeddingOnly ? { line: { dash: 'dot' } } : {}),
   }));
-  const layout = baseLayout({ title: options.title, xTitle: 'global batch size', xUnit: 'samples', yTitle: 'speedup, CPU-hosted ÷ SparseCore', yUnit: '×' });
+  const layout = baseLayout({ title: options.title, xTitle: 'global batch size', xUnit: 'samples', yTitle: 'speedup', yUnit: '×' });
   return {
     data: [...bands, ...lines],
     layout: { ...layout, xaxis: { ...layout.xaxis, type: 'log' }, yaxis: { ...layout.yaxis, type: 'log' }, hovermode: 'closest' },
