@@ -5,7 +5,7 @@ import type { LookupStats, TableLookupStats } from './lookup-stats-types';
 import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
 import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
-import { IdDedup } from './id-dedup';
+import { IdDedup, type IdRouting } from './id-dedup';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
@@ -65,15 +65,17 @@ interface TableState {
   readonly table: ShardedTable;
   readonly features: FeatureState[];
   readonly dedup: IdDedup;
+  /** How the dedup places new ids (the table's layout). */
+  readonly routing: IdRouting;
+  /** Ids and unique ids per (replica, shard) of the last lookup, `[R × N]`. */
+  idsRS: Int32Array;
+  uniqRS: Int32Array;
   // Scratch buffers sized by ids per step, grown on demand and reused.
-  uShard: Int32Array;
-  uStorage: Int32Array;
   lastReplica: Int32Array;
   kept: Uint8Array;
+  /** Element offset in storage of each unique row (dedup order) of the last lookup. */
+  uOffBuf: Int32Array;
   sortedPos: Int32Array;
-  sortedStorageOff: Int32Array;
-  sortedLocalOff: Int32Array;
-  storageOffBuf: Int32Array;
   localOffBuf: Int32Array;
   rowStart: Int32Array;
   sortTmp: Int32Array;
@@ -97,9 +99,12 @@ interface PendingFeature {
 
 interface PendingTable {
   readonly state: TableState;
+  /** Distinct ids of the lookup (the dedup's count), kept or not. */
+  readonly dedupCount: number;
+  /** Kept distinct ids (rows to update). */
   readonly numUnique: number;
-  readonly shardStart: Int32Array;
-  readonly localOff: Int32Array;
+  /** No id was dropped (`state.kept` is not filled then). */
+  readonly allKept: boolean;
 }
 
 interface Pending {
@@ -226,14 +231,20 @@ export class TPUEmbedding {
           table,
           features: [],
           dedup: new IdDedup(),
-          uShard: new Int32Array(0),
-          uStorage: new Int32Array(0),
+          routing: {
+            numShards: layout.numShards,
+            mod: layout.sharding === 'mod',
+            rotation: layout.rotation,
+            rowsPerShard: layout.shardRows[0],
+            shardOf: (id: number) => layout.shardOf(id),
+            storageRow: (id: number) => layout.storageRow(id),
+          },
+          idsRS: new Int32Array(0),
+          uniqRS: new Int32Array(0),
           lastReplica: new Int32Array(0),
           kept: new Uint8Array(0),
+          uOffBuf: new Int32Array(0),
           sortedPos: new Int32Array(0),
-          sortedStorageOff: new Int32Array(0),
-          sortedLocalOff: new Int32Array(0),
-          storageOffBuf: new Int32Array(0),
           localOffBuf: new Int32Array(0),
           rowStart: new Int32Array(0),
           sortTmp: new Int32Array(0),
@@ -410,6 +421,9 @@ export class TPUEmbedding {
       const dim = ts.table.dim;
       const U = pt.numUnique;
       if (U === 0) continue;
+      // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
+      // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
+      const { shardStart, localOff } = this.sortForUpdate(ts, pt);
       // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn
       // (sequential writes, random reads of the small [B, dim] gradients) and hand the optimizer one chunk of
       // summed rows at a time: the chunk (≤ GRAD_CHUNK_FLOATS) is still in L1/L2 when the optimizer reads it, and no
@@ -421,15 +435,15 @@ export class TPUEmbedding {
       const opt = ts.table.optimizer;
       const table = ts.table;
       for (let s = 0; s < this.numShards; s++) {
-        const a = pt.shardStart[s];
-        const b = pt.shardStart[s + 1];
+        const a = shardStart[s];
+        const b = shardStart[s + 1];
         if (b === a) continue;
         const weights = table.shard(s);
         const slots = table.slotSpecs.map((_, k) => table.slotShard(k, s));
         for (let c = a; c < b; c += chunkRows) {
           const ce = Math.min(b, c + chunkRows);
           sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
-          opt.applyRows({ weights, slots, rowOffsets: pt.localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
+          opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
         }
       }
     }
@@ -540,11 +554,34 @@ export class TPUEmbedding {
     const start = ts.rowStart;
     start.fill(0, 0, U + 1);
     const pfs = ts.features.map((fs) => pending.features.get(fs.name)!);
-    for (const pf of pfs) countRows(pf.slot, pf.scale, start);
+    const sortedPos = ts.sortedPos;
+    for (const pf of pfs) countRows(pf.slot, pf.scale, sortedPos, start);
     for (let i = 0; i < U; i++) start[i + 1] += start[i];
     // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
-    pfs.forEach((pf, fi) => fillEntries(pf, fi, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim));
+    pfs.forEach((pf, fi) => fillEntries(pf, fi, sortedPos, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim));
     return pfs.map((pf) => data.get(pf.state.name)!);
+  }
+
+  /**
+   * Sorts the last lookup's kept unique rows by storage row (`ts.sortedPos[u]` = sorted index of dedup index u).
+   * @returns where each shard's rows start in the sorted order (`[N + 1]`) and each sorted row's element offset
+   *   inside its shard.
+   */
+  private sortForUpdate(ts: TableState, pt: PendingTable): { shardStart: Int32Array; localOff: Int32Array } {
+    const U = pt.dedupCount;
+    const N = this.numShards;
+    const layout = ts.table.layout;
+    const uShard = ts.dedup.uniqueShard;
+    const kept = pt.allKept ? null : ts.kept;
+    const shardStart = new Int32Array(N + 1);
+    for (let u = 0; u < U; u++) if (kept === null || kept[u]) shardStart[uShard[u] + 1]++;
+    for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
+    const m = shardStart[N];
+    if (ts.localOffBuf.length < m) ts.localOffBuf = new Int32Array(Math.max(m, 2 * ts.localOffBuf.length));
+    const localOff = ts.localOffBuf.subarray(0, m);
+    if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
+    sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
+    return { shardStart, localOff };
   }
 
   private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {
@@ -558,59 +595,58 @@ export class TPUEmbedding {
     for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
     const dedup = ts.dedup;
     dedup.reset(totalIds);
+    if (ts.idsRS.length !== R * N) {
+      ts.idsRS = new Int32Array(R * N);
+      ts.uniqRS = new Int32Array(R * N);
+    }
+    const idsRS = ts.idsRS;
+    const uniqRS = ts.uniqRS;
+    idsRS.fill(0);
+    uniqRS.fill(0);
 
-    // Global dedup (truncated sequence positions get -1).
+    // One pass per (replica, feature): dedup (global, in replica-major order of first appearance), each position's
+    // row byte offset for the gather, and the per-(replica, shard) ids and unique ids. Truncated sequence positions
+    // get slot -1. No storage-order sort here: the gather does not need it (applyGradients does it).
     const raw: Int32Array[] = [];
+    const posOffs: Int32Array[] = [];
     for (const fs of ts.features) {
-      const input = inputs.get(fs.name)!;
-      const n = input.values.length;
+      const n = inputs.get(fs.name)!.values.length;
       if (fs.slotBuf.length < n) {
         fs.slotBuf = new Int32Array(Math.max(n, 2 * fs.slotBuf.length));
         fs.scaleBuf = new Float32Array(fs.slotBuf.length);
         fs.posOffBuf = new Int32Array(fs.slotBuf.length);
       }
       const slot = fs.slotBuf.subarray(0, n);
-      const L = fs.config.maxSequenceLength;
-      if (L === 0) dedup.insertAll(input.values, 0, input.values.length, slot);
-      else {
-        slot.fill(-1);
-        const rs = input.rowSplits;
-        for (let b = 0; b < input.batchSize; b++) dedup.insertAll(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), slot);
-      }
+      if (fs.config.maxSequenceLength > 0) slot.fill(-1);
       raw.push(slot);
+      posOffs.push(fs.posOffBuf.subarray(0, n));
+    }
+    const routing = ts.routing;
+    const rowBytes = dim * 4;
+    for (let r = 0; r < R; r++) {
+      for (let fi = 0; fi < ts.features.length; fi++) {
+        const input = inputs.get(ts.features[fi].name)!;
+        const rs = input.rowSplits;
+        const L = ts.features[fi].config.maxSequenceLength;
+        if (L === 0) {
+          dedup.insertRouted(input.values, rs[r * Br], rs[(r + 1) * Br], raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
+        } else {
+          for (let b = r * Br; b < (r + 1) * Br; b++) {
+            dedup.insertRouted(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
+          }
+        }
+      }
     }
     const U = dedup.count;
-    if (ts.uShard.length < U) {
-      const cap = Math.max(U, 2 * ts.uShard.length);
-      ts.uShard = new Int32Array(cap);
-      ts.uStorage = new Int32Array(cap);
+    if (ts.lastReplica.length < U) {
+      const cap = Math.max(U, 2 * ts.lastReplica.length);
       ts.lastReplica = new Int32Array(cap);
       ts.kept = new Uint8Array(cap);
       ts.sortedPos = new Int32Array(cap);
+      ts.uOffBuf = new Int32Array(cap);
     }
-    const uniq = dedup.uniqueIds;
-    const uShard = ts.uShard;
-    const uStorage = ts.uStorage;
-    if (layout.sharding === 'mod') {
-      locateMod(uniq, U, N, layout.rotation, layout.shardRows[0], uShard, uStorage);
-    } else {
-      for (let u = 0; u < U; u++) {
-        uShard[u] = layout.shardOf(uniq[u]);
-        uStorage[u] = layout.storageRow(uniq[u]);
-      }
-    }
+    const uShard = dedup.uniqueShard;
 
-    // Per (replica, shard) demand.
-    const idsRS = new Int32Array(R * N);
-    const uniqRS = new Int32Array(R * N);
-    const lastReplica = ts.lastReplica;
-    lastReplica.fill(-1, 0, U);
-    for (let r = 0; r < R; r++) {
-      for (let fi = 0; fi < ts.features.length; fi++) {
-        const rs = inputs.get(ts.features[fi].name)!.rowSplits;
-        countPartition(raw[fi], rs[r * Br], rs[(r + 1) * Br], uShard, lastReplica, r, idsRS, uniqRS, r * N);
-      }
-    }
     let maxIds = 0;
     let maxUnique = 0;
     for (let i = 0; i < R * N; i++) {
@@ -636,8 +672,10 @@ export class TPUEmbedding {
         }
       }
     }
+    let numUnique = U;
     if (overflow) {
       // Keep ids in order of appearance until the partition is full; drop the rest.
+      const lastReplica = ts.lastReplica;
       idsRS.fill(0);
       uniqRS.fill(0);
       lastReplica.fill(-1, 0, U);
@@ -646,6 +684,7 @@ export class TPUEmbedding {
         for (let fi = 0; fi < ts.features.length; fi++) {
           const rs = inputs.get(ts.features[fi].name)!.rowSplits;
           const slot = raw[fi];
+          const posOff = posOffs[fi];
           const base = r * N;
           for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
             const u = slot[p];
@@ -654,6 +693,7 @@ export class TPUEmbedding {
             const isNew = lastReplica[u] !== r;
             if (idsRS[base + s] >= limIds || (isNew && uniqRS[base + s] >= limUniq)) {
               slot[p] = -1;
+              posOff[p] = 0;
               dropped++;
               continue;
             }
@@ -666,38 +706,25 @@ export class TPUEmbedding {
           }
         }
       }
-    } else kept.fill(1, 0, U);
-
-    // Counting sort of the kept unique rows by shard: each shard's rows become one contiguous segment.
-    const shardStart = new Int32Array(N + 1);
-    for (let u = 0; u < U; u++) if (kept[u]) shardStart[uShard[u] + 1]++;
-    for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
-    const numUnique = shardStart[N];
-    const sortedPos = ts.sortedPos;
-    if (ts.storageOffBuf.length < numUnique) {
-      ts.storageOffBuf = new Int32Array(Math.max(numUnique, 2 * ts.storageOffBuf.length));
-      ts.localOffBuf = new Int32Array(ts.storageOffBuf.length);
+      numUnique = 0;
+      for (let u = 0; u < U; u++) numUnique += kept[u];
     }
-    const storageOff = ts.storageOffBuf.subarray(0, numUnique);
-    const localOff = ts.localOffBuf.subarray(0, numUnique);
-    // Rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside each shard,
-    // so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses than random order).
-    if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
-    sortByStorageRow(U, kept, uShard, uStorage, layout.shardBase, layout.storageRows, dim, ts.sortTmp, sortedPos, storageOff, localOff);
-    ts.sortedStorageOff = storageOff;
 
-    // Per feature: sorted slot per position and backward scale.
+    // Element offset of each unique row (the JavaScript and sequence paths index it by slot).
+    const uRow = dedup.uniqueRow;
+    const uOff = ts.uOffBuf;
+    for (let u = 0; u < U; u++) uOff[u] = uRow[u] * dim;
+
+    // Per feature: backward scale per position.
     const pfs: PendingFeature[] = [];
     let activationBytes = 0;
     ts.features.forEach((fs, fi) => {
       const input = inputs.get(fs.name)!;
       const slot = raw[fi];
-      if (table.simd && fs.config.maxSequenceLength === 0) remapSlotsWithOffsets(slot, sortedPos, fs.posOffBuf, storageOff);
-      else remapSlots(slot, sortedPos);
       const L = fs.config.maxSequenceLength;
       const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
       activationBytes += batch * Math.max(1, L) * dim * 4;
-      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length));
+      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length), L === 0 && dropped === 0);
       pfs.push({ state: fs, input, slot, scale, shape });
     });
 
@@ -712,7 +739,6 @@ export class TPUEmbedding {
       uniquePerReplica += uniqRS[i];
     }
     const meanIds = ids / N;
-    const rowBytes = dim * 4;
     const stats: TableLookupStats = Object.freeze({
       table: table.name,
       dim,
@@ -732,24 +758,24 @@ export class TPUEmbedding {
       gradientBytes: uniquePerReplica * rowBytes,
       imbalance: meanIds > 0 ? Math.max(...idsPerShard) / meanIds : 1,
     });
-    return { state: ts, features: pfs, stats, pendingTable: { state: ts, numUnique, shardStart, localOff } };
+    return { state: ts, features: pfs, stats, pendingTable: { state: ts, dedupCount: U, numUnique, allKept: !overflow } };
   }
 
   /**
-   * A zeroed activation buffer of `size` floats. The wasm backend copies what `tf.tensor` is given, so the feature's
+   * An activation buffer of `size` floats, zeroed unless `zero` is false (the caller writes every element). The wasm backend copies what `tf.tensor` is given, so the feature's
    * buffer is reused; other backends (cpu) may keep a reference, so they get a fresh array.
    */
-  private outputBuffer(fs: FeatureState, size: number): Float32Array {
+  private outputBuffer(fs: FeatureState, size: number, zero = true): Float32Array {
     if (tf.getBackend() !== 'wasm') return new Float32Array(size);
     if (fs.outBuf.length < size) fs.outBuf = new Float32Array(size);
     const out = fs.outBuf.subarray(0, size);
-    out.fill(0);
+    if (zero) out.fill(0);
     return out;
   }
 
   private combine(ts: TableState, pf: PendingFeature): Float32Array {
     const st = ts.table.storage;
-    const off = ts.sortedStorageOff;
+    const off = ts.uOffBuf;
     const dim = ts.table.dim;
     const { rowSplits, batchSize } = pf.input;
     const slot = pf.slot;
@@ -772,8 +798,12 @@ export class TPUEmbedding {
     }
     const simd = ts.table.simd;
     if (simd && this.useSimd) {
-      const out = this.outputBuffer(pf.state, batchSize * dim);
-      simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out));
+      // The kernel overwrites every row it combines; a fallback row is zeroed first.
+      const out = this.outputBuffer(pf.state, batchSize * dim, false);
+      simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => {
+        out.fill(0, b * dim, (b + 1) * dim);
+        combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out);
+      });
       return out;
     }
     const out = this.outputBuffer(pf.state, batchSize * dim);
@@ -809,31 +839,6 @@ function combinePooledRange(st: Float32Array, off: Int32Array, slot: Int32Array,
   }
 }
 
-/** Shard and storage row of each unique id under mod sharding (`shard = (id % N + rot) % N`, local `id // N`). */
-function locateMod(uniq: Int32Array, U: number, N: number, rot: number, rowsPerShard: number, uShard: Int32Array, uStorage: Int32Array): void {
-  for (let u = 0; u < U; u++) {
-    const id = uniq[u];
-    const q = (id / N) | 0;
-    const s = (id - q * N + rot) % N;
-    uShard[u] = s;
-    uStorage[u] = s * rowsPerShard + q;
-  }
-}
-
-/** Ids and first-seen unique ids of replica r per shard, over positions [p0, p1). */
-function countPartition(slot: Int32Array, p0: number, p1: number, uShard: Int32Array, lastReplica: Int32Array, r: number, idsRS: Int32Array, uniqRS: Int32Array, base: number): void {
-  for (let p = p0; p < p1; p++) {
-    const u = slot[p];
-    if (u < 0) continue;
-    const s = base + uShard[u];
-    idsRS[s]++;
-    if (lastReplica[u] !== r) {
-      lastReplica[u] = r;
-      uniqRS[s]++;
-    }
-  }
-}
-
 /** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
 const RADIX_BITS = 11;
 const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
@@ -841,11 +846,12 @@ const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
 /**
  * Orders the kept unique rows by storage row (LSD radix sort, ⌈log2(storageRows) / 11⌉ passes of 11 bits: the
  * histogram work per pass is 2,048 buckets, not the vocabulary nor a 65,536-bucket table) and writes each one's
- * sorted position, storage and local element offsets. `tmp` holds 2 × U ints.
+ * sorted position and local element offset. `kept` null: every row is kept. `tmp` holds 2 × U ints.
  */
-function sortByStorageRow(U: number, kept: Uint8Array, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, storageOff: Int32Array, localOff: Int32Array): void {
+function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, localOff: Int32Array): void {
   let m = 0;
-  for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
+  if (kept === null) for (; m < U; m++) tmp[m] = m;
+  else for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
   let src = tmp.subarray(0, m);
   let dst = tmp.subarray(U, U + m);
   const h = RADIX_HISTOGRAM;
@@ -867,35 +873,28 @@ function sortByStorageRow(U: number, kept: Uint8Array, uShard: Int32Array, uStor
   for (let i = 0; i < m; i++) {
     const u = src[i];
     sortedPos[u] = i;
-    const row = uStorage[u];
-    storageOff[i] = row * dim;
-    localOff[i] = (row - shardBase[uShard[u]]) * dim;
+    localOff[i] = (uStorage[u] - shardBase[uShard[u]]) * dim;
   }
 }
 
-/** slot[p] ← sortedPos[slot[p]] (keeping -1). */
-function remapSlots(slot: Int32Array, sortedPos: Int32Array): void {
-  for (let p = 0; p < slot.length; p++) {
-    const u = slot[p];
-    if (u >= 0) slot[p] = sortedPos[u];
-  }
-}
-
-/** {@link remapSlots}, also writing each position's row byte offset (`storageOff × 4`, 0 when dropped). */
-function remapSlotsWithOffsets(slot: Int32Array, sortedPos: Int32Array, posOff: Int32Array, storageOff: Int32Array): void {
-  for (let p = 0; p < slot.length; p++) {
-    const u = slot[p];
-    if (u >= 0) {
-      const i = sortedPos[u];
-      slot[p] = i;
-      posOff[p] = storageOff[i] * 4;
-    } else posOff[p] = 0;
-  }
-}
-
-/** Per-position combiner scale: w (sum), w/Σw (mean), w/√Σw² (sqrtn); zeros when the denominator is 0 or dropped. */
-function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn', scale: Float32Array): Float32Array {
+/**
+ * Per-position combiner scale: w (sum), w/Σw (mean), w/√Σw² (sqrtn); zeros when the denominator is 0 or dropped.
+ * `noneDropped`: a pooled feature without dropped positions (every slot ≥ 0), whose unweighted scales need no slot reads.
+ */
+function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn', scale: Float32Array, noneDropped: boolean): Float32Array {
   const { rowSplits, weights, batchSize } = input;
+  if (!weights && noneDropped) {
+    // Every position is kept: the scale of sample b is a function of its length only (no reads of slot).
+    let pe = rowSplits[0];
+    for (let b = 0; b < batchSize; b++) {
+      const ps = pe;
+      pe = rowSplits[b + 1];
+      const n = pe - ps;
+      if (n === 0) continue;
+      scale.fill(combiner === 'sum' ? 1 : combiner === 'mean' ? 1 / n : 1 / Math.sqrt(n), ps, pe);
+    }
+    return scale;
+  }
   scale.fill(0);
   if (!weights) {
     for (let b = 0; b < batchSize; b++) {
@@ -929,16 +928,16 @@ function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mea
   return scale;
 }
 
-/** start[slot[p] + 1]++ for every kept position with a non-zero scale. */
-function countRows(slot: Int32Array, scale: Float32Array, start: Int32Array): void {
+/** start[sortedPos[slot[p]] + 1]++ for every kept position with a non-zero scale. */
+function countRows(slot: Int32Array, scale: Float32Array, sortedPos: Int32Array, start: Int32Array): void {
   for (let p = 0; p < slot.length; p++) {
-    const i = slot[p];
-    if (i >= 0 && scale[p] !== 0) start[i + 1]++;
+    const u = slot[p];
+    if (u >= 0 && scale[p] !== 0) start[sortedPos[u] + 1]++;
   }
 }
 
-/** Places each kept position of one feature at its row's next entry: gradient offset, scale, feature index. */
-function fillEntries(pf: PendingFeature, fi: number, start: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, dim: number): void {
+/** Places each kept position of one feature at its (sorted) row's next entry: gradient offset, scale, feature index. */
+function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, start: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, dim: number): void {
   const { rowSplits, batchSize } = pf.input;
   const slot = pf.slot;
   const scale = pf.scale;
@@ -947,9 +946,9 @@ function fillEntries(pf: PendingFeature, fi: number, start: Int32Array, goff: In
     const ps = rowSplits[b];
     const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
-      const i = slot[p];
-      if (i < 0 || scale[p] === 0) continue;
-      const e = start[i]++;
+      const u = slot[p];
+      if (u < 0 || scale[p] === 0) continue;
+      const e = start[sortedPos[u]]++;
       goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
       sc[e] = scale[p];
       feat[e] = fi;
