@@ -19,7 +19,10 @@ export interface ChooseBackendOptions {
    * @default undefined (tfjs-node if it loads, else wasm, else cpu)
    */
   readonly force?: BackendName | 'node';
-  /** Where the one line goes. @default console.error (stderr, so it does not mix with results) */
+  /**
+   * Where the one line goes.
+   * @default stdout in a Jupyter notebook (shown as plain output there), else stderr (so it does not mix with results)
+   */
   readonly log?: (line: string) => void;
 }
 
@@ -53,7 +56,8 @@ export function resetBackendChoice(): void {
 }
 
 async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
-  const log = options.log ?? ((line: string) => console.error(line));
+  const inNotebook = process.env.JPY_PARENT_PID !== undefined;
+  const log = options.log ?? ((line: string) => (inNotebook ? console.log(line) : console.error(line)));
   const forcedRaw = options.force ?? process.env.TPU_EMBEDDINGS_BACKEND;
   const forced = forcedRaw === 'node' ? 'tensorflow' : forcedRaw;
   if (forced !== undefined && forced !== '' && !(BACKENDS as readonly string[]).includes(forced)) {

@@ -38,7 +38,8 @@ export function progressModeFor(verbose: 0 | 1 | 2 | 'auto', stream: NodeJS.Writ
  * `Epoch 3/10 · 10 steps · loss 1.0123 · rmse 1.0061 · val_rmse 1.0456 · 48,210 ex/s`.
  *
  * @param mode see {@link PROGRESS_MODES}.
- * @param options.write where lines go. @default writes to process.stderr
+ * @param options.write where lines go. @default stdout in a notebook (so Jupyter shows them as output, not as
+ *   red stderr), else process.stderr
  * @param options.stream the bar's stream. @default process.stderr
  * @returns a {@link TrainingCallback}.
  * @example
@@ -49,7 +50,8 @@ export function progressCallback(
   options: { write?: (line: string) => void; stream?: NodeJS.WritableStream } = {},
 ): TrainingCallback {
   if (mode === 'silent') return {};
-  const write = options.write ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const write =
+    options.write ?? ((line: string) => void (inNotebook() ? process.stdout : process.stderr).write(`${line}\n`));
   let epochs = 0;
   let stepsPerEpoch: number | undefined;
   let bar: SingleBar | null = null;
