@@ -60,7 +60,7 @@ export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData,
   });
   const series = [...groups].filter(([, v]) => v.x.length > 0).map(([name, v]) => ({ name, x: v.x, y: v.y }));
   const [e1, e2] = p.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
-  return scatterFigure({ title: 'Movie embeddings (candidate tower), PCA, coloured by first genre', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
+  return scatterFigure({ title: 'Movie embeddings by genre (PCA)', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
 }
 
 /**
