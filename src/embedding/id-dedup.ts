@@ -47,7 +47,9 @@ export class IdDedup {
   reset(maxIds: number): void {
     const table = this.table;
     const used = this.used;
-    for (let i = 0; i < this.count; i++) table[2 * used[i]] = -1;
+    // Few used slots: clear just those (random writes); many (≥ 1/8 of the table): one sequential fill is cheaper.
+    if (this.count * 8 >= this.mask + 1) table.fill(-1);
+    else for (let i = 0; i < this.count; i++) table[2 * used[i]] = -1;
     this.count = 0;
     let cap = this.mask + 1;
     if (cap < 2 * maxIds) {

@@ -884,14 +884,35 @@ function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array
 function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn', scale: Float32Array, noneDropped: boolean): Float32Array {
   const { rowSplits, weights, batchSize } = input;
   if (!weights && noneDropped) {
-    // Every position is kept: the scale of sample b is a function of its length only (no reads of slot).
+    // Every position is kept: the scale of sample b is a function of its length only (no reads of slot). 'sum' and
+    // one-id bags (every sample of length ≤ 1) are all ones: one fill, no per-sample work.
+    const P = rowSplits[batchSize] - rowSplits[0];
+    if (combiner === 'sum' || P === batchSize) {
+      // Length-1 bags only (P = B with no empty bag, or the scale of every non-empty sample is 1 anyway).
+      let ones = combiner === 'sum';
+      if (!ones) {
+        ones = true;
+        for (let b = 0; b < batchSize; b++) {
+          if (rowSplits[b + 1] - rowSplits[b] !== 1) {
+            ones = false;
+            break;
+          }
+        }
+      }
+      if (ones) {
+        scale.fill(1, rowSplits[0], rowSplits[batchSize]);
+        return scale;
+      }
+    }
+    const sqrt = combiner === 'sqrtn';
     let pe = rowSplits[0];
     for (let b = 0; b < batchSize; b++) {
       const ps = pe;
       pe = rowSplits[b + 1];
       const n = pe - ps;
       if (n === 0) continue;
-      scale.fill(combiner === 'sum' ? 1 : combiner === 'mean' ? 1 / n : 1 / Math.sqrt(n), ps, pe);
+      const inv = n === 1 ? 1 : sqrt ? 1 / Math.sqrt(n) : 1 / n;
+      for (let p = ps; p < pe; p++) scale[p] = inv;
     }
     return scale;
   }
