@@ -86,6 +86,13 @@ interface TableState {
   grad: Float32Array;
 }
 
+/** The parts of tfjs-backend-wasm's `BackendWasm` used to write activations straight into its heap. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): ArrayLike<number>;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
 interface PendingFeature {
   readonly state: FeatureState;
   readonly input: NormalizedInput;
@@ -162,6 +169,8 @@ export class TPUEmbedding {
   private readonly tableStates: TableState[] = [];
   private readonly statsHistoryLimit: number;
   private pending: Pending | null = null;
+  /** The wasm backend's output the last {@link outputBuffer} call allocated, until wrapped in a tensor. */
+  private heapOutput: tf.TensorInfo | null = null;
 
   /**
    * @param options see {@link TPUEmbeddingOptions}.
@@ -365,7 +374,7 @@ export class TPUEmbedding {
     for (const r of routed) {
       for (const pf of r.features) {
         const values = this.combine(r.state, pf);
-        out[pf.state.name] = tf.tensor(values, pf.shape, 'float32');
+        out[pf.state.name] = this.activationTensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
       }
       tableStats.push(r.stats);
@@ -762,15 +771,37 @@ export class TPUEmbedding {
   }
 
   /**
-   * An activation buffer of `size` floats, zeroed unless `zero` is false (the caller writes every element). The wasm backend copies what `tf.tensor` is given, so the feature's
-   * buffer is reused; other backends (cpu) may keep a reference, so they get a fresh array.
+   * An activation buffer of `size` floats for `pf`, zeroed unless `zero` is false (the caller writes every element).
+   * On the wasm backend it is the new tensor's own memory in the backend's heap (allocated like a kernel output and
+   * kept in {@link heapOutput} until {@link activationTensor} wraps it: no copy into the heap afterwards); other
+   * backends (cpu) may keep a reference to what `tf.tensor` is given, so they get a fresh array.
    */
-  private outputBuffer(fs: FeatureState, size: number, zero = true): Float32Array {
+  private outputBuffer(pf: PendingFeature, size: number, zero = true): Float32Array {
+    this.heapOutput = null;
     if (tf.getBackend() !== 'wasm') return new Float32Array(size);
+    const backend = tf.backend() as unknown as WasmHeapBackend;
+    if (typeof backend.makeOutput === 'function' && typeof backend.typedArrayFromHeap === 'function') {
+      const info = backend.makeOutput(pf.shape, 'float32');
+      const view = backend.typedArrayFromHeap(info);
+      if (view instanceof Float32Array && view.length === size) {
+        this.heapOutput = info;
+        if (zero) view.fill(0);
+        return view;
+      }
+      backend.disposeData(info.dataId, true);
+    }
+    const fs = pf.state;
     if (fs.outBuf.length < size) fs.outBuf = new Float32Array(size);
     const out = fs.outBuf.subarray(0, size);
     if (zero) out.fill(0);
     return out;
+  }
+
+  /** The activation tensor of `values` (from {@link outputBuffer}): the heap output wrapped, or `tf.tensor`. */
+  private activationTensor(values: Float32Array, shape: number[]): tf.Tensor {
+    const info = this.heapOutput;
+    this.heapOutput = null;
+    return info ? tf.engine().makeTensorFromTensorInfo(info) : tf.tensor(values, shape, 'float32');
   }
 
   private combine(ts: TableState, pf: PendingFeature): Float32Array {
@@ -782,7 +813,7 @@ export class TPUEmbedding {
     const scale = pf.scale;
     const L = pf.state.config.maxSequenceLength;
     if (L > 0) {
-      const out = this.outputBuffer(pf.state, batchSize * L * dim);
+      const out = this.outputBuffer(pf, batchSize * L * dim);
       for (let b = 0; b < batchSize; b++) {
         const ps = rowSplits[b];
         const pe = Math.min(rowSplits[b + 1], ps + L);
@@ -799,14 +830,14 @@ export class TPUEmbedding {
     const simd = ts.table.simd;
     if (simd && this.useSimd) {
       // The kernel overwrites every row it combines; a fallback row is zeroed first.
-      const out = this.outputBuffer(pf.state, batchSize * dim, false);
+      const out = this.outputBuffer(pf, batchSize * dim, false);
       simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => {
         out.fill(0, b * dim, (b + 1) * dim);
         combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out);
       });
       return out;
     }
-    const out = this.outputBuffer(pf.state, batchSize * dim);
+    const out = this.outputBuffer(pf, batchSize * dim);
     combinePooledRange(st, off, slot, scale, rowSplits, 0, batchSize, dim, out);
     return out;
   }
