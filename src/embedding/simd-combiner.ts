@@ -115,6 +115,33 @@ function touchBody(): number[] {
   return [...uleb(body.length), ...body];
 }
 
+/**
+ * gather(offs, n, dimBytes, out): out row i = mem[offs[i] .. + dimBytes) for i < n (`v128` copies; the one-id,
+ * scale-1 case of combine without the zeroing, the multiply and the read of the output).
+ * Params 0 offs, 1 n, 2 dimBytes, 3 out; locals 4 i, 5 a, 6 c.
+ */
+function gatherBody(): number[] {
+  const code = [
+    BLOCK, VOID, LOOP, VOID,
+    LG, 4, LG, 1, GEU, BRIF, 1, // if i >= n: exit
+    LG, 0, LG, 4, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 5, // a = offs[i]
+    I32C, 0, LS, 6,
+    LOOP, VOID,
+    LG, 3, LG, 6, ADD, // store address
+    LG, 5, LG, 6, ADD, ...V128LOAD,
+    ...V128STORE,
+    LG, 6, I32C, 16, ADD, LT, 6, LG, 2, 0x49 /* i32.lt_u */, BRIF, 0,
+    END,
+    LG, 3, LG, 2, ADD, LS, 3, // out += dimBytes
+    LG, 4, I32C, 1, ADD, LS, 4, // i++
+    BR, 0,
+    END, END,
+    END,
+  ];
+  const body = [1, 3, 0x7f, ...code];
+  return [...uleb(body.length), ...body];
+}
+
 let moduleCache: WebAssembly.Module | null | undefined;
 
 /** The compiled module, or null when this runtime has no WebAssembly SIMD. */
@@ -122,11 +149,11 @@ export function simdCombinerModule(): WebAssembly.Module | null {
   if (moduleCache !== undefined) return moduleCache;
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [2, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f]),
+    ...section(1, [3, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
     ...section(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x00]),
-    ...section(3, [2, 0, 1]),
-    ...section(7, [2, ...str('combine'), 0x00, 0, ...str('touch'), 0x00, 1]),
-    ...section(10, [2, ...combineBody(), ...touchBody()]),
+    ...section(3, [3, 0, 1, 2]),
+    ...section(7, [3, ...str('combine'), 0x00, 0, ...str('touch'), 0x00, 1, ...str('gather'), 0x00, 2]),
+    ...section(10, [3, ...combineBody(), ...touchBody(), ...gatherBody()]),
   ]);
   try {
     moduleCache = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
@@ -153,6 +180,7 @@ export class SimdCombiner {
   private readonly outPtr: number;
   private readonly kernel: (offs: number, scales: number, splits: number, B: number, dimBytes: number, out: number) => void;
   private readonly touch: (offs: number, n: number, dimBytes: number) => number;
+  private readonly gatherKernel: (offs: number, n: number, dimBytes: number, out: number) => void;
   /** Sum returned by the touch loop (kept so the loads are not dead code). */
   private sink = 0;
 
@@ -173,6 +201,7 @@ export class SimdCombiner {
     this.out = new Float32Array(buf, p, SIMD_CHUNK_SAMPLES * dim);
     this.kernel = instance.exports.combine as SimdCombiner['kernel'];
     this.touch = instance.exports.touch as SimdCombiner['touch'];
+    this.gatherKernel = instance.exports.gather as SimdCombiner['gatherKernel'];
   }
 
   /**
@@ -204,6 +233,10 @@ export class SimdCombiner {
    */
   combine(posByteOff: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, out: Float32Array, fallback: (b: number) => void): void {
     const dim = this.dim;
+    if (isUnitBags(scale, rowSplits, B)) {
+      this.gather(posByteOff.subarray(rowSplits[0], rowSplits[0] + B), out);
+      return;
+    }
     let b = 0;
     while (b < B) {
       const p0 = rowSplits[b];
@@ -226,4 +259,32 @@ export class SimdCombiner {
       b = b1;
     }
   }
+
+  /**
+   * Gathers one row per sample: `out[i × dim …] = row at posByteOff[i]` for i < posByteOff.length (the combine of
+   * one-id bags with scale 1, without the multiply-add).
+   * @param posByteOff byte offset of each sample's row (as in {@link combine}). @param out `[n, dim]`, overwritten.
+   */
+  gather(posByteOff: Int32Array, out: Float32Array): void {
+    const dim = this.dim;
+    const n = posByteOff.length;
+    const step = Math.min(SIMD_TARGET_POSITIONS, SIMD_CHUNK_SAMPLES);
+    for (let i = 0; i < n; i += step) {
+      const m = Math.min(step, n - i);
+      this.offs.set(posByteOff.subarray(i, i + m));
+      this.sink = (this.sink + this.touch(this.offsPtr, m, dim * 4)) | 0;
+      this.gatherKernel(this.offsPtr, m, dim * 4, this.outPtr);
+      out.set(this.out.subarray(0, m * dim), i * dim);
+    }
+  }
+}
+
+/** True when every sample b < B has exactly one position and its scale is 1 (then combine is a gather). */
+function isUnitBags(scale: Float32Array, rowSplits: Int32Array, B: number): boolean {
+  const p0 = rowSplits[0];
+  if (rowSplits[B] - p0 !== B) return false;
+  for (let b = 0; b < B; b++) {
+    if (rowSplits[b + 1] - rowSplits[b] !== 1 || scale[p0 + b] !== 1) return false;
+  }
+  return true;
 }

@@ -50,6 +50,27 @@ describe('WebAssembly SIMD gather kernel', () => {
   });
 });
 
+describe('WebAssembly SIMD gather (one id per sample)', () => {
+  it('copies each sample’s row exactly, over several 1,024-sample chunks, and matches the JavaScript loop', () => {
+    const rng = new Random(5);
+    const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 3000, dim: 12 }) }) }, optimizer: new SGD(), topology: 'v4-8' });
+    const table = emb.tables[0];
+    assert.ok(table.simd, 'the SIMD path is used');
+    // 2,504 samples (divisible by the 4 replicas of v4-8): 2 full chunks of 1,024 and one of 456.
+    const ids = Array.from({ length: 2504 }, () => rng.int(3000));
+    emb.useSimd = true;
+    const a = emb.lookup({ f: ids });
+    emb.useSimd = false;
+    const b = emb.lookup({ f: ids });
+    const x = a.f.dataSync();
+    const y = b.f.dataSync();
+    assert.deepEqual(a.f.shape, [2504, 12]);
+    for (const i of [0, 1023, 1024, 2047, 2048, 2503]) assert.deepEqual(Array.from(x.subarray(i * 12, (i + 1) * 12)), Array.from(table.readRow(ids[i])), `sample ${i}`);
+    assert.deepEqual(Array.from(x), Array.from(y));
+    tf.dispose([a.f, b.f]);
+  });
+});
+
 describe('IdDedup', () => {
   it('numbers distinct ids in order of first appearance and resets between steps', () => {
     const d = new IdDedup();
