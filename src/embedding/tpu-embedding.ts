@@ -417,8 +417,7 @@ export class TPUEmbedding {
       if (g.shape.length !== pf.shape.length || g.shape.some((d, i) => d !== pf.shape[i])) {
         throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
       }
-      const v = g.dataSync();
-      const arr = v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
+      const arr = gradientValues(g);
       // x · 0 is 0 for a finite x and NaN for ±∞ or NaN: one multiply-add per element, no branch; the index of the
       // first bad value is looked for only when the sum says there is one.
       let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
@@ -1024,6 +1023,28 @@ function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, star
       feat[e] = fi;
     }
   }
+}
+
+/**
+ * The values of a gradient tensor. On the wasm backend, a float32 tensor is read in place: a view of the backend's
+ * heap (no 1 MB-per-step copy and its garbage), valid while no tfjs call runs, which is the case for the rest of
+ * `applyGradients`; otherwise `dataSync` (converted to float32).
+ */
+function gradientValues(g: tf.Tensor): Float32Array {
+  if (g.dtype === 'float32' && tf.getBackend() === 'wasm') {
+    const backend = tf.backend() as unknown as Partial<WasmHeapBackend>;
+    if (typeof backend.typedArrayFromHeap === 'function') {
+      let view: ArrayLike<number> | null = null;
+      try {
+        view = backend.typedArrayFromHeap(g);
+      } catch {
+        view = null; // not this backend's tensor (e.g. made before a backend switch)
+      }
+      if (view instanceof Float32Array && view.length === g.size) return view;
+    }
+  }
+  const v = g.dataSync();
+  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
 /**
