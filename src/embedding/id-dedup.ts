@@ -17,7 +17,7 @@ export interface IdRouting {
 /**
  * Deduplicates ids with an open-addressing hash table (linear probing, `[key, value]` pairs interleaved so a probe
  * touches one cache line) whose memory is sized by the ids per step, never by the vocabulary,
- * and reused across steps: a reset clears only the slots the last step used.
+ * and reused across steps: a reset clears only the slots the last step used (or fills the table when they are many).
  *
  * @example
  * const d = new IdDedup();
@@ -36,8 +36,6 @@ export class IdDedup {
   uniqueRow = new Int32Array(16);
   /** `[key, value]` per slot; key −1 marks an empty slot (ids are ≥ 0). */
   private table = new Int32Array(64).fill(-1);
-  /** Slot of each distinct id, to clear them at the next reset. */
-  private used = new Int32Array(16);
   /** `(last replica << 16) | shard` of each distinct id ({@link insertRouted}). */
   private uniqueTag = new Int32Array(16);
   private mask = 31;
@@ -46,10 +44,19 @@ export class IdDedup {
   /** Starts a new set able to hold `maxIds` ids (grows the buffers if needed). */
   reset(maxIds: number): void {
     const table = this.table;
-    const used = this.used;
-    // Few used slots: clear just those (random writes); many (≥ 1/8 of the table): one sequential fill is cheaper.
+    // Many used slots (≥ 1/8 of the table): one sequential fill. Few: find each distinct id's slot again (probing
+    // on past slots already cleared, never stopping at an empty one) and clear it.
     if (this.count * 8 >= this.mask + 1) table.fill(-1);
-    else for (let i = 0; i < this.count; i++) table[2 * used[i]] = -1;
+    else {
+      const uniq = this.uniqueIds;
+      const mask = this.mask;
+      for (let i = this.count - 1; i >= 0; i--) {
+        const id = uniq[i];
+        let h = Math.imul(id, 0x9e3779b1) >>> this.shift;
+        while (table[2 * h] !== id) h = (h + 1) & mask;
+        table[2 * h] = -1;
+      }
+    }
     this.count = 0;
     let cap = this.mask + 1;
     if (cap < 2 * maxIds) {
@@ -64,7 +71,6 @@ export class IdDedup {
       this.uniqueShard = new Int32Array(n);
       this.uniqueRow = new Int32Array(n);
       this.uniqueTag = new Int32Array(n);
-      this.used = new Int32Array(n);
     }
   }
 
@@ -75,7 +81,6 @@ export class IdDedup {
   insertAll(ids: Int32Array, start: number, end: number, out: Int32Array): void {
     const table = this.table;
     const uniq = this.uniqueIds;
-    const used = this.used;
     const mask = this.mask;
     const shift = this.shift;
     let count = this.count;
@@ -92,7 +97,6 @@ export class IdDedup {
           table[2 * h] = id;
           table[2 * h + 1] = count;
           uniq[count] = id;
-          used[count] = h;
           out[p] = count++;
           break;
         }
@@ -116,7 +120,6 @@ export class IdDedup {
     const uShard = this.uniqueShard;
     const uRow = this.uniqueRow;
     const uTag = this.uniqueTag;
-    const used = this.used;
     const mask = this.mask;
     const shift = this.shift;
     const N = routing.numShards;
@@ -168,7 +171,6 @@ export class IdDedup {
       uTag[count] = tagHi | s;
       uShard[count] = s;
       uRow[count] = row;
-      used[count] = h;
       out[p] = count++;
       posOff[p] = Math.imul(row, rowBytes);
       idsPS[base + s]++;

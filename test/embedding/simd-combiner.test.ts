@@ -87,6 +87,23 @@ describe('IdDedup', () => {
     assert.equal(d.count, 2);
   });
 
+  it('forgets every id at a reset that clears slot by slot (few ids in a large table, with probe chains)', () => {
+    const rng = new Random(11);
+    const d = new IdDedup();
+    d.reset(4096); // 8,192 slots
+    for (let step = 0; step < 5; step++) {
+      // 1,000 ids (1,000 × 8 < 8,192: the next reset clears slot by slot); ids from a small range repeat across steps.
+      const ids = Int32Array.from({ length: 1000 }, () => rng.int(3000));
+      d.reset(1000);
+      const out = new Int32Array(ids.length);
+      d.insertAll(ids, 0, ids.length, out);
+      const first = new Map<number, number>();
+      ids.forEach((id) => first.has(id) || first.set(id, first.size));
+      assert.equal(d.count, first.size);
+      ids.forEach((id, p) => assert.equal(out[p], first.get(id), `step ${step}, position ${p}`));
+    }
+  });
+
   it('agrees with a Set on many random ids (growing the table)', () => {
     const rng = new Random(8);
     const d = new IdDedup();
