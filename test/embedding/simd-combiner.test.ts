@@ -51,12 +51,12 @@ describe('WebAssembly SIMD gather kernel', () => {
 });
 
 describe('WebAssembly SIMD gather (one id per sample)', () => {
-  it('copies each sample’s row exactly, over several 1,024-sample chunks, and matches the JavaScript loop', () => {
+  it('copies each sample’s row exactly, over several chunks, and matches the JavaScript loop', () => {
     const rng = new Random(5);
     const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 3000, dim: 12 }) }) }, optimizer: new SGD(), topology: 'v4-8' });
     const table = emb.tables[0];
     assert.ok(table.simd, 'the SIMD path is used');
-    // 2,504 samples (divisible by the 4 replicas of v4-8): 2 full chunks of 1,024 and one of 456.
+    // 2,504 samples (divisible by the 4 replicas of v4-8): 4 full chunks of SIMD_GATHER_ROWS = 512 and one of 456.
     const ids = Array.from({ length: 2504 }, () => rng.int(3000));
     emb.useSimd = true;
     const a = emb.lookup({ f: ids });
