@@ -23,4 +23,4 @@ export type { AccumulatedLookupStats, AccumulatedTableStats, StatsToTableOptions
 export type { LookupStats, TableLookupStats } from './lookup-stats-types';
 export { DenseEmbeddingBaseline } from './dense-baseline';
 export type { DenseEmbeddingBaselineOptions } from './dense-baseline';
-export { SimdCombiner, simdCombinerModule, SIMD_CHUNK_POSITIONS, SIMD_TARGET_POSITIONS, SIMD_CHUNK_SAMPLES } from './simd-combiner';
+export { SimdCombiner, simdCombinerModule, SIMD_CHUNK_POSITIONS, SIMD_TARGET_POSITIONS, SIMD_CHUNK_SAMPLES, SIMD_GATHER_ROWS } from './simd-combiner';
