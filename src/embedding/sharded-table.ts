@@ -32,6 +32,7 @@ export class ShardedTable {
   readonly slotSpecs: readonly SlotSpec[];
   private readonly shardViews: Float32Array[];
   private readonly slotViews: Float32Array[][];
+  private readonly slotsByShard: (readonly Float32Array[])[];
 
   /**
    * @param name resolved table name; @param index table index (order of first appearance).
@@ -62,6 +63,7 @@ export class ShardedTable {
       Array.from(layout.shardRows, (rows, s) => a.subarray(layout.shardBase[s] * dim, (layout.shardBase[s] + rows) * dim));
     this.shardViews = views(this.storage);
     this.slotViews = this.slotStorage.map(views);
+    this.slotsByShard = Array.from(layout.shardRows, (_, sh) => Object.freeze(this.slotViews.map((v) => v[sh])));
   }
 
   get dim(): number {
@@ -85,6 +87,17 @@ export class ShardedTable {
   /** Slot `k` (in `slotSpecs` order) on shard `s`, a view like {@link shard}. */
   slotShard(k: number, s: number): Float32Array {
     return this.slotViews[k][s];
+  }
+
+  /**
+   * Every slot's view on shard `s`, in `slotSpecs` order (`[slotShard(0, s), slotShard(1, s), …]`): one frozen
+   * array made at construction, so a training step builds none.
+   * @param s shard index in [0, numShards).
+   * @returns the views (writes go to the table).
+   * @example table.slotShards(0)[0] === table.slotShard(0, 0) // true
+   */
+  slotShards(s: number): readonly Float32Array[] {
+    return this.slotsByShard[s];
   }
 
   /** A copy of row `row` (`dim` floats). */

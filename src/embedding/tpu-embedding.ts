@@ -84,6 +84,8 @@ interface TableState {
   entryFeature: Int32Array;
   shardStart: Int32Array;
   grad: Float32Array;
+  /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
+  gradViews: Float32Array[];
 }
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` used to write activations straight into its heap. */
@@ -264,6 +266,7 @@ export class TPUEmbedding {
           entryFeature: new Int32Array(0),
           shardStart: new Int32Array(this.numShards + 1),
           grad: new Float32Array(0),
+          gradViews: [],
         };
         tableIndex.set(f.table, state);
         this.tableStates.push(state);
@@ -445,7 +448,8 @@ export class TPUEmbedding {
       if (U === 0) continue;
       // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
       // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
-      const { shardStart, localOff } = this.sortForUpdate(ts, pt);
+      const localOff = this.sortForUpdate(ts, pt);
+      const shardStart = ts.shardStart;
       // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn
       // (sequential writes, random reads of the small [B, dim] gradients) and hand the optimizer one chunk of
       // summed rows at a time: the chunk (≤ GRAD_CHUNK_FLOATS) is still in L1/L2 when the optimizer reads it, and no
@@ -461,17 +465,18 @@ export class TPUEmbedding {
         const b = shardStart[s + 1];
         if (b === a) continue;
         const weights = table.shard(s);
-        const slots = table.slotSpecs.map((_, k) => table.slotShard(k, s));
+        const slots = table.slotShards(s);
         for (let c = a; c < b; c += chunkRows) {
           const ce = Math.min(b, c + chunkRows);
           // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
           // its gradients while they arrive; the optimizer's loop then mostly hits the cache.
           this.sink = touchRows(weights, localOff, c, ce, dim, this.sink);
-          for (const sl of slots) this.sink = touchRows(sl, localOff, c, ce, dim, this.sink);
+          for (let k = 0; k < slots.length; k++) this.sink = touchRows(slots[k], localOff, c, ce, dim, this.sink);
           sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
           opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
         }
       }
+      entries.length = 0; // keep no reference to this step's gradient values
     }
     this.step = step;
     this.pending = null;
@@ -579,35 +584,45 @@ export class TPUEmbedding {
     }
     const start = ts.rowStart;
     start.fill(0, 0, U + 1);
-    const pfs = ts.features.map((fs) => pending.features.get(fs.name)!);
     const sortedPos = ts.sortedPos;
-    for (const pf of pfs) countRows(pf.slot, pf.scale, sortedPos, start);
+    const F = ts.features.length;
+    for (let fi = 0; fi < F; fi++) {
+      const pf = pending.features.get(ts.features[fi].name)!;
+      countRows(pf.slot, pf.scale, sortedPos, start);
+    }
     for (let i = 0; i < U; i++) start[i + 1] += start[i];
     // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
-    pfs.forEach((pf, fi) => fillEntries(pf, fi, sortedPos, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim));
-    return pfs.map((pf) => data.get(pf.state.name)!);
+    const gs = ts.gradViews;
+    for (let fi = 0; fi < F; fi++) {
+      const pf = pending.features.get(ts.features[fi].name)!;
+      fillEntries(pf, fi, sortedPos, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim);
+      gs[fi] = data.get(pf.state.name)!;
+    }
+    return gs;
   }
 
   /**
-   * Sorts the last lookup's kept unique rows by storage row (`ts.sortedPos[u]` = sorted index of dedup index u).
-   * @returns where each shard's rows start in the sorted order (`[N + 1]`) and each sorted row's element offset
-   *   inside its shard.
+   * Sorts the last lookup's kept unique rows by storage row (`ts.sortedPos[u]` = sorted index of dedup index u) and
+   * writes where each shard's rows start in the sorted order to `ts.shardStart` (`[N + 1]`, reused across steps).
+   * @returns each sorted row's element offset inside its shard (`ts.localOffBuf`, valid up to `shardStart[N]`).
    */
-  private sortForUpdate(ts: TableState, pt: PendingTable): { shardStart: Int32Array; localOff: Int32Array } {
+  private sortForUpdate(ts: TableState, pt: PendingTable): Int32Array {
     const U = pt.dedupCount;
     const N = this.numShards;
     const layout = ts.table.layout;
     const uShard = ts.dedup.uniqueShard;
     const kept = pt.allKept ? null : ts.kept;
-    const shardStart = new Int32Array(N + 1);
+    if (ts.shardStart.length !== N + 1) ts.shardStart = new Int32Array(N + 1);
+    const shardStart = ts.shardStart;
+    shardStart.fill(0);
     for (let u = 0; u < U; u++) if (kept === null || kept[u]) shardStart[uShard[u] + 1]++;
     for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
     const m = shardStart[N];
     if (ts.localOffBuf.length < m) ts.localOffBuf = new Int32Array(Math.max(m, 2 * ts.localOffBuf.length));
-    const localOff = ts.localOffBuf.subarray(0, m);
+    const localOff = ts.localOffBuf;
     if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
     sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
-    return { shardStart, localOff };
+    return localOff;
   }
 
   private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {

@@ -311,32 +311,34 @@ export abstract class EmbeddingOptimizer {
   }
 
   private checkBatch(batch: RowUpdateBatch): void {
-    const api = `${this.className}.applyRows`;
     const { weights, slots, rowOffsets, count, grads, dim } = batch;
     const specs = this.slotSpecs();
-    const bad = (what: string, value: unknown, fix: string): InputError =>
-      new InputError('invalid_row_batch', `${api}: expected ${what}, but got ${formatValue(value)}. ${fix}`);
-    if (!Number.isInteger(dim) || dim < 1) throw bad('dim to be a positive integer', dim, 'Pass the table dimension.');
+    // The error message (and its API name) is built only on failure: the happy path allocates nothing.
+    if (!Number.isInteger(dim) || dim < 1) throw this.badBatch('dim to be a positive integer', dim, 'Pass the table dimension.');
     if (!Number.isInteger(count) || count < 0 || count > rowOffsets.length) {
-      throw bad(`count to be an integer in [0, rowOffsets.length = ${rowOffsets.length}]`, count, 'Pass the number of rows to update.');
+      throw this.badBatch(`count to be an integer in [0, rowOffsets.length = ${rowOffsets.length}]`, count, 'Pass the number of rows to update.');
     }
     if (grads.length < count * dim) {
-      throw bad(`grads.length ≥ count × dim = ${count * dim}`, grads.length, 'Pass one gradient row per updated row.');
+      throw this.badBatch(`grads.length ≥ count × dim = ${count * dim}`, grads.length, 'Pass one gradient row per updated row.');
     }
     if (slots.length !== specs.length) {
-      throw bad(`${specs.length} slot arrays (${specs.map((s) => s.name).join(', ') || 'none'})`, slots.length, 'Pass the slots in slotSpecs() order.');
+      throw this.badBatch(`${specs.length} slot arrays (${specs.map((s) => s.name).join(', ') || 'none'})`, slots.length, 'Pass the slots in slotSpecs() order.');
     }
     for (let k = 0; k < slots.length; k++) {
       if (slots[k].length !== weights.length) {
-        throw bad(`slot ${specs[k].name} to have weights.length = ${weights.length} elements`, slots[k].length, 'Allocate each slot with the table\'s shape.');
+        throw this.badBatch(`slot ${specs[k].name} to have weights.length = ${weights.length} elements`, slots[k].length, 'Allocate each slot with the table\'s shape.');
       }
     }
     const limit = weights.length - dim;
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
       if (o < 0 || o > limit) {
-        throw bad(`rowOffsets[${r}] in [0, ${limit}]`, o, 'Pass element offsets (local row × dim) of rows inside this shard.');
+        throw this.badBatch(`rowOffsets[${r}] in [0, ${limit}]`, o, 'Pass element offsets (local row × dim) of rows inside this shard.');
       }
     }
+  }
+
+  private badBatch(what: string, value: unknown, fix: string): InputError {
+    return new InputError('invalid_row_batch', `${this.className}.applyRows: expected ${what}, but got ${formatValue(value)}. ${fix}`);
   }
 }

@@ -73,6 +73,22 @@ describe('TPUEmbedding sharding', () => {
     });
   });
 
+  it('slotShards(s) is the same frozen array of slot views every call, slot k on shard s as slotShard(k, s)', () => {
+    const table = tableConfig({ vocabularySize: 50, dim: 3, initializer: 0.5 });
+    const emb = new TPUEmbedding({ features: [featureConfig({ table })], optimizer: new Adagrad({ learningRate: 0.1 }), topology: 'v4-8' });
+    const t = emb.tables[0];
+    for (let s = 0; s < emb.numShards; s++) {
+      const views = t.slotShards(s);
+      assert.equal(views, t.slotShards(s), 'no new array per call');
+      assert.ok(Object.isFrozen(views));
+      assert.equal(views.length, 1); // Adagrad: one slot (accumulator)
+      assert.equal(views[0], t.slotShard(0, s));
+    }
+    // A write through the view reaches the table: shard 0, local row 0 is row 0 (mod sharding, rotation 0).
+    t.slotShards(0)[0][0] = 7;
+    assert.equal(emb.exportTables()[t.name].slots.accumulator![0], 7);
+  });
+
   it('looking up every row through any topology and sharding returns the original table', () => {
     const V = 37;
     const init = (r: number, d: number) => Float32Array.from({ length: r * d }, (_, k) => Math.sin(k));
