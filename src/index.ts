@@ -454,7 +454,6 @@ export {
   SIDE_FEATURE_VOCABULARY,
   retrievalSideFeatures,
   twoTowerConfig,
-  TWO_TOWER_PLACEMENTS,
   TwoTowerModel,
   Recommender,
   RECOMMENDER_FILE,

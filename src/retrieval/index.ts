@@ -12,7 +12,7 @@ export type { HnswIndexOptions, HnswQuantization } from './hnsw-index';
 export { loadCandidateIndex } from './load-candidate-index';
 export { QUERY_SIDE_FEATURES, SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from './retrieval-side-features';
 export type { QuerySideFeature, RetrievalSideFeatures } from './retrieval-side-features';
-export { twoTowerConfig, TWO_TOWER_PLACEMENTS } from './two-tower-config';
+export { twoTowerConfig } from './two-tower-config';
 export type { TwoTowerOptions, TwoTowerConfig } from './two-tower-config';
 export { TwoTowerModel } from './two-tower-model';
 export type { RetrievalBatch, RetrievalDataset, RetrievalEpochLogs, RetrievalFitOptions, BuildIndexOptions } from './two-tower-model';

@@ -1,17 +1,15 @@
+import { PLACEMENTS } from '../embedding/table-layout';
 import { ConfigError } from '../errors';
 import { kerasAdagrad, type EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology, type Topology } from '../strategy';
 import { QUERY_SIDE_FEATURES, type QuerySideFeature, type RetrievalSideFeatures } from './retrieval-side-features';
-
-/** Where the tables live (as `TPUEmbedding`'s `placement`). */
-export const TWO_TOWER_PLACEMENTS = ['sparsecore', 'cpu'] as const;
 
 /** Options of {@link twoTowerConfig}; the defaults are TFRS's basic retrieval tutorial plus the logQ correction. */
 export interface TwoTowerOptions {
   /** Simulated slice (preset name or Topology). @default 'v4-8' */
   readonly topology?: Topology | string;
   /** @default 'sparsecore' */
-  readonly placement?: (typeof TWO_TOWER_PLACEMENTS)[number];
+  readonly placement?: (typeof PLACEMENTS)[number];
   /** Optimizer of the tables and (through `denseOptimizerFor`) the dense layers. @default kerasAdagrad({ learningRate: 0.1 }) */
   readonly optimizer?: EmbeddingOptimizer;
   /** Rows of the `user_id` table (ids must be below). @default 2048 */
@@ -53,7 +51,7 @@ export interface TwoTowerOptions {
 /** A validated, frozen {@link TwoTowerOptions} with every default filled in. */
 export interface TwoTowerConfig {
   readonly topology: Topology;
-  readonly placement: (typeof TWO_TOWER_PLACEMENTS)[number];
+  readonly placement: (typeof PLACEMENTS)[number];
   readonly optimizer: EmbeddingOptimizer;
   readonly userVocabularySize: number;
   readonly movieVocabularySize: number;
@@ -97,7 +95,7 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
     return v;
   };
   const placement = options.placement ?? 'sparsecore';
-  if (!(TWO_TOWER_PLACEMENTS as readonly string[]).includes(placement)) throw bad(`expected placement to be one of ${TWO_TOWER_PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
+  if (!(PLACEMENTS as readonly string[]).includes(placement)) throw bad(`expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
   const optimizer = options.optimizer ?? kerasAdagrad({ learningRate: 0.1 });
   if (typeof (optimizer as { applyRows?: unknown })?.applyRows !== 'function') {
     throw bad(`expected optimizer to be an embedding optimizer (e.g. kerasAdagrad({ learningRate: 0.1 })), but got ${String(optimizer)}.`);
