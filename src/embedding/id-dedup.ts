@@ -10,6 +10,8 @@ export interface IdRouting {
   readonly mod: boolean;
   readonly rotation: number;
   readonly rowsPerShard: number;
+  /** For `div` sharding: the first `extras` shards hold `q + 1` rows, the others `q` (lets kernels route inline). */
+  readonly divisions?: { readonly q: number; readonly extras: number };
   shardOf(id: number): number;
   storageRow(id: number): number;
 }

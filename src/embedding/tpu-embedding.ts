@@ -6,6 +6,7 @@ import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } f
 import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
 import { IdDedup, type IdRouting } from './id-dedup';
+import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
@@ -64,7 +65,11 @@ interface FeatureState {
 interface TableState {
   readonly table: ShardedTable;
   readonly features: FeatureState[];
-  readonly dedup: IdDedup;
+  /** The deduplicator of the last lookup: {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}. */
+  dedup: RoutedIdDedup;
+  readonly jsDedup: IdDedup;
+  /** The WebAssembly kernel (`src/kernels/id-router.as.ts`), or null where WebAssembly is unavailable. */
+  readonly wasmDedup: WasmIdDedup | null;
   /** How the dedup places new ids (the table's layout). */
   readonly routing: IdRouting;
   /** Ids and unique ids per (replica, shard) of the last lookup, `[R × N]`. */
@@ -155,7 +160,10 @@ export class TPUEmbedding {
   readonly featureNames: readonly string[];
   /** Resolved table names in order of first appearance (`table_<i>` for unnamed tables). */
   readonly tableNames: readonly string[];
-  /** Use the WebAssembly SIMD gather kernel when a table has one (false: the JavaScript loop, for comparison). */
+  /**
+   * Use the WebAssembly kernels (the id router's dedup and the SIMD gather) where this runtime has them; false:
+   * the JavaScript loops, for comparison (same results).
+   */
   useSimd = true;
   /** Training steps applied so far (`applyGradients` calls). */
   step = 0;
@@ -240,15 +248,19 @@ export class TPUEmbedding {
         const rotation = (spc * i) % this.numShards;
         const layout = new TableLayout(f.table.vocabularySize, this.numShards, rotation, this.sharding);
         const table = new ShardedTable(tname, i, f.table, optimizer, layout, this.placement, this.seed + i);
+        const jsDedup = new IdDedup();
         state = {
           table,
           features: [],
-          dedup: new IdDedup(),
+          dedup: jsDedup,
+          jsDedup,
+          wasmDedup: WasmIdDedup.create(),
           routing: {
             numShards: layout.numShards,
             mod: layout.sharding === 'mod',
             rotation: layout.rotation,
             rowsPerShard: layout.shardRows[0],
+            divisions: layout.sharding === 'div' ? { q: Math.floor(layout.vocabularySize / layout.numShards), extras: layout.vocabularySize % layout.numShards } : undefined,
             shardOf: (id: number) => layout.shardOf(id),
             storageRow: (id: number) => layout.storageRow(id),
           },
@@ -634,7 +646,8 @@ export class TPUEmbedding {
     const dim = table.dim;
     let totalIds = 0;
     for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
-    const dedup = ts.dedup;
+    const dedup = this.useSimd && ts.wasmDedup ? ts.wasmDedup : ts.jsDedup;
+    ts.dedup = dedup;
     dedup.reset(totalIds);
     if (ts.idsRS.length !== R * N) {
       ts.idsRS = new Int32Array(R * N);
