@@ -9,12 +9,37 @@ import asc from 'assemblyscript/asc';
 
 const dir = 'src/kernels';
 const check = process.argv.includes('--check');
+// Kernels a helper thread runs on a table's memory import it shared (a SharedArrayBuffer both threads see).
+const SHARED = new Set(['row-gather.as.ts']);
+
+/** Section ids of a wasm binary (to refuse data segments: they would be written over the caller's memory). */
+function sectionIds(bytes) {
+  const ids = [];
+  let i = 8;
+  while (i < bytes.length) {
+    const id = bytes[i++];
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[i++];
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if (!(b & 0x80)) break;
+    }
+    ids.push(id);
+    i += size;
+  }
+  return ids;
+}
 const sources = readdirSync(dir).filter((f) => f.endsWith('.as.ts')).sort();
 let stale = 0;
 for (const file of sources) {
   const outputs = {};
   const { error, stderr } = await asc.main(
-    [join(dir, file), '-O3', '--runtime', 'stub', '--importMemory', '--initialMemory', '0', '--enable', 'simd', '--noAssert', '-o', 'out.wasm'],
+    [
+      join(dir, file), '-O3', '--runtime', 'stub', '--importMemory', '--initialMemory', '0', '--noAssert', '-o', 'out.wasm',
+      ...(SHARED.has(file) ? ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'simd,threads'] : ['--enable', 'simd']),
+    ],
     { writeFile: (name, contents) => (outputs[name] = contents), stdout: asc.createMemoryStream(), stderr: asc.createMemoryStream() },
   );
   if (error) {
@@ -22,6 +47,10 @@ for (const file of sources) {
     process.exit(1);
   }
   const bytes = Buffer.from(outputs['out.wasm']);
+  if (sectionIds(bytes).includes(11)) {
+    console.error(`build-kernels: ${file} compiled with a data segment, which would overwrite the memory it imports`);
+    process.exit(1);
+  }
   const name = file.replace(/\.as\.ts$/, '');
   const target = join(dir, `${name}.wasm.ts`);
   const text =

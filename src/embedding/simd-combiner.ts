@@ -147,25 +147,50 @@ function gatherBody(): number[] {
   return [...uleb(body.length), ...body];
 }
 
-let moduleCache: WebAssembly.Module | null | undefined;
+const moduleCache = new Map<boolean, WebAssembly.Module | null>();
 
-/** The compiled module, or null when this runtime has no WebAssembly SIMD. */
-export function simdCombinerModule(): WebAssembly.Module | null {
-  if (moduleCache !== undefined) return moduleCache;
+/**
+ * The compiled module, or null when this runtime has no WebAssembly SIMD (or, for `shared`, no threads).
+ * @param shared import a shared memory (a `SharedArrayBuffer` the gather helper thread also reads) @default false
+ */
+export function simdCombinerModule(shared = false): WebAssembly.Module | null {
+  const cached = moduleCache.get(shared);
+  if (cached !== undefined) return cached;
+  // Memory import limits: flags 0 (min only), or 3 (min and max, shared; the max is wasm32's 65,536 pages).
+  const limits = shared ? [0x03, 0x00, ...uleb(MAX_PAGES)] : [0x00, 0x00];
   const bytes = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [3, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(2, [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x00]),
+    ...section(2, [1, ...str('env'), ...str('mem'), 0x02, ...limits]),
     ...section(3, [3, 0, 1, 2]),
     ...section(7, [3, ...str('combine'), 0x00, 0, ...str('touch'), 0x00, 1, ...str('gather'), 0x00, 2]),
     ...section(10, [3, ...combineBody(), ...touchBody(), ...gatherBody()]),
   ]);
+  let compiled: WebAssembly.Module | null;
   try {
-    moduleCache = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   } catch {
-    moduleCache = null;
+    compiled = null;
   }
-  return moduleCache;
+  moduleCache.set(shared, compiled);
+  return compiled;
+}
+
+/** True where `SharedArrayBuffer` exists (Node; browsers only when cross-origin isolated). */
+export function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined';
+}
+
+/** Pointers and views of the area a helper thread's part of a combine uses (see {@link SimdCombiner.helperArea}). */
+export interface HelperArea {
+  readonly idsPtr: number;
+  readonly scalesPtr: number;
+  readonly splitsPtr: number;
+  readonly outPtr: number;
+  readonly ids: Int32Array;
+  readonly scales: Float32Array;
+  readonly splits: Int32Array;
+  readonly out: Float32Array;
 }
 
 /**
@@ -188,8 +213,11 @@ export class SimdCombiner {
   private readonly gatherKernel: (offs: number, n: number, dimBytes: number, out: number) => void;
   /** Sum returned by the touch loop (kept so the loads are not dead code). */
   private sink = 0;
+  /** First byte after the kernel's scratch (where {@link helperArea} starts). */
+  private readonly scratchEnd: number;
+  private area: HelperArea | null = null;
 
-  private constructor(memory: WebAssembly.Memory, storageFloats: number, readonly dim: number, instance: WebAssembly.Instance) {
+  private constructor(readonly memory: WebAssembly.Memory, storageFloats: number, readonly dim: number, instance: WebAssembly.Instance) {
     const buf = memory.buffer;
     this.storage = new Float32Array(buf, 0, storageFloats);
     let p = storageFloats * 4;
@@ -204,6 +232,7 @@ export class SimdCombiner {
     p += (SIMD_CHUNK_SAMPLES + 4) * 4;
     this.outPtr = p;
     this.out = new Float32Array(buf, p, SIMD_CHUNK_SAMPLES * dim);
+    this.scratchEnd = p + SIMD_CHUNK_SAMPLES * dim * 4;
     this.kernel = instance.exports.combine as SimdCombiner['kernel'];
     this.touch = instance.exports.touch as SimdCombiner['touch'];
     this.gatherKernel = instance.exports.gather as SimdCombiner['gatherKernel'];
@@ -213,20 +242,67 @@ export class SimdCombiner {
    * Allocates `storageFloats` floats of weights (zeros) in a new wasm memory with the kernel's scratch after them.
    * @returns null when SIMD is unavailable, `dim % 4 ≠ 0`, or the memory would exceed 4 GiB.
    */
-  static create(storageFloats: number, dim: number): SimdCombiner | null {
+  static create(storageFloats: number, dim: number, shared = sharedMemoryAvailable()): SimdCombiner | null {
     if (dim % 4 !== 0) return null;
-    const mod = simdCombinerModule();
-    if (!mod) return null;
+    const mod = simdCombinerModule(shared);
+    if (!mod) return shared ? SimdCombiner.create(storageFloats, dim, false) : null;
     const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4;
     const pages = Math.ceil((storageFloats * 4 + scratch) / PAGE);
     if (pages > MAX_PAGES) return null;
     try {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      // A shared memory may grow (for the helper's area) without moving: the views made here stay valid.
+      const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: pages, maximum: pages });
       const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
       return new SimdCombiner(memory, storageFloats, dim, instance);
     } catch {
       return null; // not enough address space: fall back to JavaScript
     }
+  }
+
+  /** True when the memory is shared (a helper thread can run part of a combine on it). */
+  get shared(): boolean {
+    return this.memory.buffer instanceof SharedArrayBuffer;
+  }
+
+  /**
+   * The area after the scratch where a helper thread's part of a combine reads its ids, scales and splits and writes
+   * its activations, for `positions` ids and `samples` samples: grown (the memory grows) when too small, reused
+   * otherwise. Only for a shared memory.
+   * @returns null when the memory cannot grow that far (wasm32's 4 GiB).
+   */
+  helperArea(positions: number, samples: number): HelperArea | null {
+    const a = this.area;
+    if (a && a.ids.length >= positions && a.splits.length >= samples + 1) return a;
+    const P = Math.max(positions, a ? a.ids.length : 0);
+    const S = Math.max(samples, a ? a.splits.length - 1 : 0);
+    const align = (n: number): number => Math.ceil(n / 16) * 16;
+    const idsPtr = align(this.scratchEnd);
+    const scalesPtr = idsPtr + align(P * 4);
+    const splitsPtr = scalesPtr + align(P * 4);
+    const outPtr = splitsPtr + align((S + 1) * 4);
+    const end = outPtr + S * this.dim * 4;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) return null;
+      try {
+        this.memory.grow(pages);
+      } catch {
+        return null;
+      }
+    }
+    const buf = this.memory.buffer;
+    this.area = {
+      idsPtr,
+      scalesPtr,
+      splitsPtr,
+      outPtr,
+      ids: new Int32Array(buf, idsPtr, P),
+      scales: new Float32Array(buf, scalesPtr, P),
+      splits: new Int32Array(buf, splitsPtr, S + 1),
+      out: new Float32Array(buf, outPtr, S * this.dim),
+    };
+    return this.area;
   }
 
   /**

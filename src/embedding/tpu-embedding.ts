@@ -6,7 +6,9 @@ import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } f
 import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
 import { IdDedup, type IdRouting } from './id-dedup';
-import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
+import { GatherHelper } from './gather-helper';
+import type { HelperArea } from './simd-combiner';
+import { WasmIdDedup, kernelRoute, type RoutedIdDedup } from './wasm-id-dedup';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
@@ -60,6 +62,17 @@ interface FeatureState {
   posOffBuf: Int32Array;
   /** Activation buffer reused on the wasm backend (which copies tensor data). */
   outBuf: Float32Array;
+  /** Scales (and an all-kept slot array) of the gather helper's part, reused. */
+  helperScales: Float32Array;
+  helperSlots: Int32Array;
+}
+
+/** A part of a lookup handed to the gather helper: samples `[split, B)` of `feature`. */
+interface HelperPart {
+  readonly feature: FeatureState;
+  readonly split: number;
+  readonly helper: GatherHelper;
+  readonly area: HelperArea;
 }
 
 interface TableState {
@@ -165,6 +178,11 @@ export class TPUEmbedding {
    * the JavaScript loops, for comparison (same results).
    */
   useSimd = true;
+  /**
+   * Let the gather helper thread combine part of a large lookup (see `GatherHelper`; same results; off where there
+   * is no such thread). False: this thread does everything, for comparison.
+   */
+  useHelperThread = true;
   /** Training steps applied so far (`applyGradients` calls). */
   step = 0;
   /** Statistics of the last lookup, or null before the first. */
@@ -283,7 +301,7 @@ export class TPUEmbedding {
         tableIndex.set(f.table, state);
         this.tableStates.push(state);
       }
-      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0), outBuf: new Float32Array(0) };
+      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0), outBuf: new Float32Array(0), helperScales: new Float32Array(0), helperSlots: new Int32Array(0) };
       state.features.push(fs);
       this.features.set(name, fs);
     }
@@ -375,6 +393,7 @@ export class TPUEmbedding {
       }
     }
 
+    const helperPart = this.startHelperCombine(inputs);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
     let routed: ReturnType<TPUEmbedding['route']>[];
@@ -390,7 +409,7 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
-        const values = this.combine(r.state, pf);
+        const values = this.combine(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept);
         out[pf.state.name] = this.activationTensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
       }
@@ -849,7 +868,69 @@ export class TPUEmbedding {
     return info ? tf.engine().makeTensorFromTensorInfo(info) : tf.tensor(values, shape, 'float32');
   }
 
-  private combine(ts: TableState, pf: PendingFeature): Float32Array {
+  /**
+   * Hands the last {@link HELPER_SHARE} of the positions of the largest pooled feature to the gather helper thread
+   * (`GatherHelper`), when its table is too big for the caches and the batch is large: the helper combines those
+   * samples straight from their ids while this thread deduplicates and combines the rest.
+   * @returns the part handed off, or null (no helper, kernels off, small work).
+   */
+  private startHelperCombine(inputs: Map<string, NormalizedInput>): HelperPart | null {
+    if (!this.useSimd || !this.useHelperThread) return null;
+    let best: FeatureState | null = null;
+    let bestPositions = 0;
+    for (const ts of this.tableStates) {
+      for (const fs of ts.features) {
+        const n = inputs.get(fs.name)!.values.length;
+        if (fs.config.maxSequenceLength === 0 && n > bestPositions) {
+          best = fs;
+          bestPositions = n;
+        }
+      }
+    }
+    const simd = best?.table.table.simd;
+    if (!best || !simd || !simd.shared || bestPositions < HELPER_MIN_POSITIONS || simd.storage.length * 4 < HELPER_MIN_TABLE_BYTES) return null;
+    const helper = GatherHelper.get();
+    if (!helper) return null;
+    const input = inputs.get(best.name)!;
+    const { rowSplits, batchSize: B } = input;
+    // The helper's samples: [split, B), about HELPER_SHARE of the positions.
+    const target = rowSplits[0] + Math.floor((1 - HELPER_SHARE) * bestPositions);
+    let split = 0;
+    let hi = B;
+    while (split < hi) {
+      const mid = (split + hi) >> 1;
+      if (rowSplits[mid] < target) split = mid + 1;
+      else hi = mid;
+    }
+    if (split <= 0 || split >= B) return null;
+    const p0 = rowSplits[split];
+    const p1 = rowSplits[B];
+    helper.wait(); // the area may still be read by an unfinished earlier job (a lookup that threw)
+    const area = simd.helperArea(p1 - p0, B - split);
+    if (!area) return null;
+    area.ids.set(input.values.subarray(p0, p1));
+    for (let b = split; b <= B; b++) area.splits[b - split] = rowSplits[b] - p0;
+    // The scales as combinerScales gives them when nothing is dropped (with drops, this part is redone here).
+    if (best.helperScales.length < p1) {
+      best.helperScales = new Float32Array(p1);
+      best.helperSlots = new Int32Array(p1);
+    }
+    const scales = combinerScales(input, best.helperSlots, best.table.table.config.combiner, best.helperScales, true);
+    area.scales.set(scales.subarray(p0, p1));
+    const memoryId = helper.register(simd.memory, best.table.table);
+    helper.start(memoryId, {
+      idsPtr: area.idsPtr,
+      scalesPtr: area.scalesPtr,
+      splitsPtr: area.splitsPtr,
+      samples: B - split,
+      route: kernelRoute(best.table.routing),
+      rowBytes: best.table.table.dim * 4,
+      outPtr: area.outPtr,
+    });
+    return { feature: best, split, helper, area };
+  }
+
+  private combine(ts: TableState, pf: PendingFeature, helperPart: HelperPart | null, allKept: boolean): Float32Array {
     const st = ts.table.storage;
     const off = ts.uOffBuf;
     const dim = ts.table.dim;
@@ -876,10 +957,21 @@ export class TPUEmbedding {
     if (simd && this.useSimd) {
       // The kernel overwrites every row it combines; a fallback row is zeroed first.
       const out = this.outputBuffer(pf, batchSize * dim, false);
-      simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, (b) => {
+      const fallback = (b: number): void => {
         out.fill(0, b * dim, (b + 1) * dim);
         combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out);
-      });
+      };
+      if (!helperPart) {
+        simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, fallback);
+        return out;
+      }
+      // Samples [0, split) here while the helper does [split, B); its activations are then copied in, unless it
+      // failed or ids were dropped (it combined every id): then this thread does its part too.
+      const split = helperPart.split;
+      simd.combine(pf.state.posOffBuf, scale, rowSplits, split, out, fallback);
+      const helped = helperPart.helper.wait();
+      if (helped && allKept) out.set(helperPart.area.out.subarray(0, (batchSize - split) * dim), split * dim);
+      else simd.combine(pf.state.posOffBuf, scale, rowSplits.subarray(split), batchSize - split, out.subarray(split * dim), (b) => fallback(b + split));
       return out;
     }
     const out = this.outputBuffer(pf, batchSize * dim);
@@ -1088,6 +1180,15 @@ function touchRows(a: Float32Array, localOff: Int32Array, i0: number, i1: number
   }
   return acc + s;
 }
+
+/**
+ * Share of a large lookup's positions the gather helper combines (the main thread also deduplicates every id and
+ * copies the helper's activations into the output tensor, so it keeps the smaller part).
+ */
+const HELPER_SHARE = 0.5;
+/** Smallest feature (positions) and table (bytes) for which handing part of a lookup to the helper pays. */
+const HELPER_MIN_POSITIONS = 16_384;
+const HELPER_MIN_TABLE_BYTES = 8 * 2 ** 20;
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;

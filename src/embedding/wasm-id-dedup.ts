@@ -23,6 +23,28 @@ interface RouterExports {
   clearUsed(count: number): void;
 }
 
+/** A layout's routing as the kernels take it (see `src/kernels/id-router.as.ts`). */
+export interface KernelRoute {
+  /** 0 mod with N a power of two, 1 mod, 2 div, 3 table. */
+  readonly mode: number;
+  readonly N: number;
+  readonly rot: number;
+  readonly rps: number;
+  /** log2 N (mode 0) or rows of the smaller div shards (mode 2). */
+  readonly q: number;
+  /** Div shards holding `q + 1` rows (mode 2). */
+  readonly extras: number;
+}
+
+/** {@link KernelRoute} of `routing`. */
+export function kernelRoute(routing: IdRouting): KernelRoute {
+  const N = routing.numShards;
+  const base = { N, rot: routing.rotation, rps: routing.rowsPerShard };
+  if (routing.mod) return (N & (N - 1)) === 0 ? { ...base, mode: 0, q: 31 - Math.clz32(N), extras: 0 } : { ...base, mode: 1, q: 0, extras: 0 };
+  if (routing.divisions) return { ...base, mode: 2, q: routing.divisions.q, extras: routing.divisions.extras };
+  return { ...base, mode: 3, q: 0, extras: 0 };
+}
+
 const PAGE = 65536;
 /** Shards a call may count (wasm32 keeps 2 × this many i32 counters). */
 const MAX_SHARDS = 65536;
@@ -69,6 +91,8 @@ export class WasmIdDedup implements RoutedIdDedup {
   private uShardAt = 0;
   private uRowAt = 0;
   private uTagAt = 0;
+  private lastRouting: IdRouting | null = null;
+  private lastRoute: KernelRoute | null = null;
   private views: { ids: Int32Array; shard: Int32Array; row: Int32Array } = { ids: new Int32Array(0), shard: new Int32Array(0), row: new Int32Array(0) };
 
   private constructor(module: WebAssembly.Module) {
@@ -117,20 +141,11 @@ export class WasmIdDedup implements RoutedIdDedup {
     i32.set(ids.subarray(start, end), this.idsAt >> 2);
     i32.set(idsPS.subarray(base, base + N), this.idsPSAt >> 2);
     i32.set(uniqPS.subarray(base, base + N), this.uniqPSAt >> 2);
-    let mode: number;
-    let q = 0;
-    let extras = 0;
-    if (routing.mod) {
-      const pow2 = (N & (N - 1)) === 0;
-      mode = pow2 ? 0 : 1;
-      if (pow2) q = 31 - Math.clz32(N);
-    } else if (routing.divisions) {
-      mode = 2;
-      q = routing.divisions.q;
-      extras = routing.divisions.extras;
-    } else {
-      mode = 3;
+    if (routing !== this.lastRouting) {
+      this.lastRoute = kernelRoute(routing);
+      this.lastRouting = routing;
     }
+    const { mode, q, extras } = this.lastRoute!;
     this.count = this.k.insertRouted(this.idsAt, n, this.slotsAt, this.offsAt, rowBytes, mode, N, routing.rotation, routing.rowsPerShard, q, extras, replica, this.idsPSAt, this.uniqPSAt, this.count);
     out.set(i32.subarray(this.slotsAt >> 2, (this.slotsAt >> 2) + n), start);
     posOff.set(i32.subarray(this.offsAt >> 2, (this.offsAt >> 2) + n), start);

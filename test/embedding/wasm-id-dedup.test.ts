@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { IdDedup, type IdRouting } from '../../src/embedding/id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
-import { WasmIdDedup } from '../../src/embedding/wasm-id-dedup';
+import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
 import { Random } from '../../src/random';
 
 function routingOf(layout: TableLayout): IdRouting {
@@ -40,7 +40,8 @@ describe('WasmIdDedup (the id router kernel)', () => {
         const n = step === 1 ? 20_000 : 600;
         const ids = Int32Array.from({ length: n }, () => Math.min(V - 1, Math.floor(V * rng.float() ** 3)));
         const R = 3;
-        const results = [js, wasm].map((d) => {
+        const dedups: RoutedIdDedup[] = [js, wasm];
+        const results = dedups.map((d) => {
           d.reset(n);
           const slots = new Int32Array(n);
           const offs = new Int32Array(n);

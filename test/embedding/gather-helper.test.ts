@@ -1,0 +1,67 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src/backend';
+import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
+import { GatherHelper } from '../../src/embedding/gather-helper';
+import { SGD } from '../../src/optimizers';
+import { Random } from '../../src/random';
+
+before(async () => {
+  await chooseBackend();
+});
+
+/** A table big enough (12.8 MB) and a batch large enough (24,576 ids) for the helper to take part. */
+function make(combiner: 'mean' | 'sum' | 'sqrtn', limits: { maxIdsPerPartition?: number; allowIdDropping?: boolean } = {}): TPUEmbedding {
+  return new TPUEmbedding({
+    features: { f: featureConfig({ table: tableConfig({ vocabularySize: 50_000, dim: 64, combiner, initializer: 'truncatedNormal' }) }) },
+    optimizer: new SGD(),
+    topology: 'v4-8',
+    ...limits,
+  });
+}
+
+function batch(rng: Random, B: number, weighted: boolean): { values: Int32Array; rowSplits: Int32Array; weights?: Float32Array } {
+  const rowSplits = new Int32Array(B + 1);
+  for (let b = 0; b < B; b++) rowSplits[b + 1] = rowSplits[b] + rng.int(6); // 0–5 ids: empty bags too
+  const n = rowSplits[B];
+  const values = Int32Array.from({ length: n }, () => Math.floor(50_000 * rng.float() ** 2)); // duplicates
+  return weighted ? { values, rowSplits, weights: Float32Array.from({ length: n }, () => rng.float() + 0.1) } : { values, rowSplits };
+}
+
+describe('gather helper thread', () => {
+  it('runs on this machine and gives bit-identical activations for every combiner, weighted or not', () => {
+    const helper = GatherHelper.get();
+    assert.ok(helper, 'a helper thread starts where there are 2 cores and SharedArrayBuffer');
+    const rng = new Random(5);
+    for (const combiner of ['mean', 'sum', 'sqrtn'] as const) {
+      for (const weighted of [false, true]) {
+        const emb = make(combiner);
+        const input = batch(rng, 9_600, weighted);
+        const jobsBefore: number = helper.jobsDone;
+        emb.useHelperThread = true;
+        const withHelper = emb.lookup({ f: input }).f;
+        assert.equal(helper.jobsDone, jobsBefore + 1, 'the helper combined part of the lookup');
+        emb.useHelperThread = false;
+        const alone = emb.lookup({ f: input }).f;
+        assert.deepEqual(withHelper.dataSync(), alone.dataSync(), `${combiner}${weighted ? ', weighted' : ''}`);
+        tf.dispose([withHelper, alone]);
+      }
+    }
+  });
+
+  it('has its part redone on the main thread when ids are dropped (it combined every id)', () => {
+    const rng = new Random(6);
+    const input = batch(rng, 9_600, false);
+    const emb = make('mean', { maxIdsPerPartition: 200, allowIdDropping: true });
+    emb.useHelperThread = true;
+    const jobsBefore: number = GatherHelper.get()!.jobsDone;
+    const withHelper = emb.lookup({ f: input }).f;
+    assert.equal(GatherHelper.get()!.jobsDone, jobsBefore + 1, 'the helper ran');
+    assert.ok(emb.lastStats!.tables[0].droppedIds > 0, 'some ids were dropped');
+    emb.useHelperThread = false;
+    const alone = emb.lookup({ f: input }).f;
+    assert.deepEqual(withHelper.dataSync(), alone.dataSync());
+    tf.dispose([withHelper, alone]);
+  });
+});
