@@ -1,19 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { ConfigError, InputError, ShardingError } from '../errors';
+import { ConfigError, InputError } from '../errors';
 import { TOPOLOGIES, topology as topologyPreset, type Topology } from '../strategy/topology';
 import type { LookupStats, TableLookupStats } from './lookup-stats-types';
 import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
 import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
-import { IdDedup, type IdRouting } from './id-dedup';
-import { GatherHelper } from './gather-helper';
-import type { HelperArea } from './simd-combiner';
-import { WasmIdDedup, kernelRoute, type RoutedIdDedup } from './wasm-id-dedup';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
-
+import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
+import { startHelperCombine } from './helper-hand-off';
+import { routeIds, type RoutedTable } from './route-ids';
+import { combineFeature } from './combine-feature';
+import { ActivationOutput, type WasmHeapBackend } from './activation-output';
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
   /** Features by name (the keys `lookup` takes), or an array (names: `feature.name` or `feature_<i>`). */
@@ -50,93 +50,6 @@ export interface TPUEmbeddingJson {
   maxUniqueIdsPerPartition: number | null;
   allowIdDropping: boolean;
   seed: number;
-}
-
-interface FeatureState {
-  readonly name: string;
-  readonly config: FeatureConfig;
-  readonly table: TableState;
-  /** Reused per-position buffers (slot, scale, byte offset of the row for the SIMD kernel), grown on demand. */
-  slotBuf: Int32Array;
-  scaleBuf: Float32Array;
-  posOffBuf: Int32Array;
-  /** Activation buffer reused on the wasm backend (which copies tensor data). */
-  outBuf: Float32Array;
-  /** Scales (and an all-kept slot array) of the gather helper's part, reused. */
-  helperScales: Float32Array;
-  helperSlots: Int32Array;
-}
-
-/** A part of a lookup handed to the gather helper: samples `[split, B)` of `feature`. */
-interface HelperPart {
-  readonly feature: FeatureState;
-  readonly split: number;
-  readonly helper: GatherHelper;
-  readonly area: HelperArea;
-}
-
-interface TableState {
-  readonly table: ShardedTable;
-  readonly features: FeatureState[];
-  /** The deduplicator of the last lookup: {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}. */
-  dedup: RoutedIdDedup;
-  readonly jsDedup: IdDedup;
-  /** The WebAssembly kernel (`src/kernels/id-router.as.ts`), or null where WebAssembly is unavailable. */
-  readonly wasmDedup: WasmIdDedup | null;
-  /** How the dedup places new ids (the table's layout). */
-  readonly routing: IdRouting;
-  /** Ids and unique ids per (replica, shard) of the last lookup, `[R × N]`. */
-  idsRS: Int32Array;
-  uniqRS: Int32Array;
-  // Scratch buffers sized by ids per step, grown on demand and reused.
-  lastReplica: Int32Array;
-  kept: Uint8Array;
-  /** Element offset in storage of each unique row (dedup order) of the last lookup. */
-  uOffBuf: Int32Array;
-  sortedPos: Int32Array;
-  localOffBuf: Int32Array;
-  rowStart: Int32Array;
-  sortTmp: Int32Array;
-  entryGoff: Int32Array;
-  entryScale: Float32Array;
-  entryFeature: Int32Array;
-  shardStart: Int32Array;
-  grad: Float32Array;
-  /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
-  gradViews: Float32Array[];
-}
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` used to write activations straight into its heap. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): ArrayLike<number>;
-  disposeData(dataId: object, force?: boolean): boolean;
-}
-
-interface PendingFeature {
-  readonly state: FeatureState;
-  readonly input: NormalizedInput;
-  /** Sorted unique index per id position, -1 when dropped or truncated. */
-  readonly slot: Int32Array;
-  /** Backward scale per id position (combiner weight). */
-  readonly scale: Float32Array;
-  /** Activation shape. */
-  readonly shape: number[];
-}
-
-interface PendingTable {
-  readonly state: TableState;
-  /** Distinct ids of the lookup (the dedup's count), kept or not. */
-  readonly dedupCount: number;
-  /** Kept distinct ids (rows to update). */
-  readonly numUnique: number;
-  /** No id was dropped (`state.kept` is not filled then). */
-  readonly allKept: boolean;
-}
-
-interface Pending {
-  readonly features: Map<string, PendingFeature>;
-  readonly tables: PendingTable[];
 }
 
 /**
@@ -197,8 +110,8 @@ export class TPUEmbedding {
   private readonly tableStates: TableState[] = [];
   private readonly statsHistoryLimit: number;
   private pending: Pending | null = null;
-  /** The wasm backend's output the last {@link outputBuffer} call allocated, until wrapped in a tensor. */
-  private heapOutput: tf.TensorInfo | null = null;
+  /** Where the activation buffers come from (on the wasm backend: the new tensors' memory in its heap). */
+  private readonly outputs = new ActivationOutput();
   /** Sum of the values {@link touchRows} read (kept so the loads are not dead code). */
   private sink = 0;
 
@@ -266,42 +179,11 @@ export class TPUEmbedding {
         const rotation = (spc * i) % this.numShards;
         const layout = new TableLayout(f.table.vocabularySize, this.numShards, rotation, this.sharding);
         const table = new ShardedTable(tname, i, f.table, optimizer, layout, this.placement, this.seed + i);
-        const jsDedup = new IdDedup();
-        state = {
-          table,
-          features: [],
-          dedup: jsDedup,
-          jsDedup,
-          wasmDedup: WasmIdDedup.create(),
-          routing: {
-            numShards: layout.numShards,
-            mod: layout.sharding === 'mod',
-            rotation: layout.rotation,
-            rowsPerShard: layout.shardRows[0],
-            divisions: layout.sharding === 'div' ? { q: Math.floor(layout.vocabularySize / layout.numShards), extras: layout.vocabularySize % layout.numShards } : undefined,
-            shardOf: (id: number) => layout.shardOf(id),
-            storageRow: (id: number) => layout.storageRow(id),
-          },
-          idsRS: new Int32Array(0),
-          uniqRS: new Int32Array(0),
-          lastReplica: new Int32Array(0),
-          kept: new Uint8Array(0),
-          uOffBuf: new Int32Array(0),
-          sortedPos: new Int32Array(0),
-          localOffBuf: new Int32Array(0),
-          rowStart: new Int32Array(0),
-          sortTmp: new Int32Array(0),
-          entryGoff: new Int32Array(0),
-          entryScale: new Float32Array(0),
-          entryFeature: new Int32Array(0),
-          shardStart: new Int32Array(this.numShards + 1),
-          grad: new Float32Array(0),
-          gradViews: [],
-        };
+        state = createTableState(table, layout, this.numShards);
         tableIndex.set(f.table, state);
         this.tableStates.push(state);
       }
-      const fs: FeatureState = { name, config: f, table: state, slotBuf: new Int32Array(0), scaleBuf: new Float32Array(0), posOffBuf: new Int32Array(0), outBuf: new Float32Array(0), helperScales: new Float32Array(0), helperSlots: new Int32Array(0) };
+      const fs = createFeatureState(name, f, state);
       state.features.push(fs);
       this.features.set(name, fs);
     }
@@ -393,12 +275,12 @@ export class TPUEmbedding {
       }
     }
 
-    const helperPart = this.startHelperCombine(inputs);
+    const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
-    let routed: ReturnType<TPUEmbedding['route']>[];
+    let routed: RoutedTable[];
     try {
-      routed = this.tableStates.map((ts) => this.route(ts, inputs, batch));
+      routed = this.tableStates.map((ts) => routeIds(this, ts, inputs, batch));
     } catch (e) {
       this.pending = null;
       throw e;
@@ -409,8 +291,8 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
-        const values = this.combine(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept);
-        out[pf.state.name] = this.activationTensor(values, pf.shape);
+        const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs);
+        out[pf.state.name] = this.outputs.tensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
       }
       tableStats.push(r.stats);
@@ -655,356 +537,6 @@ export class TPUEmbedding {
     sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
     return localOff;
   }
-
-  private route(ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): { state: TableState; features: PendingFeature[]; stats: TableLookupStats; pendingTable: PendingTable } {
-    const table = ts.table;
-    const layout = table.layout;
-    const N = this.numShards;
-    const R = this.numReplicas;
-    const Br = batch / R;
-    const dim = table.dim;
-    let totalIds = 0;
-    for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
-    const dedup = this.useSimd && ts.wasmDedup ? ts.wasmDedup : ts.jsDedup;
-    ts.dedup = dedup;
-    dedup.reset(totalIds);
-    if (ts.idsRS.length !== R * N) {
-      ts.idsRS = new Int32Array(R * N);
-      ts.uniqRS = new Int32Array(R * N);
-    }
-    const idsRS = ts.idsRS;
-    const uniqRS = ts.uniqRS;
-    idsRS.fill(0);
-    uniqRS.fill(0);
-
-    // One pass per (replica, feature): dedup (global, in replica-major order of first appearance), each position's
-    // row byte offset for the gather, and the per-(replica, shard) ids and unique ids. Truncated sequence positions
-    // get slot -1. No storage-order sort here: the gather does not need it (applyGradients does it).
-    const raw: Int32Array[] = [];
-    const posOffs: Int32Array[] = [];
-    for (const fs of ts.features) {
-      const n = inputs.get(fs.name)!.values.length;
-      if (fs.slotBuf.length < n) {
-        fs.slotBuf = new Int32Array(Math.max(n, 2 * fs.slotBuf.length));
-        fs.scaleBuf = new Float32Array(fs.slotBuf.length);
-        fs.posOffBuf = new Int32Array(fs.slotBuf.length);
-      }
-      const slot = fs.slotBuf.subarray(0, n);
-      if (fs.config.maxSequenceLength > 0) slot.fill(-1);
-      raw.push(slot);
-      posOffs.push(fs.posOffBuf.subarray(0, n));
-    }
-    const routing = ts.routing;
-    const rowBytes = dim * 4;
-    for (let r = 0; r < R; r++) {
-      for (let fi = 0; fi < ts.features.length; fi++) {
-        const input = inputs.get(ts.features[fi].name)!;
-        const rs = input.rowSplits;
-        const L = ts.features[fi].config.maxSequenceLength;
-        if (L === 0) {
-          dedup.insertRouted(input.values, rs[r * Br], rs[(r + 1) * Br], raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
-        } else {
-          for (let b = r * Br; b < (r + 1) * Br; b++) {
-            dedup.insertRouted(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
-          }
-        }
-      }
-    }
-    const U = dedup.count;
-    if (ts.lastReplica.length < U) {
-      const cap = Math.max(U, 2 * ts.lastReplica.length);
-      ts.lastReplica = new Int32Array(cap);
-      ts.kept = new Uint8Array(cap);
-      ts.sortedPos = new Int32Array(cap);
-      ts.uOffBuf = new Int32Array(cap);
-    }
-    const uShard = dedup.uniqueShard;
-
-    let maxIds = 0;
-    let maxUnique = 0;
-    for (let i = 0; i < R * N; i++) {
-      if (idsRS[i] > maxIds) maxIds = idsRS[i];
-      if (uniqRS[i] > maxUnique) maxUnique = uniqRS[i];
-    }
-    const limIds = this.maxIdsPerPartition ?? Infinity;
-    const limUniq = this.maxUniqueIdsPerPartition ?? Infinity;
-    let dropped = 0;
-    const kept = ts.kept;
-    const overflow = maxIds > limIds || maxUnique > limUniq;
-    if (overflow && !this.allowIdDropping) {
-      for (let i = 0; i < R * N; i++) {
-        if (idsRS[i] > limIds || uniqRS[i] > limUniq) {
-          const r = Math.floor(i / N);
-          const s = i % N;
-          throw new ShardingError(
-            'id_limit_exceeded',
-            `TPUEmbedding.lookup: table '${table.name}', shard ${s}, replica ${r}: ${idsRS[i]} ids and ${uniqRS[i]} unique ids exceed ` +
-              `maxIdsPerPartition ${this.maxIdsPerPartition ?? '∞'} / maxUniqueIdsPerPartition ${this.maxUniqueIdsPerPartition ?? '∞'}; ` +
-              `raise the limits (observed maxima this step: ${maxIds} ids, ${maxUnique} unique ids) or set allowIdDropping.`,
-          );
-        }
-      }
-    }
-    let numUnique = U;
-    if (overflow) {
-      // Keep ids in order of appearance until the partition is full; drop the rest.
-      const lastReplica = ts.lastReplica;
-      idsRS.fill(0);
-      uniqRS.fill(0);
-      lastReplica.fill(-1, 0, U);
-      kept.fill(0, 0, U);
-      for (let r = 0; r < R; r++) {
-        for (let fi = 0; fi < ts.features.length; fi++) {
-          const rs = inputs.get(ts.features[fi].name)!.rowSplits;
-          const slot = raw[fi];
-          const posOff = posOffs[fi];
-          const base = r * N;
-          for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
-            const u = slot[p];
-            if (u < 0) continue;
-            const s = uShard[u];
-            const isNew = lastReplica[u] !== r;
-            if (idsRS[base + s] >= limIds || (isNew && uniqRS[base + s] >= limUniq)) {
-              slot[p] = -1;
-              posOff[p] = 0;
-              dropped++;
-              continue;
-            }
-            idsRS[base + s]++;
-            if (isNew) {
-              lastReplica[u] = r;
-              uniqRS[base + s]++;
-            }
-            kept[u] = 1;
-          }
-        }
-      }
-      numUnique = 0;
-      for (let u = 0; u < U; u++) numUnique += kept[u];
-    }
-
-    // Element offset of each unique row (the JavaScript and sequence paths index it by slot).
-    const uRow = dedup.uniqueRow;
-    const uOff = ts.uOffBuf;
-    for (let u = 0; u < U; u++) uOff[u] = uRow[u] * dim;
-
-    // Per feature: backward scale per position.
-    const pfs: PendingFeature[] = [];
-    let activationBytes = 0;
-    ts.features.forEach((fs, fi) => {
-      const input = inputs.get(fs.name)!;
-      const slot = raw[fi];
-      const L = fs.config.maxSequenceLength;
-      const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
-      activationBytes += batch * Math.max(1, L) * dim * 4;
-      const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length), L === 0 && dropped === 0);
-      pfs.push({ state: fs, input, slot, scale, shape });
-    });
-
-    let ids = 0;
-    let uniquePerReplica = 0;
-    const idsPerShard = new Array<number>(N).fill(0);
-    const uniqueIdsPerShard = new Array<number>(N).fill(0);
-    for (let i = 0; i < R * N; i++) {
-      idsPerShard[i % N] += idsRS[i];
-      uniqueIdsPerShard[i % N] += uniqRS[i];
-      ids += idsRS[i];
-      uniquePerReplica += uniqRS[i];
-    }
-    const meanIds = ids / N;
-    const stats: TableLookupStats = Object.freeze({
-      table: table.name,
-      dim,
-      numShards: N,
-      placement: this.placement,
-      idsPerShard: Object.freeze(idsPerShard),
-      uniqueIdsPerShard: Object.freeze(uniqueIdsPerShard),
-      maxIdsPerPartition: maxIds,
-      maxUniqueIdsPerPartition: maxUnique,
-      droppedIds: dropped,
-      ids,
-      uniqueIds: numUnique,
-      bytesGathered: uniquePerReplica * rowBytes,
-      activationBytes,
-      allToAllBytesIn: uniquePerReplica * 4,
-      allToAllBytesOut: uniquePerReplica * rowBytes,
-      gradientBytes: uniquePerReplica * rowBytes,
-      imbalance: meanIds > 0 ? Math.max(...idsPerShard) / meanIds : 1,
-    });
-    return { state: ts, features: pfs, stats, pendingTable: { state: ts, dedupCount: U, numUnique, allKept: !overflow } };
-  }
-
-  /**
-   * An activation buffer of `size` floats for `pf`, zeroed unless `zero` is false (the caller writes every element).
-   * On the wasm backend it is the new tensor's own memory in the backend's heap (allocated like a kernel output and
-   * kept in {@link heapOutput} until {@link activationTensor} wraps it: no copy into the heap afterwards); other
-   * backends (cpu) may keep a reference to what `tf.tensor` is given, so they get a fresh array.
-   */
-  private outputBuffer(pf: PendingFeature, size: number, zero = true): Float32Array {
-    this.heapOutput = null;
-    if (tf.getBackend() !== 'wasm') return new Float32Array(size);
-    const backend = tf.backend() as unknown as WasmHeapBackend;
-    if (typeof backend.makeOutput === 'function' && typeof backend.typedArrayFromHeap === 'function') {
-      const info = backend.makeOutput(pf.shape, 'float32');
-      const view = backend.typedArrayFromHeap(info);
-      if (view instanceof Float32Array && view.length === size) {
-        this.heapOutput = info;
-        if (zero) view.fill(0);
-        return view;
-      }
-      backend.disposeData(info.dataId, true);
-    }
-    const fs = pf.state;
-    if (fs.outBuf.length < size) fs.outBuf = new Float32Array(size);
-    const out = fs.outBuf.subarray(0, size);
-    if (zero) out.fill(0);
-    return out;
-  }
-
-  /** The activation tensor of `values` (from {@link outputBuffer}): the heap output wrapped, or `tf.tensor`. */
-  private activationTensor(values: Float32Array, shape: number[]): tf.Tensor {
-    const info = this.heapOutput;
-    this.heapOutput = null;
-    return info ? tf.engine().makeTensorFromTensorInfo(info) : tf.tensor(values, shape, 'float32');
-  }
-
-  /**
-   * Hands the last {@link HELPER_SHARE} of the positions of the largest pooled feature to the gather helper thread
-   * (`GatherHelper`), when its table is too big for the caches and the batch is large: the helper combines those
-   * samples straight from their ids while this thread deduplicates and combines the rest.
-   * @returns the part handed off, or null (no helper, kernels off, small work).
-   */
-  private startHelperCombine(inputs: Map<string, NormalizedInput>): HelperPart | null {
-    if (!this.useSimd || !this.useHelperThread) return null;
-    let best: FeatureState | null = null;
-    let bestPositions = 0;
-    for (const ts of this.tableStates) {
-      for (const fs of ts.features) {
-        const n = inputs.get(fs.name)!.values.length;
-        if (fs.config.maxSequenceLength === 0 && n > bestPositions) {
-          best = fs;
-          bestPositions = n;
-        }
-      }
-    }
-    const simd = best?.table.table.simd;
-    if (!best || !simd || !simd.shared || bestPositions < HELPER_MIN_POSITIONS || simd.storage.length * 4 < HELPER_MIN_TABLE_BYTES) return null;
-    const helper = GatherHelper.get();
-    if (!helper) return null;
-    const input = inputs.get(best.name)!;
-    const { rowSplits, batchSize: B } = input;
-    // The helper's samples: [split, B), about HELPER_SHARE of the positions.
-    const target = rowSplits[0] + Math.floor((1 - HELPER_SHARE) * bestPositions);
-    let split = 0;
-    let hi = B;
-    while (split < hi) {
-      const mid = (split + hi) >> 1;
-      if (rowSplits[mid] < target) split = mid + 1;
-      else hi = mid;
-    }
-    if (split <= 0 || split >= B) return null;
-    const p0 = rowSplits[split];
-    const p1 = rowSplits[B];
-    helper.wait(); // the area may still be read by an unfinished earlier job (a lookup that threw)
-    const area = simd.helperArea(p1 - p0, B - split);
-    if (!area) return null;
-    area.ids.set(input.values.subarray(p0, p1));
-    for (let b = split; b <= B; b++) area.splits[b - split] = rowSplits[b] - p0;
-    // The scales as combinerScales gives them when nothing is dropped (with drops, this part is redone here).
-    if (best.helperScales.length < p1) {
-      best.helperScales = new Float32Array(p1);
-      best.helperSlots = new Int32Array(p1);
-    }
-    const scales = combinerScales(input, best.helperSlots, best.table.table.config.combiner, best.helperScales, true);
-    area.scales.set(scales.subarray(p0, p1));
-    const memoryId = helper.register(simd.memory, best.table.table);
-    helper.start(memoryId, {
-      idsPtr: area.idsPtr,
-      scalesPtr: area.scalesPtr,
-      splitsPtr: area.splitsPtr,
-      samples: B - split,
-      route: kernelRoute(best.table.routing),
-      rowBytes: best.table.table.dim * 4,
-      outPtr: area.outPtr,
-    });
-    return { feature: best, split, helper, area };
-  }
-
-  private combine(ts: TableState, pf: PendingFeature, helperPart: HelperPart | null, allKept: boolean): Float32Array {
-    const st = ts.table.storage;
-    const off = ts.uOffBuf;
-    const dim = ts.table.dim;
-    const { rowSplits, batchSize } = pf.input;
-    const slot = pf.slot;
-    const scale = pf.scale;
-    const L = pf.state.config.maxSequenceLength;
-    if (L > 0) {
-      const out = this.outputBuffer(pf, batchSize * L * dim);
-      for (let b = 0; b < batchSize; b++) {
-        const ps = rowSplits[b];
-        const pe = Math.min(rowSplits[b + 1], ps + L);
-        for (let p = ps; p < pe; p++) {
-          const i = slot[p];
-          if (i < 0) continue;
-          const a = off[i];
-          const o = (b * L + p - ps) * dim;
-          for (let k = 0; k < dim; k++) out[o + k] = st[a + k];
-        }
-      }
-      return out;
-    }
-    const simd = ts.table.simd;
-    if (simd && this.useSimd) {
-      // The kernel overwrites every row it combines; a fallback row is zeroed first.
-      const out = this.outputBuffer(pf, batchSize * dim, false);
-      const fallback = (b: number): void => {
-        out.fill(0, b * dim, (b + 1) * dim);
-        combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out);
-      };
-      if (!helperPart) {
-        simd.combine(pf.state.posOffBuf, scale, rowSplits, batchSize, out, fallback);
-        return out;
-      }
-      // Samples [0, split) here while the helper does [split, B); its activations are then copied in, unless it
-      // failed or ids were dropped (it combined every id): then this thread does its part too.
-      const split = helperPart.split;
-      simd.combine(pf.state.posOffBuf, scale, rowSplits, split, out, fallback);
-      const helped = helperPart.helper.wait();
-      if (helped && allKept) out.set(helperPart.area.out.subarray(0, (batchSize - split) * dim), split * dim);
-      else simd.combine(pf.state.posOffBuf, scale, rowSplits.subarray(split), batchSize - split, out.subarray(split * dim), (b) => fallback(b + split));
-      return out;
-    }
-    const out = this.outputBuffer(pf, batchSize * dim);
-    combinePooledRange(st, off, slot, scale, rowSplits, 0, batchSize, dim, out);
-    return out;
-  }
-}
-
-/**
- * out[b] = Σ_p scale[p] · row(slot[p]) over sample b's positions, four rows at a time (more independent memory
- * reads in flight, one write of the output row per group). Dropped positions (slot -1) have scale 0 and read row 0.
- */
-function combinePooledRange(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, b0: number, b1: number, dim: number, out: Float32Array): void {
-  for (let b = b0; b < b1; b++) {
-    let p = rowSplits[b];
-    const pe = rowSplits[b + 1];
-    const o = b * dim;
-    for (; p + 3 < pe; p += 4) {
-      const i0 = slot[p], i1 = slot[p + 1], i2 = slot[p + 2], i3 = slot[p + 3];
-      const a0 = i0 < 0 ? 0 : off[i0], a1 = i1 < 0 ? 0 : off[i1], a2 = i2 < 0 ? 0 : off[i2], a3 = i3 < 0 ? 0 : off[i3];
-      const s0 = scale[p], s1 = scale[p + 1], s2 = scale[p + 2], s3 = scale[p + 3];
-      for (let k = 0; k < dim; k++) {
-        out[o + k] += s0 * st[a0 + k] + s1 * st[a1 + k] + s2 * st[a2 + k] + s3 * st[a3 + k];
-      }
-    }
-    for (; p < pe; p++) {
-      const i = slot[p];
-      if (i < 0) continue;
-      const a = off[i];
-      const s = scale[p];
-      for (let k = 0; k < dim; k++) out[o + k] += s * st[a + k];
-    }
-  }
 }
 
 /** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
@@ -1043,78 +575,6 @@ function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array
     sortedPos[u] = i;
     localOff[i] = (uStorage[u] - shardBase[uShard[u]]) * dim;
   }
-}
-
-/**
- * Per-position combiner scale: w (sum), w/Σw (mean), w/√Σw² (sqrtn); zeros when the denominator is 0 or dropped.
- * `noneDropped`: a pooled feature without dropped positions (every slot ≥ 0), whose unweighted scales need no slot reads.
- */
-function combinerScales(input: NormalizedInput, slot: Int32Array, combiner: 'mean' | 'sum' | 'sqrtn', scale: Float32Array, noneDropped: boolean): Float32Array {
-  const { rowSplits, weights, batchSize } = input;
-  if (!weights && noneDropped) {
-    // Every position is kept: the scale of sample b is a function of its length only (no reads of slot). 'sum' and
-    // one-id bags (every sample of length ≤ 1) are all ones: one fill, no per-sample work.
-    const P = rowSplits[batchSize] - rowSplits[0];
-    if (combiner === 'sum' || P === batchSize) {
-      // Length-1 bags only (P = B with no empty bag, or the scale of every non-empty sample is 1 anyway).
-      let ones = combiner === 'sum';
-      if (!ones) {
-        ones = true;
-        for (let b = 0; b < batchSize; b++) {
-          if (rowSplits[b + 1] - rowSplits[b] !== 1) {
-            ones = false;
-            break;
-          }
-        }
-      }
-      if (ones) {
-        scale.fill(1, rowSplits[0], rowSplits[batchSize]);
-        return scale;
-      }
-    }
-    const sqrt = combiner === 'sqrtn';
-    let pe = rowSplits[0];
-    for (let b = 0; b < batchSize; b++) {
-      const ps = pe;
-      pe = rowSplits[b + 1];
-      const n = pe - ps;
-      if (n === 0) continue;
-      const inv = n === 1 ? 1 : sqrt ? 1 / Math.sqrt(n) : 1 / n;
-      for (let p = ps; p < pe; p++) scale[p] = inv;
-    }
-    return scale;
-  }
-  scale.fill(0);
-  if (!weights) {
-    for (let b = 0; b < batchSize; b++) {
-      const ps = rowSplits[b];
-      const pe = rowSplits[b + 1];
-      let n = 0;
-      for (let p = ps; p < pe; p++) if (slot[p] >= 0) n++;
-      const inv = n === 0 ? 0 : combiner === 'sum' ? 1 : combiner === 'mean' ? 1 / n : 1 / Math.sqrt(n);
-      for (let p = ps; p < pe; p++) if (slot[p] >= 0) scale[p] = inv;
-    }
-    return scale;
-  }
-  for (let b = 0; b < batchSize; b++) {
-    const ps = rowSplits[b];
-    const pe = rowSplits[b + 1];
-    let den = 0;
-    for (let p = ps; p < pe; p++) {
-      if (slot[p] < 0) continue;
-      const w = weights ? weights[p] : 1;
-      den += combiner === 'sqrtn' ? w * w : w;
-    }
-    let inv: number;
-    if (combiner === 'sum') inv = 1;
-    else if (den === 0) inv = 0;
-    else inv = combiner === 'mean' ? 1 / den : 1 / Math.sqrt(den);
-    for (let p = ps; p < pe; p++) {
-      if (slot[p] < 0) continue;
-      scale[p] = (weights ? weights[p] : 1) * inv;
-    }
-  }
-  return scale;
 }
 
 /** start[sortedPos[slot[p]] + 1]++ for every kept position with a non-zero scale. */
@@ -1180,15 +640,6 @@ function touchRows(a: Float32Array, localOff: Int32Array, i0: number, i1: number
   }
   return acc + s;
 }
-
-/**
- * Share of a large lookup's positions the gather helper combines (the main thread also deduplicates every id and
- * copies the helper's activations into the output tensor, so it keeps the smaller part).
- */
-const HELPER_SHARE = 0.5;
-/** Smallest feature (positions) and table (bytes) for which handing part of a lookup to the helper pays. */
-const HELPER_MIN_POSITIONS = 16_384;
-const HELPER_MIN_TABLE_BYTES = 8 * 2 ** 20;
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;

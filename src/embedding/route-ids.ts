@@ -1,0 +1,218 @@
+/**
+ * The routing of one table's ids in a lookup: deduplication (global, replica-major order of first appearance),
+ * ids and unique ids per (replica, shard), the partition limits (throw, or drop ids), the backward scales and the
+ * table's lookup statistics.
+ */
+import { ShardingError } from '../errors';
+import type { TableLookupStats } from './lookup-stats-types';
+import type { NormalizedInput } from './feature-input';
+import type { PendingFeature, PendingTable, TableState } from './engine-state';
+import type { Placement } from './table-layout';
+import { combinerScales } from './combiner-scales';
+
+/** The settings {@link routeIds} reads (a `TPUEmbedding` is one). */
+export interface RouteSettings {
+  readonly numShards: number;
+  readonly numReplicas: number;
+  readonly placement: Placement;
+  readonly maxIdsPerPartition: number | undefined;
+  readonly maxUniqueIdsPerPartition: number | undefined;
+  readonly allowIdDropping: boolean;
+  /** Route with the WebAssembly dedup where the table has one. */
+  readonly useSimd: boolean;
+}
+
+/** One table routed: its pending features and table (for the combine and `applyGradients`) and its statistics. */
+export interface RoutedTable {
+  readonly state: TableState;
+  readonly features: PendingFeature[];
+  readonly stats: TableLookupStats;
+  readonly pendingTable: PendingTable;
+}
+
+/**
+ * Routes the ids of every feature of `ts` for a global batch of `batch` samples (`batch / numReplicas` per replica)
+ * into the table's reused buffers: slots (`-1`: dropped or truncated), row byte offsets for the SIMD gather
+ * (`posOffBuf`), `uOffBuf`, `idsRS` / `uniqRS`, and `kept` when ids were dropped.
+ * @param settings the engine's shards, replicas, limits and switches.
+ * @param ts the table; @param inputs the lookup's ids per feature (validated); @param batch the global batch size.
+ * @returns the pending features and table and the table's {@link TableLookupStats}.
+ * @throws ShardingError `id_limit_exceeded` when a replica sends more (unique) ids to one shard than allowed and
+ *   `allowIdDropping` is off (the buffers are then partly overwritten).
+ */
+export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): RoutedTable {
+  const table = ts.table;
+  const N = settings.numShards;
+  const R = settings.numReplicas;
+  const Br = batch / R;
+  const dim = table.dim;
+  let totalIds = 0;
+  for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
+  const dedup = settings.useSimd && ts.wasmDedup ? ts.wasmDedup : ts.jsDedup;
+  ts.dedup = dedup;
+  dedup.reset(totalIds);
+  if (ts.idsRS.length !== R * N) {
+    ts.idsRS = new Int32Array(R * N);
+    ts.uniqRS = new Int32Array(R * N);
+  }
+  const idsRS = ts.idsRS;
+  const uniqRS = ts.uniqRS;
+  idsRS.fill(0);
+  uniqRS.fill(0);
+
+  // One pass per (replica, feature): dedup (global, in replica-major order of first appearance), each position's
+  // row byte offset for the gather, and the per-(replica, shard) ids and unique ids. Truncated sequence positions
+  // get slot -1. No storage-order sort here: the gather does not need it (applyGradients does it).
+  const raw: Int32Array[] = [];
+  const posOffs: Int32Array[] = [];
+  for (const fs of ts.features) {
+    const n = inputs.get(fs.name)!.values.length;
+    if (fs.slotBuf.length < n) {
+      fs.slotBuf = new Int32Array(Math.max(n, 2 * fs.slotBuf.length));
+      fs.scaleBuf = new Float32Array(fs.slotBuf.length);
+      fs.posOffBuf = new Int32Array(fs.slotBuf.length);
+    }
+    const slot = fs.slotBuf.subarray(0, n);
+    if (fs.config.maxSequenceLength > 0) slot.fill(-1);
+    raw.push(slot);
+    posOffs.push(fs.posOffBuf.subarray(0, n));
+  }
+  const routing = ts.routing;
+  const rowBytes = dim * 4;
+  for (let r = 0; r < R; r++) {
+    for (let fi = 0; fi < ts.features.length; fi++) {
+      const input = inputs.get(ts.features[fi].name)!;
+      const rs = input.rowSplits;
+      const L = ts.features[fi].config.maxSequenceLength;
+      if (L === 0) {
+        dedup.insertRouted(input.values, rs[r * Br], rs[(r + 1) * Br], raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
+      } else {
+        for (let b = r * Br; b < (r + 1) * Br; b++) {
+          dedup.insertRouted(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
+        }
+      }
+    }
+  }
+  const U = dedup.count;
+  if (ts.lastReplica.length < U) {
+    const cap = Math.max(U, 2 * ts.lastReplica.length);
+    ts.lastReplica = new Int32Array(cap);
+    ts.kept = new Uint8Array(cap);
+    ts.sortedPos = new Int32Array(cap);
+    ts.uOffBuf = new Int32Array(cap);
+  }
+  const uShard = dedup.uniqueShard;
+
+  let maxIds = 0;
+  let maxUnique = 0;
+  for (let i = 0; i < R * N; i++) {
+    if (idsRS[i] > maxIds) maxIds = idsRS[i];
+    if (uniqRS[i] > maxUnique) maxUnique = uniqRS[i];
+  }
+  const limIds = settings.maxIdsPerPartition ?? Infinity;
+  const limUniq = settings.maxUniqueIdsPerPartition ?? Infinity;
+  let dropped = 0;
+  const kept = ts.kept;
+  const overflow = maxIds > limIds || maxUnique > limUniq;
+  if (overflow && !settings.allowIdDropping) {
+    for (let i = 0; i < R * N; i++) {
+      if (idsRS[i] > limIds || uniqRS[i] > limUniq) {
+        const r = Math.floor(i / N);
+        const s = i % N;
+        throw new ShardingError(
+          'id_limit_exceeded',
+          `TPUEmbedding.lookup: table '${table.name}', shard ${s}, replica ${r}: ${idsRS[i]} ids and ${uniqRS[i]} unique ids exceed ` +
+            `maxIdsPerPartition ${settings.maxIdsPerPartition ?? '∞'} / maxUniqueIdsPerPartition ${settings.maxUniqueIdsPerPartition ?? '∞'}; ` +
+            `raise the limits (observed maxima this step: ${maxIds} ids, ${maxUnique} unique ids) or set allowIdDropping.`,
+        );
+      }
+    }
+  }
+  let numUnique = U;
+  if (overflow) {
+    // Keep ids in order of appearance until the partition is full; drop the rest.
+    const lastReplica = ts.lastReplica;
+    idsRS.fill(0);
+    uniqRS.fill(0);
+    lastReplica.fill(-1, 0, U);
+    kept.fill(0, 0, U);
+    for (let r = 0; r < R; r++) {
+      for (let fi = 0; fi < ts.features.length; fi++) {
+        const rs = inputs.get(ts.features[fi].name)!.rowSplits;
+        const slot = raw[fi];
+        const posOff = posOffs[fi];
+        const base = r * N;
+        for (let p = rs[r * Br], e = rs[(r + 1) * Br]; p < e; p++) {
+          const u = slot[p];
+          if (u < 0) continue;
+          const s = uShard[u];
+          const isNew = lastReplica[u] !== r;
+          if (idsRS[base + s] >= limIds || (isNew && uniqRS[base + s] >= limUniq)) {
+            slot[p] = -1;
+            posOff[p] = 0;
+            dropped++;
+            continue;
+          }
+          idsRS[base + s]++;
+          if (isNew) {
+            lastReplica[u] = r;
+            uniqRS[base + s]++;
+          }
+          kept[u] = 1;
+        }
+      }
+    }
+    numUnique = 0;
+    for (let u = 0; u < U; u++) numUnique += kept[u];
+  }
+
+  // Element offset of each unique row (the JavaScript and sequence paths index it by slot).
+  const uRow = dedup.uniqueRow;
+  const uOff = ts.uOffBuf;
+  for (let u = 0; u < U; u++) uOff[u] = uRow[u] * dim;
+
+  // Per feature: backward scale per position.
+  const pfs: PendingFeature[] = [];
+  let activationBytes = 0;
+  ts.features.forEach((fs, fi) => {
+    const input = inputs.get(fs.name)!;
+    const slot = raw[fi];
+    const L = fs.config.maxSequenceLength;
+    const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
+    activationBytes += batch * Math.max(1, L) * dim * 4;
+    const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length), L === 0 && dropped === 0);
+    pfs.push({ state: fs, input, slot, scale, shape });
+  });
+
+  let ids = 0;
+  let uniquePerReplica = 0;
+  const idsPerShard = new Array<number>(N).fill(0);
+  const uniqueIdsPerShard = new Array<number>(N).fill(0);
+  for (let i = 0; i < R * N; i++) {
+    idsPerShard[i % N] += idsRS[i];
+    uniqueIdsPerShard[i % N] += uniqRS[i];
+    ids += idsRS[i];
+    uniquePerReplica += uniqRS[i];
+  }
+  const meanIds = ids / N;
+  const stats: TableLookupStats = Object.freeze({
+    table: table.name,
+    dim,
+    numShards: N,
+    placement: settings.placement,
+    idsPerShard: Object.freeze(idsPerShard),
+    uniqueIdsPerShard: Object.freeze(uniqueIdsPerShard),
+    maxIdsPerPartition: maxIds,
+    maxUniqueIdsPerPartition: maxUnique,
+    droppedIds: dropped,
+    ids,
+    uniqueIds: numUnique,
+    bytesGathered: uniquePerReplica * rowBytes,
+    activationBytes,
+    allToAllBytesIn: uniquePerReplica * 4,
+    allToAllBytesOut: uniquePerReplica * rowBytes,
+    gradientBytes: uniquePerReplica * rowBytes,
+    imbalance: meanIds > 0 ? Math.max(...idsPerShard) / meanIds : 1,
+  });
+  return { state: ts, features: pfs, stats, pendingTable: { state: ts, dedupCount: U, numUnique, allKept: !overflow } };
+}
