@@ -4,16 +4,19 @@ import { TOPOLOGIES, topology as topologyPreset, type Topology } from '../strate
 import type { LookupStats, TableLookupStats } from './lookup-stats-types';
 import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
 import { featureConfigFromConfig, type FeatureConfig, type FeatureConfigJson } from './feature-config';
-import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
+import type { FeatureInput } from './feature-input';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
-import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
+import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type TableState } from './engine-state';
+import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
-import { ActivationOutput, type WasmHeapBackend } from './activation-output';
+import { ActivationOutput } from './activation-output';
+import { applyTableGradients } from './apply-table-gradients';
+
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
   /** Features by name (the keys `lookup` takes), or an array (names: `feature.name` or `feature_<i>`). */
@@ -112,7 +115,7 @@ export class TPUEmbedding {
   private pending: Pending | null = null;
   /** Where the activation buffers come from (on the wasm backend: the new tensors' memory in its heap). */
   private readonly outputs = new ActivationOutput();
-  /** Sum of the values {@link touchRows} read (kept so the loads are not dead code). */
+  /** Sum of the values `applyTableGradients` read into cache (kept so the loads are not dead code). */
   private sink = 0;
 
   /**
@@ -229,52 +232,7 @@ export class TPUEmbedding {
    * features of tables with `dim % 4 = 0` use a WebAssembly SIMD kernel (see `SimdCombiner`).
    */
   lookup(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
-    const api = 'TPUEmbedding.lookup';
-    if (features === null || typeof features !== 'object') {
-      throw new InputError('invalid_input', `${api}: expected an object of ids per feature, but got ${String(features)}.`);
-    }
-    for (const name of Object.keys(features)) {
-      if (!this.features.has(name)) {
-        throw new InputError('unknown_feature', `${api}: unknown feature '${name}'; expected one of ${this.featureNames.join(', ')}.`);
-      }
-    }
-    const inputs = new Map<string, NormalizedInput>();
-    let batch = -1;
-    let batchFrom = '';
-    for (const name of this.featureNames) {
-      if (!(name in features)) {
-        throw new InputError('missing_feature', `${api}: expected ids for every feature, but '${name}' is missing (features: ${this.featureNames.join(', ')}).`);
-      }
-      const f = this.features.get(name)!;
-      const input = normalizeFeatureInput(name, features[name]);
-      if (batch < 0) {
-        batch = input.batchSize;
-        batchFrom = name;
-      } else if (input.batchSize !== batch) {
-        throw new InputError('batch_size_mismatch', `${api}: expected every feature to have the batch size of '${batchFrom}' (${batch}), but '${name}' has ${input.batchSize}.`);
-      }
-      if (input.weights && f.config.maxSequenceLength > 0) {
-        throw new InputError('invalid_weights', `${api}: feature '${name}' is a sequence feature (maxSequenceLength ${f.config.maxSequenceLength}); sequence features take no weights.`);
-      }
-      checkIdRange(name, input, f.table.table.vocabularySize);
-      inputs.set(name, input);
-    }
-    const R = this.numReplicas;
-    if (batch % R !== 0) {
-      throw new InputError('batch_not_divisible', `${api}: expected the global batch size (${batch}) to be divisible by the number of replicas (${R} on ${this.topology.name}); use a global batch of ${Math.max(R, Math.ceil(batch / R) * R)} or drop the remainder.`);
-    }
-    for (const name of this.featureNames) {
-      const f = this.features.get(name)!;
-      const os = f.config.outputShape;
-      if (os) {
-        const want = batch * Math.max(1, f.config.maxSequenceLength);
-        const got = os.reduce((a, b) => a * b, 1);
-        if (got !== want) {
-          throw new InputError('output_shape_mismatch', `${api}: feature '${name}' has outputShape [${os}] (${got} vectors), but the batch gives ${want}.`);
-        }
-      }
-    }
-
+    const { inputs, batch } = lookupInputs(features, this.features, this.featureNames, this.numReplicas, this.topology.name);
     const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
@@ -297,7 +255,7 @@ export class TPUEmbedding {
       }
       tableStats.push(r.stats);
     }
-    const stats: LookupStats = Object.freeze({ step: this.step + 1, numReplicas: R, globalBatchSize: batch, tables: Object.freeze(tableStats) });
+    const stats: LookupStats = Object.freeze({ step: this.step + 1, numReplicas: this.numReplicas, globalBatchSize: batch, tables: Object.freeze(tableStats) });
     this.lastStats = stats;
     this.statsHistory.push(stats);
     if (this.statsHistory.length > this.statsHistoryLimit) this.statsHistory.splice(0, this.statsHistory.length - this.statsHistoryLimit);
@@ -318,79 +276,9 @@ export class TPUEmbedding {
     const api = 'TPUEmbedding.applyGradients';
     const pending = this.pending;
     if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
-    if (grads === null || typeof grads !== 'object') throw new InputError('invalid_gradient', `${api}: expected an object of gradients per feature, but got ${String(grads)}.`);
-    for (const name of Object.keys(grads)) {
-      if (!pending.features.has(name)) {
-        throw new InputError('unknown_feature', `${api}: unknown feature '${name}'; expected gradients for ${[...pending.features.keys()].join(', ')}.`);
-      }
-    }
-    const data = new Map<string, Float32Array>();
-    for (const [name, pf] of pending.features) {
-      const g = grads[name];
-      if (!(g instanceof tf.Tensor)) {
-        throw new InputError('missing_gradient', `${api}: expected a gradient tensor for every looked-up feature, but '${name}' is ${g === undefined ? 'missing' : String(g)}.`);
-      }
-      if (g.shape.length !== pf.shape.length || g.shape.some((d, i) => d !== pf.shape[i])) {
-        throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
-      }
-      const arr = gradientValues(g);
-      // x · 0 is 0 for a finite x and NaN for ±∞ or NaN: one multiply-add per element, no branch; the index of the
-      // first bad value is looked for only when the sum says there is one.
-      let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-      const n4 = arr.length & ~3;
-      for (let i = 0; i < n4; i += 4) {
-        b0 += arr[i] * 0;
-        b1 += arr[i + 1] * 0;
-        b2 += arr[i + 2] * 0;
-        b3 += arr[i + 3] * 0;
-      }
-      for (let i = n4; i < arr.length; i++) b0 += arr[i] * 0;
-      const bad = b0 + b1 + b2 + b3;
-      for (let i = 0; bad !== 0 && i < arr.length; i++) {
-        if (!Number.isFinite(arr[i])) {
-          throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[i]} at flat index ${i}; the tables are unchanged.`);
-        }
-      }
-      data.set(name, arr);
-    }
+    const data = gradientData(grads, pending);
     const step = this.step + 1;
-    for (const pt of pending.tables) {
-      const ts = pt.state;
-      const dim = ts.table.dim;
-      const U = pt.numUnique;
-      if (U === 0) continue;
-      // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
-      // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
-      const localOff = this.sortForUpdate(ts, pt);
-      const shardStart = ts.shardStart;
-      // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn
-      // (sequential writes, random reads of the small [B, dim] gradients) and hand the optimizer one chunk of
-      // summed rows at a time: the chunk (≤ GRAD_CHUNK_FLOATS) is still in L1/L2 when the optimizer reads it, and no
-      // [U, dim] gradient array is ever written out to memory.
-      const entries = this.bucketByRow(ts, pending, data, U);
-      const chunkRows = Math.max(1, Math.floor(GRAD_CHUNK_FLOATS / dim));
-      if (ts.grad.length < chunkRows * dim) ts.grad = new Float32Array(chunkRows * dim);
-      const gsum = ts.grad;
-      const opt = ts.table.optimizer;
-      const table = ts.table;
-      for (let s = 0; s < this.numShards; s++) {
-        const a = shardStart[s];
-        const b = shardStart[s + 1];
-        if (b === a) continue;
-        const weights = table.shard(s);
-        const slots = table.slotShards(s);
-        for (let c = a; c < b; c += chunkRows) {
-          const ce = Math.min(b, c + chunkRows);
-          // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
-          // its gradients while they arrive; the optimizer's loop then mostly hits the cache.
-          this.sink = touchRows(weights, localOff, c, ce, dim, this.sink);
-          for (let k = 0; k < slots.length; k++) this.sink = touchRows(slots[k], localOff, c, ce, dim, this.sink);
-          sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
-          opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
-        }
-      }
-      entries.length = 0; // keep no reference to this step's gradient values
-    }
+    for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink);
     this.step = step;
     this.pending = null;
   }
@@ -475,220 +363,5 @@ export class TPUEmbedding {
       allowIdDropping: json.allowIdDropping,
       seed: json.seed,
     });
-  }
-
-  // ---------------------------------------------------------------------------------------------------------------
-
-  /**
-   * Buckets every kept position of the table's features by unique row (counting sort): afterwards row i's entries
-   * are `[rowStart[i-1], rowStart[i])` (`rowStart[-1]` = 0) of `entryGoff` (gradient offset), `entryScale` and
-   * `entryFeature`. @returns the gradient arrays in feature order (the index `entryFeature` holds).
-   */
-  private bucketByRow(ts: TableState, pending: Pending, data: Map<string, Float32Array>, U: number): Float32Array[] {
-    const dim = ts.table.dim;
-    let n = 0;
-    for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
-    if (ts.rowStart.length < U + 1) ts.rowStart = new Int32Array(Math.max(U + 1, 2 * ts.rowStart.length));
-    if (ts.entryGoff.length < n) {
-      const cap = Math.max(n, 2 * ts.entryGoff.length);
-      ts.entryGoff = new Int32Array(cap);
-      ts.entryScale = new Float32Array(cap);
-      ts.entryFeature = new Int32Array(cap);
-    }
-    const start = ts.rowStart;
-    start.fill(0, 0, U + 1);
-    const sortedPos = ts.sortedPos;
-    const F = ts.features.length;
-    for (let fi = 0; fi < F; fi++) {
-      const pf = pending.features.get(ts.features[fi].name)!;
-      countRows(pf.slot, pf.scale, sortedPos, start);
-    }
-    for (let i = 0; i < U; i++) start[i + 1] += start[i];
-    // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
-    const gs = ts.gradViews;
-    for (let fi = 0; fi < F; fi++) {
-      const pf = pending.features.get(ts.features[fi].name)!;
-      fillEntries(pf, fi, sortedPos, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim);
-      gs[fi] = data.get(pf.state.name)!;
-    }
-    return gs;
-  }
-
-  /**
-   * Sorts the last lookup's kept unique rows by storage row (`ts.sortedPos[u]` = sorted index of dedup index u) and
-   * writes where each shard's rows start in the sorted order to `ts.shardStart` (`[N + 1]`, reused across steps).
-   * @returns each sorted row's element offset inside its shard (`ts.localOffBuf`, valid up to `shardStart[N]`).
-   */
-  private sortForUpdate(ts: TableState, pt: PendingTable): Int32Array {
-    const U = pt.dedupCount;
-    const N = this.numShards;
-    const layout = ts.table.layout;
-    const uShard = ts.dedup.uniqueShard;
-    const kept = pt.allKept ? null : ts.kept;
-    if (ts.shardStart.length !== N + 1) ts.shardStart = new Int32Array(N + 1);
-    const shardStart = ts.shardStart;
-    shardStart.fill(0);
-    for (let u = 0; u < U; u++) if (kept === null || kept[u]) shardStart[uShard[u] + 1]++;
-    for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
-    const m = shardStart[N];
-    if (ts.localOffBuf.length < m) ts.localOffBuf = new Int32Array(Math.max(m, 2 * ts.localOffBuf.length));
-    const localOff = ts.localOffBuf;
-    if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
-    sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
-    return localOff;
-  }
-}
-
-/** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
-const RADIX_BITS = 11;
-const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
-
-/**
- * Orders the kept unique rows by storage row (LSD radix sort, ⌈log2(storageRows) / 11⌉ passes of 11 bits: the
- * histogram work per pass is 2,048 buckets, not the vocabulary nor a 65,536-bucket table) and writes each one's
- * sorted position and local element offset. `kept` null: every row is kept. `tmp` holds 2 × U ints.
- */
-function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, localOff: Int32Array): void {
-  let m = 0;
-  if (kept === null) for (; m < U; m++) tmp[m] = m;
-  else for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
-  let src = tmp.subarray(0, m);
-  let dst = tmp.subarray(U, U + m);
-  const h = RADIX_HISTOGRAM;
-  const buckets = 1 << RADIX_BITS;
-  const mask = buckets - 1;
-  const bits = storageRows > 1 ? 32 - Math.clz32(storageRows - 1) : 1;
-  for (let shift = 0; shift < bits; shift += RADIX_BITS) {
-    h.fill(0);
-    for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & mask) + 1]++;
-    for (let k = 0; k < buckets; k++) h[k + 1] += h[k];
-    for (let i = 0; i < m; i++) {
-      const u = src[i];
-      dst[h[(uStorage[u] >>> shift) & mask]++] = u;
-    }
-    const t = src;
-    src = dst;
-    dst = t;
-  }
-  for (let i = 0; i < m; i++) {
-    const u = src[i];
-    sortedPos[u] = i;
-    localOff[i] = (uStorage[u] - shardBase[uShard[u]]) * dim;
-  }
-}
-
-/** start[sortedPos[slot[p]] + 1]++ for every kept position with a non-zero scale. */
-function countRows(slot: Int32Array, scale: Float32Array, sortedPos: Int32Array, start: Int32Array): void {
-  for (let p = 0; p < slot.length; p++) {
-    const u = slot[p];
-    if (u >= 0 && scale[p] !== 0) start[sortedPos[u] + 1]++;
-  }
-}
-
-/** Places each kept position of one feature at its (sorted) row's next entry: gradient offset, scale, feature index. */
-function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, start: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, dim: number): void {
-  const { rowSplits, batchSize } = pf.input;
-  const slot = pf.slot;
-  const scale = pf.scale;
-  const L = pf.state.config.maxSequenceLength;
-  for (let b = 0; b < batchSize; b++) {
-    const ps = rowSplits[b];
-    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
-    for (let p = ps; p < pe; p++) {
-      const u = slot[p];
-      if (u < 0 || scale[p] === 0) continue;
-      const e = start[sortedPos[u]]++;
-      goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
-      sc[e] = scale[p];
-      feat[e] = fi;
-    }
-  }
-}
-
-/**
- * The values of a gradient tensor. On the wasm backend, a float32 tensor is read in place: a view of the backend's
- * heap (no 1 MB-per-step copy and its garbage), valid while no tfjs call runs, which is the case for the rest of
- * `applyGradients`; otherwise `dataSync` (converted to float32).
- */
-function gradientValues(g: tf.Tensor): Float32Array {
-  if (g.dtype === 'float32' && tf.getBackend() === 'wasm') {
-    const backend = tf.backend() as unknown as Partial<WasmHeapBackend>;
-    if (typeof backend.typedArrayFromHeap === 'function') {
-      let view: ArrayLike<number> | null = null;
-      try {
-        view = backend.typedArrayFromHeap(g);
-      } catch {
-        view = null; // not this backend's tensor (e.g. made before a backend switch)
-      }
-      if (view instanceof Float32Array && view.length === g.size) return view;
-    }
-  }
-  const v = g.dataSync();
-  return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
-}
-
-/**
- * Reads one float per 64-byte cache line of rows `localOff[i0 .. i1)` of `a` and returns `acc` plus their sum: a
- * tight loop of independent loads that keeps many cache misses in flight (the update loops, ~100 instructions per
- * row, have few), so the rows are in cache when the optimizer reads and writes them.
- */
-function touchRows(a: Float32Array, localOff: Int32Array, i0: number, i1: number, dim: number, acc: number): number {
-  let s = 0;
-  for (let i = i0; i < i1; i++) {
-    const o = localOff[i];
-    for (let k = 0; k < dim; k += 16) s += a[o + k];
-  }
-  return acc + s;
-}
-
-/** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
-const GRAD_CHUNK_FLOATS = 16384;
-
-/**
- * gsum[i − i0] = Σ over row i's entries of scale · g[feature][goff …], for rows [i0, i1); `end[i]` is the end of
- * row i's entries (and the start of row i + 1's). The first entry is assigned, not added (no zero fill); a row
- * without entries (all its positions had scale 0) gets zeros.
- */
-function sumRows(i0: number, i1: number, end: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, gs: Float32Array[], gsum: Float32Array, dim: number): void {
-  let e = i0 === 0 ? 0 : end[i0 - 1];
-  const single = gs.length === 1;
-  const g0 = gs[0];
-  for (let i = i0; i < i1; i++) {
-    const o = (i - i0) * dim;
-    const ee = end[i];
-    if (e === ee) {
-      gsum.fill(0, o, o + dim);
-      continue;
-    }
-    let g = single ? g0 : gs[feat[e]];
-    let go = goff[e];
-    let s = sc[e];
-    for (let k = 0; k < dim; k++) gsum[o + k] = s * g[go + k];
-    for (e++; e < ee; e++) {
-      g = single ? g0 : gs[feat[e]];
-      go = goff[e];
-      s = sc[e];
-      for (let k = 0; k < dim; k++) gsum[o + k] += s * g[go + k];
-    }
-  }
-}
-
-function checkIdRange(feature: string, input: NormalizedInput, vocab: number): void {
-  const v = input.values;
-  for (let p = 0; p < v.length; p++) {
-    const id = v[p];
-    if (id < 0 || id >= vocab) {
-      let lo = 0;
-      let hi = input.batchSize - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (input.rowSplits[mid] <= p) lo = mid;
-        else hi = mid - 1;
-      }
-      throw new InputError(
-        'id_out_of_range',
-        `TPUEmbedding.lookup: feature '${feature}' has id ${id} at position ${p} (sample ${lo}, index ${p - input.rowSplits[lo]}), outside [0, ${vocab}) of its table; map unknown ids to a valid row (e.g. an OOV bucket) before the lookup.`,
-      );
-    }
   }
 }

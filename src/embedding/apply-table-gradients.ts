@@ -1,0 +1,227 @@
+/**
+ * The backward pass of one table: the kept unique rows sorted by storage row (radix sort), the gradient positions
+ * bucketed by row (counting sort), each row's gradient summed in chunks that stay in cache, and the rows touched
+ * into cache before the optimizer updates them.
+ */
+import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
+
+/** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
+const GRAD_CHUNK_FLOATS = 16384;
+
+/**
+ * Updates the rows of one table the last lookup touched: sorts them by storage row, sums each one's gradient
+ * contributions (scale × activation gradient) over the global batch, and lets the table's optimizer update them,
+ * one chunk of rows at a time.
+ * @param pt the table's part of the pending lookup; @param pending the whole lookup (its features).
+ * @param data the validated gradient values per feature name, with the activations' shapes.
+ * @param numShards shards N; @param step the optimizer step (1 for the first `applyGradients`).
+ * @param sink the running sum of the values {@link touchRows} read.
+ * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
+ */
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number): number {
+  const ts = pt.state;
+  const dim = ts.table.dim;
+  const U = pt.numUnique;
+  if (U === 0) return sink;
+  // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
+  // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
+  const localOff = sortForUpdate(ts, pt, numShards);
+  const shardStart = ts.shardStart;
+  // Transposed scatter: bucket the positions by unique row (counting sort), then build each row's sum in turn
+  // (sequential writes, random reads of the small [B, dim] gradients) and hand the optimizer one chunk of
+  // summed rows at a time: the chunk (≤ GRAD_CHUNK_FLOATS) is still in L1/L2 when the optimizer reads it, and no
+  // [U, dim] gradient array is ever written out to memory.
+  const entries = bucketByRow(ts, pending, data, U);
+  const chunkRows = Math.max(1, Math.floor(GRAD_CHUNK_FLOATS / dim));
+  if (ts.grad.length < chunkRows * dim) ts.grad = new Float32Array(chunkRows * dim);
+  const gsum = ts.grad;
+  const opt = ts.table.optimizer;
+  const table = ts.table;
+  for (let s = 0; s < numShards; s++) {
+    const a = shardStart[s];
+    const b = shardStart[s + 1];
+    if (b === a) continue;
+    const weights = table.shard(s);
+    const slots = table.slotShards(s);
+    for (let c = a; c < b; c += chunkRows) {
+      const ce = Math.min(b, c + chunkRows);
+      // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
+      // its gradients while they arrive; the optimizer's loop then mostly hits the cache.
+      sink = touchRows(weights, localOff, c, ce, dim, sink);
+      for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
+      sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
+      opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
+    }
+  }
+  entries.length = 0; // keep no reference to this step's gradient values
+  return sink;
+}
+
+/**
+ * Sorts the last lookup's kept unique rows by storage row (`ts.sortedPos[u]` = sorted index of dedup index u) and
+ * writes where each shard's rows start in the sorted order to `ts.shardStart` (`[N + 1]`, reused across steps).
+ * @param numShards shards N.
+ * @returns each sorted row's element offset inside its shard (`ts.localOffBuf`, valid up to `shardStart[N]`).
+ */
+function sortForUpdate(ts: TableState, pt: PendingTable, numShards: number): Int32Array {
+  const U = pt.dedupCount;
+  const N = numShards;
+  const layout = ts.table.layout;
+  const uShard = ts.dedup.uniqueShard;
+  const kept = pt.allKept ? null : ts.kept;
+  if (ts.shardStart.length !== N + 1) ts.shardStart = new Int32Array(N + 1);
+  const shardStart = ts.shardStart;
+  shardStart.fill(0);
+  for (let u = 0; u < U; u++) if (kept === null || kept[u]) shardStart[uShard[u] + 1]++;
+  for (let s = 0; s < N; s++) shardStart[s + 1] += shardStart[s];
+  const m = shardStart[N];
+  if (ts.localOffBuf.length < m) ts.localOffBuf = new Int32Array(Math.max(m, 2 * ts.localOffBuf.length));
+  const localOff = ts.localOffBuf;
+  if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
+  sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
+  return localOff;
+}
+
+/**
+ * Buckets every kept position of the table's features by unique row (counting sort): afterwards row i's entries
+ * are `[rowStart[i-1], rowStart[i])` (`rowStart[-1]` = 0) of `entryGoff` (gradient offset), `entryScale` and
+ * `entryFeature`. @returns the gradient arrays in feature order (the index `entryFeature` holds).
+ */
+function bucketByRow(ts: TableState, pending: Pending, data: Map<string, Float32Array>, U: number): Float32Array[] {
+  const dim = ts.table.dim;
+  let n = 0;
+  for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
+  if (ts.rowStart.length < U + 1) ts.rowStart = new Int32Array(Math.max(U + 1, 2 * ts.rowStart.length));
+  if (ts.entryGoff.length < n) {
+    const cap = Math.max(n, 2 * ts.entryGoff.length);
+    ts.entryGoff = new Int32Array(cap);
+    ts.entryScale = new Float32Array(cap);
+    ts.entryFeature = new Int32Array(cap);
+  }
+  const start = ts.rowStart;
+  start.fill(0, 0, U + 1);
+  const sortedPos = ts.sortedPos;
+  const F = ts.features.length;
+  for (let fi = 0; fi < F; fi++) {
+    const pf = pending.features.get(ts.features[fi].name)!;
+    countRows(pf.slot, pf.scale, sortedPos, start);
+  }
+  for (let i = 0; i < U; i++) start[i + 1] += start[i];
+  // start[i] is now the first entry of row i; fillEntries advances it to the first entry of row i + 1.
+  const gs = ts.gradViews;
+  for (let fi = 0; fi < F; fi++) {
+    const pf = pending.features.get(ts.features[fi].name)!;
+    fillEntries(pf, fi, sortedPos, start, ts.entryGoff, ts.entryScale, ts.entryFeature, dim);
+    gs[fi] = data.get(pf.state.name)!;
+  }
+  return gs;
+}
+
+/** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
+const RADIX_BITS = 11;
+const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
+
+/**
+ * Orders the kept unique rows by storage row (LSD radix sort, ⌈log2(storageRows) / 11⌉ passes of 11 bits: the
+ * histogram work per pass is 2,048 buckets, not the vocabulary nor a 65,536-bucket table) and writes each one's
+ * sorted position and local element offset. `kept` null: every row is kept. `tmp` holds 2 × U ints.
+ */
+function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, localOff: Int32Array): void {
+  let m = 0;
+  if (kept === null) for (; m < U; m++) tmp[m] = m;
+  else for (let u = 0; u < U; u++) if (kept[u] !== 0) tmp[m++] = u;
+  let src = tmp.subarray(0, m);
+  let dst = tmp.subarray(U, U + m);
+  const h = RADIX_HISTOGRAM;
+  const buckets = 1 << RADIX_BITS;
+  const mask = buckets - 1;
+  const bits = storageRows > 1 ? 32 - Math.clz32(storageRows - 1) : 1;
+  for (let shift = 0; shift < bits; shift += RADIX_BITS) {
+    h.fill(0);
+    for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & mask) + 1]++;
+    for (let k = 0; k < buckets; k++) h[k + 1] += h[k];
+    for (let i = 0; i < m; i++) {
+      const u = src[i];
+      dst[h[(uStorage[u] >>> shift) & mask]++] = u;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  for (let i = 0; i < m; i++) {
+    const u = src[i];
+    sortedPos[u] = i;
+    localOff[i] = (uStorage[u] - shardBase[uShard[u]]) * dim;
+  }
+}
+
+/** start[sortedPos[slot[p]] + 1]++ for every kept position with a non-zero scale. */
+function countRows(slot: Int32Array, scale: Float32Array, sortedPos: Int32Array, start: Int32Array): void {
+  for (let p = 0; p < slot.length; p++) {
+    const u = slot[p];
+    if (u >= 0 && scale[p] !== 0) start[sortedPos[u] + 1]++;
+  }
+}
+
+/** Places each kept position of one feature at its (sorted) row's next entry: gradient offset, scale, feature index. */
+function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, start: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, dim: number): void {
+  const { rowSplits, batchSize } = pf.input;
+  const slot = pf.slot;
+  const scale = pf.scale;
+  const L = pf.state.config.maxSequenceLength;
+  for (let b = 0; b < batchSize; b++) {
+    const ps = rowSplits[b];
+    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    for (let p = ps; p < pe; p++) {
+      const u = slot[p];
+      if (u < 0 || scale[p] === 0) continue;
+      const e = start[sortedPos[u]]++;
+      goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
+      sc[e] = scale[p];
+      feat[e] = fi;
+    }
+  }
+}
+
+/**
+ * gsum[i − i0] = Σ over row i's entries of scale · g[feature][goff …], for rows [i0, i1); `end[i]` is the end of
+ * row i's entries (and the start of row i + 1's). The first entry is assigned, not added (no zero fill); a row
+ * without entries (all its positions had scale 0) gets zeros.
+ */
+function sumRows(i0: number, i1: number, end: Int32Array, goff: Int32Array, sc: Float32Array, feat: Int32Array, gs: Float32Array[], gsum: Float32Array, dim: number): void {
+  let e = i0 === 0 ? 0 : end[i0 - 1];
+  const single = gs.length === 1;
+  const g0 = gs[0];
+  for (let i = i0; i < i1; i++) {
+    const o = (i - i0) * dim;
+    const ee = end[i];
+    if (e === ee) {
+      gsum.fill(0, o, o + dim);
+      continue;
+    }
+    let g = single ? g0 : gs[feat[e]];
+    let go = goff[e];
+    let s = sc[e];
+    for (let k = 0; k < dim; k++) gsum[o + k] = s * g[go + k];
+    for (e++; e < ee; e++) {
+      g = single ? g0 : gs[feat[e]];
+      go = goff[e];
+      s = sc[e];
+      for (let k = 0; k < dim; k++) gsum[o + k] += s * g[go + k];
+    }
+  }
+}
+
+/**
+ * Reads one float per 64-byte cache line of rows `localOff[i0 .. i1)` of `a` and returns `acc` plus their sum: a
+ * tight loop of independent loads that keeps many cache misses in flight (the update loops, ~100 instructions per
+ * row, have few), so the rows are in cache when the optimizer reads and writes them.
+ */
+function touchRows(a: Float32Array, localOff: Int32Array, i0: number, i1: number, dim: number, acc: number): number {
+  let s = 0;
+  for (let i = i0; i < i1; i++) {
+    const o = localOff[i];
+    for (let k = 0; k < dim; k += 16) s += a[o + k];
+  }
+  return acc + s;
+}
