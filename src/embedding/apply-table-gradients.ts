@@ -16,9 +16,10 @@ const GRAD_CHUNK_FLOATS = 16384;
  * @param data the validated gradient values per feature name, with the activations' shapes.
  * @param numShards shards N; @param step the optimizer step (1 for the first `applyGradients`).
  * @param sink the running sum of the values {@link touchRows} read.
+ * @param useKernels sum the gradients with the WebAssembly kernel when the table has one (else in JavaScript).
  * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
  */
-export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number): number {
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean): number {
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
@@ -33,8 +34,13 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   // [U, dim] gradient array is ever written out to memory.
   const entries = bucketByRow(ts, pending, data, U);
   const chunkRows = Math.max(1, Math.floor(GRAD_CHUNK_FLOATS / dim));
-  if (ts.grad.length < chunkRows * dim) ts.grad = new Float32Array(chunkRows * dim);
-  const gsum = ts.grad;
+  const wasmSums = useKernels ? ts.wasmSums : null;
+  if (wasmSums) {
+    let n = 0;
+    for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
+    wasmSums.load(U, ts.rowStart, n, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, chunkRows * dim);
+  } else if (ts.grad.length < chunkRows * dim) ts.grad = new Float32Array(chunkRows * dim);
+  let gsum = ts.grad;
   const opt = ts.table.optimizer;
   const table = ts.table;
   for (let s = 0; s < numShards; s++) {
@@ -49,7 +55,8 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
       // its gradients while they arrive; the optimizer's loop then mostly hits the cache.
       sink = touchRows(weights, localOff, c, ce, dim, sink);
       for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
-      sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
+      if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
+      else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
       opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
     }
   }

@@ -7,6 +7,7 @@ import type { NormalizedInput } from './feature-input';
 import { IdDedup, type IdRouting } from './id-dedup';
 import type { ShardedTable } from './sharded-table';
 import type { TableLayout } from './table-layout';
+import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
 
 /** One feature of a `TPUEmbedding`: its config, its table and its reused per-position buffers. */
@@ -53,6 +54,8 @@ export interface TableState {
   entryFeature: Int32Array;
   shardStart: Int32Array;
   grad: Float32Array;
+  /** The gradient-sum kernel, or null where WebAssembly SIMD is unavailable (or `dim % 4 ≠ 0`). */
+  readonly wasmSums: WasmGradientSums | null;
   /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
   gradViews: Float32Array[];
 }
@@ -123,6 +126,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     entryFeature: new Int32Array(0),
     shardStart: new Int32Array(numShards + 1),
     grad: new Float32Array(0),
+    wasmSums: table.dim % 4 === 0 ? WasmGradientSums.create() : null,
     gradViews: [],
   };
 }

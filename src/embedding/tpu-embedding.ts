@@ -278,7 +278,7 @@ export class TPUEmbedding {
     if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
     const data = gradientData(grads, pending);
     const step = this.step + 1;
-    for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink);
+    for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd);
     this.step = step;
     this.pending = null;
   }

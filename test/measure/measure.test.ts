@@ -103,9 +103,14 @@ test('checkCpuModel: the prediction is estimateStep on the engine stats with the
   assert.throws(() => checkCpuModel({ measured: m, copyBandwidth: 0 }), /copyBandwidth to be a positive number/);
 });
 
-test('measureGatherBandwidth: a positive rate; bad sizes throw', () => {
+test('measureGatherBandwidth: a positive rate with the wasm kernel and the JS loop; bad options throw', () => {
   assert.ok(measureGatherBandwidth({ vocabularySize: 10_000, dim: 16, rows: 4096 }) > 0);
+  assert.ok(measureGatherBandwidth({ vocabularySize: 10_000, dim: 16, rows: 4096, kernel: 'wasm' }) > 0);
+  assert.ok(measureGatherBandwidth({ vocabularySize: 10_000, dim: 6, rows: 4096 }) > 0); // dim % 4 ≠ 0: the JS loop
+  assert.ok(measureGatherBandwidth({ vocabularySize: 10_000, dim: 16, rows: 4096, kernel: 'js' }) > 0);
   assert.throws(() => measureGatherBandwidth({ vocabularySize: 10, dim: 16, rows: 0 }), /rows to be a positive integer, but got 0/);
+  assert.throws(() => measureGatherBandwidth({ vocabularySize: 10, dim: 6, rows: 4, kernel: 'wasm' }), /dim % 4 = 0 \(dim is 6\); use kernel 'js'/);
+  assert.throws(() => measureGatherBandwidth({ vocabularySize: 10, dim: 8, rows: 4, kernel: 'simd' as 'wasm' }), /kernel to be 'wasm' or 'js', but got simd/);
 });
 
 test('figures and tables: titles, axis titles with units, one trace per series', async () => {
