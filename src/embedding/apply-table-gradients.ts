@@ -49,15 +49,19 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
     if (b === a) continue;
     const weights = table.shard(s);
     const slots = table.slotShards(s);
+    const selfPrefetch = useKernels && opt.prefetchesRows?.(weights, slots, dim) === true;
     for (let c = a; c < b; c += chunkRows) {
       const ce = Math.min(b, c + chunkRows);
       // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
-      // its gradients while they arrive; the optimizer's loop then mostly hits the cache.
-      sink = touchRows(weights, localOff, c, ce, dim, sink);
-      for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
+      // its gradients while they arrive; the optimizer's loop then mostly hits the cache. An optimizer whose
+      // kernel reads its rows ahead itself (Adagrad in WebAssembly) is left to do so.
+      if (!selfPrefetch) {
+        sink = touchRows(weights, localOff, c, ce, dim, sink);
+        for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
+      }
       if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
       else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
-      opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step });
+      opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
     }
   }
   entries.length = 0; // keep no reference to this step's gradient values

@@ -15,6 +15,11 @@ export interface EmbeddingOptimizerLike {
   learningRateAt(step: number): number;
   /** Serialisable hyper-parameters. */
   getConfig(): object;
+  /**
+   * Optional: true when `applyRows` on these arrays reads its rows into cache itself (a kernel), so the engine need
+   * not touch them first.
+   */
+  prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
 }
 
 /** The serialised form of an optimizer inside a table or embedding config. */

@@ -2,7 +2,8 @@ import { InputError } from '../errors';
 import { Random } from '../random';
 import type { SlotName, SlotSpec } from '../optimizers/embedding-optimizer';
 import { fillTable } from './initializer';
-import { SimdCombiner } from './simd-combiner';
+import { ROW_KERNEL_SCRATCH_BYTES, registerRowMemory } from '../optimizers/row-kernels';
+import { SimdCombiner, sharedMemoryAvailable } from './simd-combiner';
 import type { EmbeddingOptimizerLike } from './optimizer-like';
 import type { TableConfig } from './table-config';
 import { TableLayout, type Placement, type Sharding } from './table-layout';
@@ -16,6 +17,26 @@ export interface FullTable {
   readonly weights: Float32Array;
   /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulator`, `momenta`, …). */
   readonly slots: Readonly<Partial<Record<SlotName, Float32Array>>>;
+}
+
+/**
+ * `n` zeroed floats for a slot variable: in a shared WebAssembly memory of its own, registered with the row-update
+ * kernels (`optimizers/row-kernels.ts`), where there is `SharedArrayBuffer` and it fits in 4 GiB; else a plain array.
+ */
+function slotArray(n: number): Float32Array {
+  const scratchAt = Math.ceil((n * 4) / 16) * 16;
+  const pages = Math.ceil((scratchAt + ROW_KERNEL_SCRATCH_BYTES) / 65536);
+  if (sharedMemoryAvailable() && pages <= 65536) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      const view = new Float32Array(memory.buffer, 0, n);
+      registerRowMemory(memory, view.buffer, scratchAt);
+      return view;
+    } catch {
+      // not enough address space: a plain array
+    }
+  }
+  return new Float32Array(n);
 }
 
 /**
@@ -51,11 +72,12 @@ export class ShardedTable {
     const dim = config.dim;
     this.simd = SimdCombiner.create(layout.storageRows * dim, dim);
     this.storage = this.simd ? this.simd.storage : new Float32Array(layout.storageRows * dim);
+    if (this.simd?.shared) registerRowMemory(this.simd.memory, this.storage.buffer, this.simd.rowKernelScratch);
     const rng = new Random(seed);
     fillTable(config.initializer, config.vocabularySize, dim, rng, this.storage, (r) => layout.storageRow(r) * dim, name);
     this.slotSpecs = Object.freeze([...optimizer.slotSpecs()]);
     this.slotStorage = this.slotSpecs.map((s) => {
-      const a = new Float32Array(layout.storageRows * dim);
+      const a = slotArray(layout.storageRows * dim);
       if (s.initialValue !== 0) a.fill(s.initialValue);
       return a;
     });

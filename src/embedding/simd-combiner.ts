@@ -23,6 +23,8 @@ export const SIMD_CHUNK_SAMPLES = 1024;
  */
 export const SIMD_GATHER_ROWS = 512;
 
+import { ROW_KERNEL_SCRATCH_BYTES } from '../optimizers/row-kernels';
+
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB: wasm32's limit
 
@@ -215,6 +217,8 @@ export class SimdCombiner {
   private sink = 0;
   /** First byte after the kernel's scratch (where {@link helperArea} starts). */
   private readonly scratchEnd: number;
+  /** Where the row-update kernels' scratch (`ROW_KERNEL_SCRATCH_BYTES`) starts. */
+  readonly rowKernelScratch: number;
   private area: HelperArea | null = null;
 
   private constructor(readonly memory: WebAssembly.Memory, storageFloats: number, readonly dim: number, instance: WebAssembly.Instance) {
@@ -232,7 +236,9 @@ export class SimdCombiner {
     p += (SIMD_CHUNK_SAMPLES + 4) * 4;
     this.outPtr = p;
     this.out = new Float32Array(buf, p, SIMD_CHUNK_SAMPLES * dim);
-    this.scratchEnd = p + SIMD_CHUNK_SAMPLES * dim * 4;
+    p += SIMD_CHUNK_SAMPLES * dim * 4;
+    this.rowKernelScratch = Math.ceil(p / 16) * 16;
+    this.scratchEnd = this.rowKernelScratch + ROW_KERNEL_SCRATCH_BYTES;
     this.kernel = instance.exports.combine as SimdCombiner['kernel'];
     this.touch = instance.exports.touch as SimdCombiner['touch'];
     this.gatherKernel = instance.exports.gather as SimdCombiner['gatherKernel'];
@@ -246,7 +252,7 @@ export class SimdCombiner {
     if (dim % 4 !== 0) return null;
     const mod = simdCombinerModule(shared);
     if (!mod) return shared ? SimdCombiner.create(storageFloats, dim, false) : null;
-    const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4;
+    const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4 + 16 + ROW_KERNEL_SCRATCH_BYTES;
     const pages = Math.ceil((storageFloats * 4 + scratch) / PAGE);
     if (pages > MAX_PAGES) return null;
     try {

@@ -37,6 +37,11 @@ export interface RowUpdateBatch {
   readonly dim: number;
   /** 1-based global step (for learning-rate schedules). */
   readonly step: number;
+  /**
+   * Let an optimizer with a WebAssembly kernel use it when the arrays live in kernel memories (see `row-kernels.ts`;
+   * results may differ from the JavaScript loop in the last bits). @default true
+   */
+  readonly kernels?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

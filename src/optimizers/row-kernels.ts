@@ -1,0 +1,99 @@
+import { WASM_BASE64 } from '../kernels/adagrad.wasm';
+
+/**
+ * WebAssembly row-update kernels for table arrays that live in shared WebAssembly memories (the engine's tables:
+ * weights in the gather kernel's memory, each slot in its own). An optimizer's fast path asks
+ * {@link adagradRowsKernel} to update a batch; it returns false when an array is not in a registered memory (e.g.
+ * plain `Float32Array`s in tests) or `dim % 4 ≠ 0`, and the optimizer then runs its JavaScript loop.
+ *
+ * Each registered memory has a scratch area of {@link ROW_KERNEL_SCRATCH_BYTES} (row offsets, gradients, steps)
+ * that the caller reserved inside it.
+ */
+
+/** Floats of gradients (and of steps) one kernel call takes: larger batches are split. */
+const CHUNK_FLOATS = 16384;
+/** Bytes a registered memory must reserve for the kernels: row offsets, gradients and steps of one chunk. */
+export const ROW_KERNEL_SCRATCH_BYTES = 3 * CHUNK_FLOATS * 4;
+
+interface AdagradExports {
+  accumulate(base: number, rows: number, count: number, grads: number, dim: number, lr: number, steps: number): number;
+  subtract(base: number, rows: number, count: number, steps: number, dim: number): number;
+}
+
+interface RowKernel {
+  readonly k: AdagradExports;
+  readonly rowsPtr: number;
+  readonly gradsPtr: number;
+  readonly stepsPtr: number;
+  readonly rows: Int32Array;
+  readonly grads: Float32Array;
+  readonly steps: Float32Array;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const kernels = new WeakMap<ArrayBufferLike, RowKernel>();
+let sink = 0;
+
+/**
+ * Makes the arrays viewing `buffer` (the memory's buffer the views were made from) updatable by the kernels.
+ * @param memory a shared WebAssembly memory; @param scratchPtr where its {@link ROW_KERNEL_SCRATCH_BYTES} start.
+ * @returns false where the kernels cannot run (no WebAssembly SIMD or threads, or a non-shared memory).
+ */
+export function registerRowMemory(memory: WebAssembly.Memory, buffer: ArrayBufferLike, scratchPtr: number): boolean {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
+    } catch {
+      compiled = null;
+    }
+  }
+  if (!compiled || !(buffer instanceof SharedArrayBuffer) || scratchPtr % 16 !== 0 || scratchPtr + ROW_KERNEL_SCRATCH_BYTES > buffer.byteLength) return false;
+  try {
+    const k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as AdagradExports;
+    const rowsPtr = scratchPtr;
+    const gradsPtr = rowsPtr + CHUNK_FLOATS * 4;
+    const stepsPtr = gradsPtr + CHUNK_FLOATS * 4;
+    kernels.set(buffer, {
+      k,
+      rowsPtr,
+      gradsPtr,
+      stepsPtr,
+      rows: new Int32Array(buffer, rowsPtr, CHUNK_FLOATS),
+      grads: new Float32Array(buffer, gradsPtr, CHUNK_FLOATS),
+      steps: new Float32Array(buffer, stepsPtr, CHUNK_FLOATS),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True when every array lives in a memory registered with the kernels (so a kernel can update their rows). */
+export function hasRowKernels(...arrays: readonly Float32Array[]): boolean {
+  return arrays.every((a) => kernels.has(a.buffer));
+}
+
+/**
+ * Adagrad without clipping or weight decay (`acc ← acc + g²; W ← W − lr·g/√acc`) by the kernels, in f32x4
+ * arithmetic (the JavaScript loop computes in float64 and rounds once, so results may differ in the last bits).
+ * @param w,acc the rows' arrays (views of registered memories); @param rowOffsets element offsets of the `count`
+ *   rows in both; @param grads `[count, dim]`; @param lr the learning rate.
+ * @returns false (and changes nothing) when the arrays are not in registered memories or `dim % 4 ≠ 0`.
+ */
+export function adagradRowsKernel(w: Float32Array, acc: Float32Array, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number): boolean {
+  const kw = kernels.get(w.buffer);
+  const ka = kernels.get(acc.buffer);
+  if (!kw || !ka || dim % 4 !== 0 || dim > CHUNK_FLOATS) return false;
+  const step = Math.floor(CHUNK_FLOATS / dim);
+  for (let r0 = 0; r0 < count; r0 += step) {
+    const n = Math.min(step, count - r0);
+    const rows = rowOffsets.subarray(r0, r0 + n);
+    ka.rows.set(rows);
+    ka.grads.set(grads.subarray(r0 * dim, (r0 + n) * dim));
+    sink = (sink + ka.k.accumulate(acc.byteOffset, ka.rowsPtr, n, ka.gradsPtr, dim, lr, ka.stepsPtr)) | 0;
+    kw.rows.set(rows);
+    kw.steps.set(ka.steps.subarray(0, n * dim));
+    sink = (sink + kw.k.subtract(w.byteOffset, kw.rowsPtr, n, kw.stepsPtr, dim)) | 0;
+  }
+  return true;
+}
