@@ -128,14 +128,14 @@ function bucketByRow(ts: TableState, pending: Pending, data: Map<string, Float32
   return gs;
 }
 
-/** Bits per radix-sort digit: 2,048 buckets (an 8 KB histogram in L1), two passes up to 4M storage rows, three up to 8G. */
-const RADIX_BITS = 11;
-const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_BITS) + 1);
+/** Most bits per radix-sort digit: 4,096 buckets (a 16 KB histogram in L1); two passes up to 16M storage rows. */
+const RADIX_MAX_BITS = 12;
+const RADIX_HISTOGRAM = new Int32Array((1 << RADIX_MAX_BITS) + 1);
 
 /**
- * Orders the kept unique rows by storage row (LSD radix sort, ⌈log2(storageRows) / 11⌉ passes of 11 bits: the
- * histogram work per pass is 2,048 buckets, not the vocabulary nor a 65,536-bucket table) and writes each one's
- * sorted position and local element offset. `kept` null: every row is kept. `tmp` holds 2 × U ints.
+ * Orders the kept unique rows by storage row (LSD radix sort in ⌈log2(storageRows) / 12⌉ passes of equal digits:
+ * the histogram work per pass is at most 4,096 buckets, not the vocabulary) and writes each one's sorted position
+ * and local element offset. `kept` null: every row is kept. `tmp` holds 2 × U ints.
  */
 function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array, uStorage: Int32Array, shardBase: Int32Array, storageRows: number, dim: number, tmp: Int32Array, sortedPos: Int32Array, localOff: Int32Array): void {
   let m = 0;
@@ -144,11 +144,13 @@ function sortByStorageRow(U: number, kept: Uint8Array | null, uShard: Int32Array
   let src = tmp.subarray(0, m);
   let dst = tmp.subarray(U, U + m);
   const h = RADIX_HISTOGRAM;
-  const buckets = 1 << RADIX_BITS;
-  const mask = buckets - 1;
   const bits = storageRows > 1 ? 32 - Math.clz32(storageRows - 1) : 1;
-  for (let shift = 0; shift < bits; shift += RADIX_BITS) {
-    h.fill(0);
+  const passes = Math.ceil(bits / RADIX_MAX_BITS);
+  const digit = Math.ceil(bits / passes);
+  const buckets = 1 << digit;
+  const mask = buckets - 1;
+  for (let shift = 0; shift < bits; shift += digit) {
+    h.fill(0, 0, buckets + 1);
     for (let i = 0; i < m; i++) h[((uStorage[src[i]] >>> shift) & mask) + 1]++;
     for (let k = 0; k < buckets; k++) h[k + 1] += h[k];
     for (let i = 0; i < m; i++) {

@@ -2,8 +2,8 @@ import { InputError } from '../errors';
 import { Random } from '../random';
 import type { SlotName, SlotSpec } from '../optimizers/embedding-optimizer';
 import { fillTable } from './initializer';
-import { ROW_KERNEL_SCRATCH_BYTES, registerRowMemory } from '../optimizers/row-kernels';
-import { SimdCombiner, sharedMemoryAvailable } from './simd-combiner';
+import { registerRowMemory, rowKernelArray } from '../optimizers/row-kernels';
+import { SimdCombiner } from './simd-combiner';
 import type { EmbeddingOptimizerLike } from './optimizer-like';
 import type { TableConfig } from './table-config';
 import { TableLayout, type Placement, type Sharding } from './table-layout';
@@ -17,26 +17,6 @@ export interface FullTable {
   readonly weights: Float32Array;
   /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulator`, `momenta`, …). */
   readonly slots: Readonly<Partial<Record<SlotName, Float32Array>>>;
-}
-
-/**
- * `n` zeroed floats for a slot variable: in a shared WebAssembly memory of its own, registered with the row-update
- * kernels (`optimizers/row-kernels.ts`), where there is `SharedArrayBuffer` and it fits in 4 GiB; else a plain array.
- */
-function slotArray(n: number): Float32Array {
-  const scratchAt = Math.ceil((n * 4) / 16) * 16;
-  const pages = Math.ceil((scratchAt + ROW_KERNEL_SCRATCH_BYTES) / 65536);
-  if (sharedMemoryAvailable() && pages <= 65536) {
-    try {
-      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-      const view = new Float32Array(memory.buffer, 0, n);
-      registerRowMemory(memory, view.buffer, scratchAt);
-      return view;
-    } catch {
-      // not enough address space: a plain array
-    }
-  }
-  return new Float32Array(n);
 }
 
 /**
@@ -77,7 +57,7 @@ export class ShardedTable {
     fillTable(config.initializer, config.vocabularySize, dim, rng, this.storage, (r) => layout.storageRow(r) * dim, name);
     this.slotSpecs = Object.freeze([...optimizer.slotSpecs()]);
     this.slotStorage = this.slotSpecs.map((s) => {
-      const a = slotArray(layout.storageRows * dim);
+      const a = rowKernelArray(layout.storageRows * dim); // in kernel memory where it fits
       if (s.initialValue !== 0) a.fill(s.initialValue);
       return a;
     });

@@ -68,6 +68,26 @@ export function registerRowMemory(memory: WebAssembly.Memory, buffer: ArrayBuffe
   }
 }
 
+/**
+ * `n` zeroed floats in a shared WebAssembly memory of their own, registered with the kernels, where there is
+ * `SharedArrayBuffer` and they fit in 4 GiB; else a plain `Float32Array` (the optimizers' JavaScript loops).
+ */
+export function rowKernelArray(n: number): Float32Array {
+  const scratchAt = Math.ceil((n * 4) / 16) * 16;
+  const pages = Math.ceil((scratchAt + ROW_KERNEL_SCRATCH_BYTES) / 65536);
+  if (typeof SharedArrayBuffer !== 'undefined' && pages <= 65536) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+      const view = new Float32Array(memory.buffer, 0, n);
+      registerRowMemory(memory, view.buffer, scratchAt);
+      return view;
+    } catch {
+      // not enough address space: a plain array
+    }
+  }
+  return new Float32Array(n);
+}
+
 /** True when every array lives in a memory registered with the kernels (so a kernel can update their rows). */
 export function hasRowKernels(...arrays: readonly Float32Array[]): boolean {
   return arrays.every((a) => kernels.has(a.buffer));

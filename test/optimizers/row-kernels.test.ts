@@ -2,16 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { Adagrad } from '../../src/optimizers';
-import { ROW_KERNEL_SCRATCH_BYTES, adagradRowsKernel, hasRowKernels, registerRowMemory } from '../../src/optimizers/row-kernels';
+import { adagradRowsKernel, hasRowKernels, rowKernelArray } from '../../src/optimizers/row-kernels';
 import { Random } from '../../src/random';
 
 /** `n` floats in a shared memory registered with the kernels. */
 function kernelArray(n: number, fill: number): Float32Array {
-  const scratchAt = Math.ceil((n * 4) / 16) * 16;
-  const pages = Math.ceil((scratchAt + ROW_KERNEL_SCRATCH_BYTES) / 65536);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-  const a = new Float32Array(memory.buffer, 0, n).fill(fill);
-  assert.ok(registerRowMemory(memory, a.buffer, scratchAt), 'the kernel module instantiates on a shared memory');
+  const a = rowKernelArray(n).fill(fill);
+  assert.ok(hasRowKernels(a), 'the kernel module instantiates on a shared memory');
   return a;
 }
 
