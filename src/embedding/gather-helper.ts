@@ -26,7 +26,8 @@ export interface GatherJob {
  * than 2 cores, without `SharedArrayBuffer`, or when the environment sets `TPU_EMBEDDINGS_HELPER=0`.
  *
  * Protocol: a shared control block. The main thread writes a job's parameters, bumps `SEQ` and notifies; the helper
- * drains its message port (memories registered or released), runs the job and stores `SEQ` into `DONE`.
+ * drains its message port (memories to register), runs the job and stores `SEQ` into `DONE`. When a table it used is
+ * garbage-collected, the helper thread is ended (see {@link GatherHelper.retire}) and a new one starts on demand.
  *
  * @example
  * const h = GatherHelper.get(); // null where there is no helper
@@ -36,14 +37,18 @@ export class GatherHelper {
   private nextId = 1;
   private seq = 0;
   private readonly registry: FinalizationRegistry<number>;
+
   private readonly ids = new WeakMap<WebAssembly.Memory, number>();
+
+  private retired = false;
 
   private constructor(
     private readonly port: { postMessage(m: unknown): void },
     private readonly ctl: Int32Array,
     private readonly alive: () => boolean,
+    private readonly terminate: () => Promise<number>,
   ) {
-    this.registry = new FinalizationRegistry((id) => this.release(id));
+    this.registry = new FinalizationRegistry(() => this.retire());
   }
 
   /** The process's helper, started on the first call; null where it is off or impossible. */
@@ -64,14 +69,17 @@ export class GatherHelper {
       let ok = true;
       worker.on('error', () => (ok = false));
       worker.on('exit', () => (ok = false));
-      GatherHelper.instance = new GatherHelper(port1, ctl, () => ok);
+      GatherHelper.instance = new GatherHelper(port1, ctl, () => ok, () => worker.terminate());
     } catch {
       GatherHelper.instance = null;
     }
     return GatherHelper.instance;
   }
 
-  /** Lets the helper run kernels on `memory` (once per memory); released when `owner` is garbage-collected. */
+  /**
+   * Lets the helper run kernels on `memory` (once per memory); when `owner` is garbage-collected, the helper retires
+   * so that the memory can be freed.
+   */
   register(memory: WebAssembly.Memory, owner: object): number {
     let id = this.ids.get(memory);
     if (id === undefined) {
@@ -126,8 +134,19 @@ export class GatherHelper {
     return Atomics.load(this.ctl, DONE);
   }
 
-  private release(id: number): void {
-    this.port.postMessage({ id, memory: null });
+  /**
+   * Retires this helper when a table it has used is garbage-collected: V8 frees a shared memory only when every
+   * thread that instantiated a module on it has let go, and an instance in the helper's thread is only let go when
+   * the thread ends (measured: deleting it and collecting that thread's heap frees nothing). So the thread is
+   * terminated, and the next large lookup starts a fresh helper (about 40 ms) and registers the tables still in
+   * use. Finalizers run between tasks, never inside a lookup.
+   */
+  private retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    if (GatherHelper.instance === this) GatherHelper.instance = undefined;
+    this.wait(); // a job of a lookup that threw may still be running
+    void this.terminate();
   }
 }
 
@@ -149,8 +168,7 @@ for (;;) {
   seen = Atomics.load(c, ${SEQ});
   for (let m; (m = receiveMessageOnPort(port)); ) {
     const d = m.message;
-    if (d.memory) kernels.set(d.id, new WebAssembly.Instance(mod, { env: { memory: d.memory } }).exports);
-    else kernels.delete(d.id);
+    kernels.set(d.id, new WebAssembly.Instance(mod, { env: { memory: d.memory } }).exports);
   }
   try {
     const k = kernels.get(c[${MEM}]);

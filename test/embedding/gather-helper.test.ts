@@ -1,5 +1,7 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
@@ -63,5 +65,16 @@ describe('gather helper thread', () => {
     const alone = emb.lookup({ f: input }).f;
     assert.deepEqual(withHelper.dataSync(), alone.dataSync());
     tf.dispose([withHelper, alone]);
+  });
+
+  it('lets a table it has used be freed: dropping the embedding returns its weights and accumulator (RSS)', () => {
+    const script = path.join(__dirname, 'fixtures', 'helper-release.ts');
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const { rssWithTable, rssAfterDrop, tableBytes, helperRanAgain, helperReplaced } = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(helperReplaced, true, 'the helper that held the table retired');
+    assert.equal(helperRanAgain, true, 'a later large lookup runs on a fresh helper');
+    // Weights (in the memory the helper holds) + accumulator: 2 × 800,000 × 64 × 4 B = 410 MB.
+    assert.ok(rssWithTable - rssAfterDrop > 0.8 * tableBytes, `RSS fell by ${((rssWithTable - rssAfterDrop) / 1e6).toFixed(0)} MB of ${(tableBytes / 1e6).toFixed(0)} MB`);
   });
 });
