@@ -41,6 +41,10 @@ export interface MeasureLookupCostOptions {
   readonly denseRepeats?: number;
   /** Seed of the ids. @default 0 */
   readonly seed?: number;
+  /** Run the engine's WebAssembly kernels (`TPUEmbedding.useSimd`); false: its plain JavaScript loops. @default true */
+  readonly kernels?: boolean;
+  /** Let the gather helper thread take part in large lookups (`TPUEmbedding.useHelperThread`). @default true */
+  readonly helperThread?: boolean;
 }
 
 /** Times of the dense tfjs baseline (gather; dense `[V, dim]` gradient + tfjs Adagrad). */
@@ -65,6 +69,9 @@ export interface LookupCostResult {
   readonly topology: string;
   readonly placement: Placement;
   readonly sharding: Sharding;
+  /** Whether the engine ran its WebAssembly kernels and could use the gather helper thread. */
+  readonly kernels: boolean;
+  readonly helperThread: boolean;
   /** Bytes of the table's weights (V·dim·4); Adagrad's accumulator doubles it. */
   readonly tableBytes: number;
   /** Median `TPUEmbedding.lookup` time, ms (dedup, route, gather, combine, activation tensor). */
@@ -147,6 +154,8 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
     placement: options.placement,
     sharding: options.sharding,
   });
+  emb.useSimd = options.kernels ?? true;
+  emb.useHelperThread = options.helperThread ?? true;
   if (B % emb.numReplicas !== 0) {
     fail(`expected the global batch idsPerStep / idsPerSample = ${B} to be divisible by the ${emb.numReplicas} replicas of ${emb.topology.name}.`);
   }
@@ -190,6 +199,8 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
     topology: emb.topology.name,
     placement: emb.placement,
     sharding: emb.sharding,
+    kernels: emb.useSimd,
+    helperThread: emb.useHelperThread,
     tableBytes: V * dim * 4,
     lookupMs,
     updateMs,

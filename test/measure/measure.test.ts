@@ -57,9 +57,17 @@ test('measureLookupCost: times, bytes and stats of the engine and the dense base
   assert.equal(r.stats.tables[0].numShards, 16); // v4-8
   assert.equal(r.uniqueIds, r.stats.tables[0].uniqueIds);
   assert.ok(r.uniqueIds <= 512 && r.uniqueIds > 300); // E[U] = 1000·(1 − 0.999^512) ≈ 401
+  assert.equal(r.kernels, true);
+  assert.equal(r.helperThread, true);
   const cpu = await measureLookupCost({ vocabularySize: 1000, dim: 8, idsPerStep: 512, placement: 'cpu', dense: false, repeats: 1 });
   assert.equal(cpu.dense, null);
   assert.equal(cpu.stats.tables[0].placement, 'cpu');
+  // The JavaScript loops see the same ids (same seed) and so the same statistics.
+  const js = await measureLookupCost({ vocabularySize: 1000, dim: 8, idsPerStep: 512, idsPerSample: 4, repeats: 2, seed: 3, dense: false, kernels: false, helperThread: false });
+  assert.equal(js.kernels, false);
+  assert.equal(js.helperThread, false);
+  assert.equal(js.uniqueIds, r.uniqueIds);
+  assert.deepEqual(js.stats.tables[0].uniqueIdsPerShard, r.stats.tables[0].uniqueIdsPerShard);
 });
 
 test('measureLookupCost: a batch not divisible by the replicas, or ids not a multiple of idsPerSample, throw', async () => {
