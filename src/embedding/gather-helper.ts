@@ -53,7 +53,11 @@ export class GatherHelper {
 
   /** The process's helper, started on the first call; null where it is off or impossible. */
   static get(): GatherHelper | null {
-    if (GatherHelper.instance !== undefined) return GatherHelper.instance;
+    if (GatherHelper.instance !== undefined) {
+      // A helper whose thread failed (an error, or it exited) is not replaced: lookups run on this thread.
+      if (GatherHelper.instance && !GatherHelper.instance.alive()) GatherHelper.instance = null;
+      return GatherHelper.instance;
+    }
     GatherHelper.instance = null;
     if (process.env.TPU_EMBEDDINGS_HELPER === '0' || typeof SharedArrayBuffer === 'undefined') return null;
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;

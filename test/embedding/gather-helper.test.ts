@@ -77,4 +77,11 @@ describe('gather helper thread', () => {
     // Weights (in the memory the helper holds) + accumulator: 2 × 800,000 × 64 × 4 B = 410 MB.
     assert.ok(rssWithTable - rssAfterDrop > 0.8 * tableBytes, `RSS fell by ${((rssWithTable - rssAfterDrop) / 1e6).toFixed(0)} MB of ${(tableBytes / 1e6).toFixed(0)} MB`);
   });
+
+  it('is off with TPU_EMBEDDINGS_HELPER=0 (lookups then run on the main thread)', () => {
+    const code = "const { GatherHelper } = require('./src/embedding/gather-helper'); console.log(GatherHelper.get() === null ? 'off' : 'on');";
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', env: { ...process.env, ...env } }).stdout.trim();
+    assert.equal(run({ TPU_EMBEDDINGS_HELPER: '0' }), 'off');
+    assert.equal(run({ TPU_EMBEDDINGS_HELPER: '' }), 'on');
+  });
 });
