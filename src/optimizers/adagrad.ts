@@ -65,17 +65,13 @@ export class Adagrad extends EmbeddingOptimizer {
    * (the engine then skips its own read-ahead): no clipping, no weight decay, `dim % 4 = 0`, arrays in kernel memories.
    */
   prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
-    return this.isPlain() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 1 && hasRowKernels(weights, slots[0]);
-  }
-
-  private isPlain(): boolean {
-    return this.clipGradientMin === -Infinity && this.clipGradientMax === Infinity && this.clipWeightMin === -Infinity && this.clipWeightMax === Infinity;
+    return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 1 && hasRowKernels(weights, slots[0]);
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
-    if (decay === 0 && this.isPlain()) {
+    if (decay === 0 && this.unclipped()) {
       if (batch.kernels !== false && adagradRowsKernel(w, acc, rowOffsets, count, grads, dim, lr)) return;
       adagradRowsPlain(w, acc, rowOffsets, count, grads, dim, lr);
       return;

@@ -8,6 +8,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { adamRowsKernel, hasRowKernels } from './row-kernels';
 
 /** Options of {@link Adam} (TF `tf.tpu.experimental.embedding.Adam`). */
 export interface AdamOptions extends EmbeddingOptimizerOptions {
@@ -101,10 +102,21 @@ export class Adam extends EmbeddingOptimizer {
     };
   }
 
+  /**
+   * True when {@link applyRows} on these arrays runs the WebAssembly kernels, which read their rows into cache
+   * themselves: no clipping, no weight decay, `dim % 4 = 0`, weights and both slots in kernel memories.
+   */
+  prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
+    return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 2 && hasRowKernels(weights, slots[0], slots[1]);
+  }
+
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const ms = batch.slots[0];
     const vs = batch.slots[1];
+    if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (adamRowsKernel(w, ms, vs, rowOffsets, count, grads, dim, lr, this.beta1, this.beta2, this.epsilon, this.sumInsideSqrt)) return;
+    }
     const gMin = this.clipGradientMin;
     const gMax = this.clipGradientMax;
     const wMin = this.clipWeightMin;

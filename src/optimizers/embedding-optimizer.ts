@@ -279,6 +279,11 @@ export abstract class EmbeddingOptimizer {
     this.updateRows(batch, lr, decay);
   }
 
+  /** True when no gradient or weight clipping applies (then the WebAssembly kernels may run the update). */
+  protected unclipped(): boolean {
+    return this.clipGradientMin === -Infinity && this.clipGradientMax === Infinity && this.clipWeightMin === -Infinity && this.clipWeightMax === Infinity;
+  }
+
   /**
    * The optimizer's fused per-row loop: clip g, decay W by `decay`, update W and slots, clip W.
    * @param batch a validated batch.

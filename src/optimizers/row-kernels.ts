@@ -1,10 +1,11 @@
-import { WASM_BASE64 } from '../kernels/adagrad.wasm';
+import { WASM_BASE64 } from '../kernels/row-update.wasm';
 
 /**
- * WebAssembly row-update kernels for table arrays that live in shared WebAssembly memories (the engine's tables:
- * weights in the gather kernel's memory, each slot in its own). An optimizer's fast path asks
- * {@link adagradRowsKernel} to update a batch; it returns false when an array is not in a registered memory (e.g.
- * plain `Float32Array`s in tests) or `dim % 4 ≠ 0`, and the optimizer then runs its JavaScript loop.
+ * WebAssembly row-update kernels (`src/kernels/row-update.as.ts`: SGD, Adagrad, Adam) for table arrays that live in shared WebAssembly memories (the engine's tables:
+ * weights in the gather kernel's memory, each slot in its own). An optimizer's fast path asks {@link sgdRowsKernel},
+ * {@link adagradRowsKernel} or {@link adamRowsKernel} to update a batch; each returns false when an array is not in
+ * a registered memory (e.g. plain `Float32Array`s in tests) or `dim % 4 ≠ 0`, and the optimizer then runs its
+ * JavaScript loop.
  *
  * Each registered memory has a scratch area of {@link ROW_KERNEL_SCRATCH_BYTES} (row offsets, gradients, steps)
  * that the caller reserved inside it.
@@ -12,21 +13,27 @@ import { WASM_BASE64 } from '../kernels/adagrad.wasm';
 
 /** Floats of gradients (and of steps) one kernel call takes: larger batches are split. */
 const CHUNK_FLOATS = 16384;
-/** Bytes a registered memory must reserve for the kernels: row offsets, gradients and steps of one chunk. */
-export const ROW_KERNEL_SCRATCH_BYTES = 3 * CHUNK_FLOATS * 4;
+/** Bytes a registered memory must reserve for the kernels: row offsets, gradients, momenta and steps of one chunk. */
+export const ROW_KERNEL_SCRATCH_BYTES = 4 * CHUNK_FLOATS * 4;
 
-interface AdagradExports {
+/** The exports of `src/kernels/row-update.as.ts` (each returns the sum of the words it read ahead). */
+interface RowUpdateExports {
   accumulate(base: number, rows: number, count: number, grads: number, dim: number, lr: number, steps: number): number;
   subtract(base: number, rows: number, count: number, steps: number, dim: number): number;
+  sgd(base: number, rows: number, count: number, grads: number, dim: number, lr: number): number;
+  adamMoment(base: number, rows: number, count: number, grads: number, dim: number, b1: number, c1: number, out: number): number;
+  adamStep(base: number, rows: number, count: number, grads: number, moments: number, dim: number, b2: number, c2: number, lr: number, eps: number, inside: number, steps: number): number;
 }
 
 interface RowKernel {
-  readonly k: AdagradExports;
+  readonly k: RowUpdateExports;
   readonly rowsPtr: number;
   readonly gradsPtr: number;
+  readonly auxPtr: number;
   readonly stepsPtr: number;
   readonly rows: Int32Array;
   readonly grads: Float32Array;
+  readonly aux: Float32Array;
   readonly steps: Float32Array;
 }
 
@@ -49,17 +56,20 @@ export function registerRowMemory(memory: WebAssembly.Memory, buffer: ArrayBuffe
   }
   if (!compiled || !(buffer instanceof SharedArrayBuffer) || scratchPtr % 16 !== 0 || scratchPtr + ROW_KERNEL_SCRATCH_BYTES > buffer.byteLength) return false;
   try {
-    const k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as AdagradExports;
+    const k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as RowUpdateExports;
     const rowsPtr = scratchPtr;
     const gradsPtr = rowsPtr + CHUNK_FLOATS * 4;
-    const stepsPtr = gradsPtr + CHUNK_FLOATS * 4;
+    const auxPtr = gradsPtr + CHUNK_FLOATS * 4;
+    const stepsPtr = auxPtr + CHUNK_FLOATS * 4;
     kernels.set(buffer, {
       k,
       rowsPtr,
       gradsPtr,
+      auxPtr,
       stepsPtr,
       rows: new Int32Array(buffer, rowsPtr, CHUNK_FLOATS),
       grads: new Float32Array(buffer, gradsPtr, CHUNK_FLOATS),
+      aux: new Float32Array(buffer, auxPtr, CHUNK_FLOATS),
       steps: new Float32Array(buffer, stepsPtr, CHUNK_FLOATS),
     });
     return true;
@@ -113,6 +123,52 @@ export function adagradRowsKernel(w: Float32Array, acc: Float32Array, rowOffsets
     sink = (sink + ka.k.accumulate(acc.byteOffset, ka.rowsPtr, n, ka.gradsPtr, dim, lr, ka.stepsPtr)) | 0;
     kw.rows.set(rows);
     kw.steps.set(ka.steps.subarray(0, n * dim));
+    sink = (sink + kw.k.subtract(w.byteOffset, kw.rowsPtr, n, kw.stepsPtr, dim)) | 0;
+  }
+  return true;
+}
+
+/**
+ * SGD without clipping or weight decay (`W ← W − lr·g`) by the kernel, in f32 arithmetic.
+ * @returns false (and changes nothing) when `w` is not in a registered memory or `dim % 4 ≠ 0`.
+ */
+export function sgdRowsKernel(w: Float32Array, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number): boolean {
+  const kw = kernels.get(w.buffer);
+  if (!kw || dim % 4 !== 0 || dim > CHUNK_FLOATS) return false;
+  const step = Math.floor(CHUNK_FLOATS / dim);
+  for (let r0 = 0; r0 < count; r0 += step) {
+    const n = Math.min(step, count - r0);
+    kw.rows.set(rowOffsets.subarray(r0, r0 + n));
+    kw.grads.set(grads.subarray(r0 * dim, (r0 + n) * dim));
+    sink = (sink + kw.k.sgd(w.byteOffset, kw.rowsPtr, n, kw.gradsPtr, dim, lr)) | 0;
+  }
+  return true;
+}
+
+/**
+ * Lazy Adam without clipping or weight decay (TPU semantics: no bias correction) by the kernels, in three calls per
+ * chunk: momenta, velocities and step, weights. `inside`: ε² inside the square root (TPU's sumInsideSqrt).
+ * @returns false (and changes nothing) when an array is not in a registered memory or `dim % 4 ≠ 0`.
+ */
+export function adamRowsKernel(w: Float32Array, m: Float32Array, v: Float32Array, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number, b1: number, b2: number, eps: number, inside: boolean): boolean {
+  const kw = kernels.get(w.buffer);
+  const km = kernels.get(m.buffer);
+  const kv = kernels.get(v.buffer);
+  if (!kw || !km || !kv || dim % 4 !== 0 || dim > CHUNK_FLOATS) return false;
+  const step = Math.floor(CHUNK_FLOATS / dim);
+  for (let r0 = 0; r0 < count; r0 += step) {
+    const n = Math.min(step, count - r0);
+    const rows = rowOffsets.subarray(r0, r0 + n);
+    const g = grads.subarray(r0 * dim, (r0 + n) * dim);
+    km.rows.set(rows);
+    km.grads.set(g);
+    sink = (sink + km.k.adamMoment(m.byteOffset, km.rowsPtr, n, km.gradsPtr, dim, b1, 1 - b1, km.auxPtr)) | 0;
+    kv.rows.set(rows);
+    kv.grads.set(g);
+    kv.aux.set(km.aux.subarray(0, n * dim));
+    sink = (sink + kv.k.adamStep(v.byteOffset, kv.rowsPtr, n, kv.gradsPtr, kv.auxPtr, dim, b2, 1 - b2, lr, eps, inside ? 1 : 0, kv.stepsPtr)) | 0;
+    kw.rows.set(rows);
+    kw.steps.set(kv.steps.subarray(0, n * dim));
     sink = (sink + kw.k.subtract(w.byteOffset, kw.rowsPtr, n, kw.stepsPtr, dim)) | 0;
   }
   return true;

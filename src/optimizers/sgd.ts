@@ -5,6 +5,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { hasRowKernels, sgdRowsKernel } from './row-kernels';
 
 /** Options of {@link SGD}: only the shared ones. */
 export type SGDOptions = EmbeddingOptimizerOptions;
@@ -43,8 +44,17 @@ export class SGD extends EmbeddingOptimizer {
     return {};
   }
 
+  /**
+   * True when {@link applyRows} on these arrays runs the WebAssembly kernel, which reads its rows into cache itself:
+   * no clipping, no weight decay, `dim % 4 = 0`, weights in a kernel memory.
+   */
+  prefetchesRows(weights: Float32Array, _slots: readonly Float32Array[], dim: number): boolean {
+    return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && hasRowKernels(weights);
+  }
+
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
+    if (decay === 0 && this.unclipped() && batch.kernels !== false && sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
     const gMin = this.clipGradientMin;
     const gMax = this.clipGradientMax;
     const wMin = this.clipWeightMin;

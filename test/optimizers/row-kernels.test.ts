@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { Adagrad } from '../../src/optimizers';
+import { Adagrad, Adam, SGD } from '../../src/optimizers';
 import { adagradRowsKernel, hasRowKernels, rowKernelArray } from '../../src/optimizers/row-kernels';
 import { Random } from '../../src/random';
 
@@ -13,36 +13,46 @@ function kernelArray(n: number, fill: number): Float32Array {
 }
 
 describe('row-update kernels', () => {
-  it('Adagrad by the kernel matches the JavaScript loop within float32 rounding, over more rows than one chunk', () => {
-    const rng = new Random(2);
-    const dim = 16;
-    const rows = 1500; // 1,500 × 16 = 24,000 floats > one 16,384-float chunk
-    const V = 4000;
-    const w = kernelArray(V * dim, 0);
-    const acc = kernelArray(V * dim, 0.1);
-    for (let i = 0; i < w.length; i++) w[i] = rng.normal();
-    const wJs = Float32Array.from(w);
-    const accJs = Float32Array.from(acc);
-    const picked = rng.permutation(V).slice(0, rows).sort((a, b) => a - b);
-    const rowOffsets = Int32Array.from(picked, (r) => r * dim);
-    const grads = Float32Array.from({ length: rows * dim }, () => rng.normal());
-    const opt = new Adagrad({ learningRate: 0.05 });
-    for (let step = 1; step <= 3; step++) {
-      opt.applyRows({ weights: w, slots: [acc], rowOffsets, count: rows, grads, dim, step }); // kernel
-      opt.applyRows({ weights: wJs, slots: [accJs], rowOffsets, count: rows, grads, dim, step }); // plain arrays: JS
-    }
-    let maxW = 0;
-    let maxA = 0;
-    for (let i = 0; i < w.length; i++) {
-      maxW = Math.max(maxW, Math.abs(w[i] - wJs[i]));
-      maxA = Math.max(maxA, Math.abs(acc[i] - accJs[i]) / accJs[i]);
-    }
-    assert.ok(maxW < 1e-6, `max |ΔW| ${maxW}`);
-    assert.ok(maxA < 1e-6, `max relative |Δacc| ${maxA}`);
-    // Rows not in the batch are untouched: row 0 is picked or not, compare one that is not.
-    const untouched = [...Array(V).keys()].find((r) => !picked.includes(r))!;
-    assert.equal(acc[untouched * dim], Math.fround(0.1));
-  });
+  for (const [name, make] of [
+    ['SGD', () => new SGD({ learningRate: 0.05 })],
+    ['Adagrad', () => new Adagrad({ learningRate: 0.05 })],
+    ['Adam (ε² inside √, as on TPU)', () => new Adam({ learningRate: 0.01 })],
+    ['Adam (ε outside √)', () => new Adam({ learningRate: 0.01, sumInsideSqrt: false })],
+  ] as [string, () => SGD | Adagrad | Adam][]) {
+    it(`${name} by the kernels matches the JavaScript loop within float32 rounding, over more rows than one chunk`, () => {
+      const rng = new Random(2);
+      const dim = 16;
+      const rows = 1500; // 1,500 × 16 = 24,000 floats > one 16,384-float chunk
+      const V = 4000;
+      const opt = make();
+      const specs = opt.slotSpecs();
+      const w = kernelArray(V * dim, 0);
+      for (let i = 0; i < w.length; i++) w[i] = rng.normal();
+      const slots = specs.map((sp) => kernelArray(V * dim, sp.initialValue));
+      const wJs = Float32Array.from(w);
+      const w0 = Float32Array.from(w);
+      const slotsJs = slots.map((a) => Float32Array.from(a));
+      const picked = rng.permutation(V).slice(0, rows).sort((a, b) => a - b);
+      const rowOffsets = Int32Array.from(picked, (r) => r * dim);
+      for (let step = 1; step <= 3; step++) {
+        const grads = Float32Array.from({ length: rows * dim }, () => rng.normal());
+        opt.applyRows({ weights: w, slots, rowOffsets, count: rows, grads, dim, step }); // kernel memories
+        opt.applyRows({ weights: wJs, slots: slotsJs, rowOffsets, count: rows, grads, dim, step }); // plain arrays: JS
+      }
+      const maxRel = (a: Float32Array, b: Float32Array): number => {
+        let m = 0;
+        for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+        return m;
+      };
+      assert.ok(maxRel(w, wJs) < 1e-5, `weights: max relative |Δ| ${maxRel(w, wJs)}`);
+      slots.forEach((a, k) => assert.ok(maxRel(a, slotsJs[k]) < 1e-5, `${specs[k].name}: max relative |Δ| ${maxRel(a, slotsJs[k])}`));
+      // The kernels changed the picked rows and nothing else.
+      const untouched = [...Array(V).keys()].find((r) => !picked.includes(r))!;
+      assert.equal(w[untouched * dim], wJs[untouched * dim]);
+      assert.notEqual(w[picked[0] * dim], w0[picked[0] * dim], 'a picked row changed');
+      assert.equal(opt.prefetchesRows(w, slots, dim), true, 'the engine would leave the read-ahead to the kernel');
+    });
+  }
 
   it('declines plain arrays and dims not divisible by 4 (the optimizer then runs its JavaScript loop)', () => {
     const plain = new Float32Array(64);
