@@ -75,7 +75,8 @@ export function startHelperCombine(tableStates: readonly TableState[], inputs: M
     best.helperScales = new Float32Array(p1);
     best.helperSlots = new Int32Array(p1);
   }
-  const scales = combinerScales(input, best.helperSlots, best.table.table.config.combiner, best.helperScales, true);
+  const part = { ...input, rowSplits: rowSplits.subarray(split), batchSize: B - split }; // positions stay absolute
+  const scales = combinerScales(part, best.helperSlots, best.table.table.config.combiner, best.helperScales, true);
   area.scales.set(scales.subarray(p0, p1));
   const memoryId = helper.register(simd.memory, best.table.table);
   helper.start(memoryId, {

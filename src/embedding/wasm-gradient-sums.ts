@@ -1,3 +1,4 @@
+import { compileKernel } from '../kernels/compile-kernel';
 import { WASM_BASE64 } from '../kernels/gradient-sum.wasm';
 
 interface SumExports {
@@ -5,7 +6,6 @@ interface SumExports {
 }
 
 const PAGE = 65536;
-let sumModule: WebAssembly.Module | null | undefined;
 
 /**
  * The backward pass's gradient sums (`sumRows` of `apply-table-gradients.ts`) run by a WebAssembly SIMD kernel
@@ -35,13 +35,7 @@ export class WasmGradientSums {
 
   /** A new summer, or null when this runtime cannot run the kernel (then sum in JavaScript). */
   static create(): WasmGradientSums | null {
-    if (sumModule === undefined) {
-      try {
-        sumModule = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-      } catch {
-        sumModule = null;
-      }
-    }
+    const sumModule = compileKernel(WASM_BASE64);
     if (!sumModule) return null;
     try {
       return new WasmGradientSums(sumModule);

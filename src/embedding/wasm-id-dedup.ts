@@ -1,3 +1,4 @@
+import { compileKernel } from '../kernels/compile-kernel';
 import { WASM_BASE64 } from '../kernels/id-router.wasm';
 import type { IdRouting } from './id-dedup';
 
@@ -48,18 +49,6 @@ export function kernelRoute(routing: IdRouting): KernelRoute {
 const PAGE = 65536;
 /** Shards a call may count (wasm32 keeps 2 × this many i32 counters). */
 const MAX_SHARDS = 65536;
-let routerModule: WebAssembly.Module | null | undefined;
-
-function compiledRouter(): WebAssembly.Module | null {
-  if (routerModule === undefined) {
-    try {
-      routerModule = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      routerModule = null;
-    }
-  }
-  return routerModule;
-}
 
 /**
  * {@link IdDedup.insertRouted} run by a WebAssembly kernel (`src/kernels/id-router.as.ts`): the same hash table,
@@ -102,7 +91,7 @@ export class WasmIdDedup implements RoutedIdDedup {
 
   /** A new deduplicator, or null when this runtime cannot run the kernel (then use {@link IdDedup}). */
   static create(): WasmIdDedup | null {
-    const m = compiledRouter();
+    const m = compileKernel(WASM_BASE64);
     if (!m) return null;
     try {
       return new WasmIdDedup(m);

@@ -1,3 +1,4 @@
+import { compileKernel } from '../kernels/compile-kernel';
 import { WASM_BASE64 } from '../kernels/row-update.wasm';
 
 /**
@@ -37,7 +38,6 @@ interface RowKernel {
   readonly steps: Float32Array;
 }
 
-let compiled: WebAssembly.Module | null | undefined;
 const kernels = new WeakMap<ArrayBufferLike, RowKernel>();
 let sink = 0;
 
@@ -47,13 +47,7 @@ let sink = 0;
  * @returns false where the kernels cannot run (no WebAssembly SIMD or threads, or a non-shared memory).
  */
 export function registerRowMemory(memory: WebAssembly.Memory, buffer: ArrayBufferLike, scratchPtr: number): boolean {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
-    } catch {
-      compiled = null;
-    }
-  }
+  const compiled = compileKernel(WASM_BASE64);
   if (!compiled || !(buffer instanceof SharedArrayBuffer) || scratchPtr % 16 !== 0 || scratchPtr + ROW_KERNEL_SCRATCH_BYTES > buffer.byteLength) return false;
   try {
     const k = new WebAssembly.Instance(compiled, { env: { memory } }).exports as unknown as RowUpdateExports;
