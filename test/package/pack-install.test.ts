@@ -17,8 +17,14 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pack-install-'));
 const consumer = path.join(work, 'consumer');
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
+// Under `npm test`, npm exports the repository's package and prefix to scripts (npm_package_*, npm_lifecycle_*,
+// npm_config_local_prefix): the consumer's npm must not see them, as if run from its own shell.
+const ENV = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^npm_(package_|lifecycle_|config_local_prefix$|command$)/.test(k)),
+) as NodeJS.ProcessEnv;
+
 function run(cmd: string, args: string[], options: SpawnSyncOptions & { timeout: number }) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: ENV, ...options });
   const out = `${cmd} ${args.join(' ')} → exit ${r.status} ${r.signal ?? ''}\n${String(r.stdout).slice(-3000)}\n${String(r.stderr).slice(-3000)}`;
   return { status: r.status, stdout: String(r.stdout), stderr: String(r.stderr), out };
 }
@@ -123,7 +129,7 @@ before(() => {
   install = run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=optional', '--foreground-scripts', tarball], {
     cwd: consumer,
     timeout: 240_000,
-    env: { ...process.env, npm_config_loglevel: 'warn' },
+    env: { ...ENV, npm_config_loglevel: 'warn' },
   });
 });
 
@@ -189,7 +195,7 @@ describe('npm pack + npm install into a fresh project', () => {
     assert.match(missing.stderr, /^tpu-embeddings: \w+Error: .*no-such-dir/m);
 
     const expected = (JSON.parse(fs.readFileSync(path.join(consumer, 'prediction.json'), 'utf8')) as { prediction: number }).prediction;
-    const child = spawn(bin, ['serve', 'export', '--port', '0', '--name', 'ranking'], { cwd: consumer, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['serve', 'export', '--port', '0', '--name', 'ranking'], { cwd: consumer, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     try {
       const url = await new Promise<string>((resolve, reject) => {
