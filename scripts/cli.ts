@@ -30,6 +30,7 @@ const USAGES: Record<CliCommand, string> = {
     '  --epochs N     epochs of the full protocol (default 8, 1 with --quick)',
     '  --verbose      fit progress: 0 none, 1 bars, 2 one line per epoch (default: bars in a terminal)',
     'Reads MovieLens 100K from $MOVIELENS_DIR or ../shared/data; the backend from TPU_EMBEDDINGS_BACKEND.',
+    'Needs plotly.js-dist for its loss figures (`npm install plotly.js-dist`).',
   ].join('\n'),
   serve: [
     'usage: tpu-embeddings serve <export dir> [--port N] [--name M] [--host H] [--max-body-bytes B]',
@@ -91,6 +92,9 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
     } catch (e) {
       throw usageError(e);
     }
+    // The main job ends its training with loss figures (saveHtml): without the optional peer plotly.js-dist, say so
+    // before training rather than after it (ConfigError plotly_missing names the install command).
+    (require('../src/viz/plotly-source') as typeof import('../src/viz/plotly-source')).plotlySource();
     await runMain({ ...options, outputs: options.outputs ?? path.resolve('outputs') });
   } else {
     const { parseServeArgs, runServe } = require('./serve') as ServeScript;

@@ -1,9 +1,10 @@
 // The package as another project gets it: `npm pack`, then `npm install <tarball>` into a fresh `npm init -y`
 // project (CommonJS by default) with no overrides, then the README's lookup from an .mjs file, from an .mts file
 // and from a CommonJS .ts file (both compiled by TypeScript with the consumer's `nodenext` settings), the notebook
-// helpers' message without plotly.js-dist, and the `tpu-embeddings` CLI (--help, a bad flag, `serve` answering a
-// prediction). npm reads the local cache first (--prefer-offline); the registry is reached only for what is not
-// cached. Runs against dist/ as `npm test` builds it (`npm run build` first when running this file alone).
+// helpers' message without plotly.js-dist, and the `tpu-embeddings` CLI (--help, a bad command and flag, `train`
+// without plotly.js-dist, `serve` answering a prediction). npm reads the local cache first (--prefer-offline);
+// the registry is reached only for what is not cached. Runs against dist/ as `npm test` builds it (`npm run build`
+// first when running this file alone).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
@@ -190,6 +191,11 @@ describe('npm pack + npm install into a fresh project', () => {
     const badPort = run(bin, ['serve', 'export', '--port', 'x'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badPort.status, 2, badPort.out);
     assert.match(badPort.stderr, /serve: expected --port to be a non-negative integer, but got 'x'/);
+    // train writes loss figures: without the optional peer plotly.js-dist it stops before training, saying why.
+    const noPlotly = run(bin, ['train', '--quick', '--outputs', 'train-out'], { cwd: consumer, timeout: 60_000 });
+    assert.equal(noPlotly.status, 1, noPlotly.out);
+    assert.match(noPlotly.stderr, /^tpu-embeddings: ConfigError: viz: plotly\.js-dist is not installed.*`npm install plotly\.js-dist`/m);
+    assert.ok(!fs.existsSync(path.join(consumer, 'train-out')), 'nothing written before the check');
     const missing = run(bin, ['serve', 'no-such-dir', '--port', '0'], { cwd: consumer, timeout: 60_000 });
     assert.equal(missing.status, 1, missing.out);
     assert.match(missing.stderr, /^tpu-embeddings: \w+Error: .*no-such-dir/m);
