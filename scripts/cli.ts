@@ -6,6 +6,7 @@
 //   serve   an exported model behind TensorFlow Serving's REST API, as `npm run serve` (scripts/serve.ts)
 // Exit codes: 0 done, 1 the command failed (its error's name and message), 2 a bad command line (named in the message).
 import * as path from 'node:path';
+import { ConfigError } from '../src/errors';
 // The scripts (and with them the library and tfjs) load only when a command runs: `--help` and a bad command answer at once.
 type MainScript = typeof import('./main');
 type ServeScript = typeof import('./serve');
@@ -52,18 +53,17 @@ export function cliUsage(): string {
   ].join('\n');
 }
 
-/** A bad command line: exit code 2 and the message (which names the command or flag and the fix). */
-export class CliUsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CliUsageError';
-  }
+/** The {@link ConfigError} kinds of a bad command line (exit code 2; other errors exit 1). */
+export const CLI_USAGE_ERRORS = ['unknown_command', 'bad_option'] as const;
+
+function isUsageError(e: unknown): boolean {
+  return e instanceof ConfigError && (CLI_USAGE_ERRORS as readonly string[]).includes(e.kind);
 }
 
 /**
  * Runs one command line (without `node` and the script): `--help` prints, a command runs to completion
  * (`serve` keeps running until a signal).
- * @throws CliUsageError for an unknown command or flag; whatever the command throws otherwise.
+ * @throws ConfigError `unknown_command` or `bad_option` for a bad command line; whatever the command throws otherwise.
  */
 export async function runCli(argv: readonly string[], print: (line: string) => void = (l) => console.log(l)): Promise<void> {
   const [command, ...rest] = argv;
@@ -72,7 +72,8 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
     return;
   }
   if (!(CLI_COMMANDS as readonly string[]).includes(command)) {
-    throw new CliUsageError(
+    throw new ConfigError(
+      'unknown_command',
       `unknown command '${command}'. Expected one of ${CLI_COMMANDS.join(', ')}; run 'tpu-embeddings --help'.`,
     );
   }
@@ -83,7 +84,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   }
   // The scripts' messages start with their name and end with their npm usage line: say the CLI's instead.
   const usageError = (e: unknown) =>
-    new CliUsageError(`${cmd}: ${String((e as Error).message).replace(/^(main|serve): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
+    new ConfigError('bad_option', `${cmd}: ${String((e as Error).message).replace(/^(main|serve): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
   if (cmd === 'train') {
     const { parseMainArgs, runMain } = require('./main') as MainScript;
     let options: ReturnType<MainScript['parseMainArgs']>;
@@ -109,7 +110,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
 }
 
 function fail(e: unknown): never {
-  const usage = e instanceof CliUsageError;
+  const usage = isUsageError(e);
   console.error(`tpu-embeddings: ${usage ? '' : `${(e as Error)?.name ?? 'Error'}: `}${(e as Error)?.message ?? String(e)}`);
   process.exit(usage ? 2 : 1);
 }
