@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Setup, run by `npm install` (postinstall) and `npm run setup`, in the repository only (skipped when the
 // package is installed as someone's dependency). Steps, each printing one progress line:
-//   1. build dist/ (CommonJS + .d.ts) with the project's TypeScript            (required: fails the install)
+//   1. build dist/ (CommonJS + .d.ts, then the ESM entry and the CLI)          (required: fails the install)
 //   2. minify plotly.js into dist/vendor/plotly.min.js for inline figures       (optional)
 //   3. link notebooks/node_modules/tpu-embeddings -> ../.. so notebooks import the package by name
 //   4. Debian packages Jupyter needs to execute notebooks (apt-get as root)     (optional: says what to run)
@@ -44,9 +44,9 @@ function onPath(bin) {
   return null;
 }
 
-// 0. Only in the repository itself.
+// 0. Only in the repository itself. Installed as someone's dependency (inside node_modules, or without the
+//    repository's build files), the package ships dist/ already: exit at once, silently, before anything heavy.
 if (root.split(path.sep).includes('node_modules') || !existsSync(path.join(root, 'tsconfig.build.json'))) {
-  say('installed as a dependency: nothing to do (dist/ ships in the package)');
   process.exit(0);
 }
 const t0 = Date.now();
@@ -69,6 +69,11 @@ say(`in ${root} (node ${process.version})`);
   const r = run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { inherit: true });
   if (r.status !== 0) {
     console.error('setup: FAILED the TypeScript build; fix the errors above, then run `npm run setup`.');
+    process.exit(1);
+  }
+  const e = run(process.execPath, [path.join(root, 'scripts', 'build-package.mjs')], { inherit: true });
+  if (e.status !== 0) {
+    console.error('setup: FAILED scripts/build-package.mjs (the ESM entry and the CLI in dist/); fix the error above, then run `npm run setup`.');
     process.exit(1);
   }
   say(`built dist/ in ${((Date.now() - t) / 1000).toFixed(1)} s`);

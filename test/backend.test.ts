@@ -2,6 +2,7 @@
 // name fails with a message naming the variable and the allowed values.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, chooseBackend, resetBackendChoice } from '../src/backend';
 
@@ -64,4 +65,32 @@ test('a failed forced choice is not cached: the next call with a valid choice wo
   delete process.env.TPU_EMBEDDINGS_BACKEND;
   const ok = await chooseBackend({ force: 'cpu', log: () => {} });
   assert.equal(ok.name, 'cpu');
+});
+
+// tfjs-backend-wasm's Emscripten glue registers process listeners that rethrow every uncaught error: the process
+// then exits with code 7 under a header pointing into tf-backend-wasm.node.js. After chooseBackend, an uncaught
+// error or rejection of a script must get Node's own report (exit code 1, the error's name and message) and a
+// script's own handler must decide the exit code.
+const script = (tail: string) => `
+const { chooseBackend, InputError } = require(${JSON.stringify(require.resolve('../src'))});
+chooseBackend({ force: 'wasm', log: () => {} }).then(() => { ${tail} });`;
+
+for (const [what, tail] of [
+  ['an uncaught error', `setTimeout(() => { throw new InputError('bad_value', 'demo: expected 1, but got 2.'); }, 0);`],
+  ['an unhandled rejection', `Promise.reject(new InputError('bad_value', 'demo: expected 1, but got 2.'));`],
+] as const) {
+  test(`after choosing wasm, ${what} exits with code 1 and its own message, not the wasm glue's (code 7)`, () => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script(tail)], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, `exit ${r.status}\n${r.stderr.slice(-1500)}`);
+    assert.match(r.stderr, /InputError: demo: expected 1, but got 2\./);
+    assert.doesNotMatch(r.stderr, /tf-backend-wasm/);
+  });
+}
+
+test("after choosing wasm, a script's own uncaughtException handler sets the exit code and message", () => {
+  const tail = `process.on('uncaughtException', (e) => { console.error('my-script: ' + e.message); process.exit(3); });
+    setTimeout(() => { throw new InputError('bad_value', 'demo: expected 1, but got 2.'); }, 0);`;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script(tail)], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 3, `exit ${r.status}\n${r.stderr.slice(-1500)}`);
+  assert.equal(r.stderr.trim(), 'my-script: demo: expected 1, but got 2.');
 });

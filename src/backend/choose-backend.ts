@@ -31,7 +31,9 @@ let chosen: Promise<BackendChoice> | null = null;
 /**
  * Picks the tfjs backend once per process: tfjs-node if it loads, else wasm, else cpu, and logs one line
  * saying which and why (e.g. `tpu-embeddings: tfjs-node not installed; using wasm`). Later calls return the
- * first choice without logging again.
+ * first choice without logging again. The process-wide `uncaughtException` / `unhandledRejection` listeners that
+ * tfjs-backend-wasm's Emscripten glue registers are removed again, so an uncaught error keeps Node's report and
+ * exit code 1 (or the script's own handler) instead of the glue's exit code 7.
  *
  * @returns the backend chosen and the reason.
  * @throws ConfigError-like `Error` when a forced backend is unknown or fails to start.
@@ -101,12 +103,39 @@ async function tryBackend(name: BackendName): Promise<string | null> {
         return `tfjs-backend-wasm failed to load (${firstLine(e)})`;
       }
     }
-    const ok = await tf.setBackend(name);
+    const ok = await withoutProcessHandlers(async () => {
+      const set = await tf.setBackend(name);
+      if (set) await tf.ready();
+      return set;
+    });
     if (!ok) return `${name} backend failed to initialise`;
-    await tf.ready();
     return null;
   } catch (e) {
     return `${name} backend failed (${firstLine(e)})`;
+  }
+}
+
+/** The process events Emscripten's Node glue (tfjs-backend-wasm) takes over when its module starts. */
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+
+/**
+ * Runs `start` and then removes the `uncaughtException` / `unhandledRejection` listeners it added.
+ * tfjs-backend-wasm's Emscripten glue registers listeners that rethrow every uncaught error, so any later
+ * uncaught error of the process exits with code 7 under a header pointing into tf-backend-wasm.node.js
+ * instead of Node's own report (or the script's handler). A library must not own those events.
+ */
+async function withoutProcessHandlers<T>(start: () => Promise<T>): Promise<T> {
+  type Listener = (...args: unknown[]) => void;
+  const emitter = process as unknown as { listeners(e: string): Listener[]; removeListener(e: string, l: Listener): unknown };
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  try {
+    return await start();
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)!.has(listener)) emitter.removeListener(event, listener);
+      }
+    }
   }
 }
 

@@ -26,7 +26,8 @@ export function plotlySource(): { file: string; code: string } {
     } catch {
       throw new ConfigError(
         'plotly_missing',
-        'viz: plotly.js-dist is not installed, so figures cannot embed plotly.js. Run `npm install` in the project.',
+        'viz: plotly.js-dist is not installed, so figures cannot embed plotly.js (show, liveFigure, saveHtml need it). ' +
+          'It is an optional peer dependency of tpu-embeddings: run `npm install plotly.js-dist` in your project.',
       );
     }
   }
