@@ -1,12 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, watch, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { fileSystemIO, registerFileSystemRouter } from '../../src/checkpoint';
 import { CheckpointError } from '../../src/errors';
+import { probe, seededModel } from './fixtures/seeded-model';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fsio-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,10 +35,11 @@ describe('fileSystemIO', () => {
     const target = path.join(dir, 'export');
     // Weights: 300·16 + 500·16 + 32 + 1 = 12,833 float32 = 51,332 bytes → 4 shards of ≤ 16 KiB.
     await model.save(fileSystemIO(target, { weightShardBytes: 16 * 1024 }));
-    assert.deepEqual(readdirSync(target).sort(), ['group1-shard1of4.bin', 'group1-shard2of4.bin', 'group1-shard3of4.bin', 'group1-shard4of4.bin', 'model.json']);
     const json = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8'));
     assert.equal(json.format, 'layers-model');
     assert.equal(json.weightsManifest[0].paths.length, 4);
+    json.weightsManifest[0].paths.forEach((p: string, i: number) => assert.match(p, new RegExp(`^group1-shard${i + 1}of4-[0-9a-z]+\\.bin$`)));
+    assert.deepEqual(readdirSync(target).sort(), [...json.weightsManifest[0].paths, 'model.json'].sort());
     const loaded = await tf.loadLayersModel(fileSystemIO(target));
     assert.deepEqual(loaded.inputNames, ['user_id', 'movie_id']);
     const before = tf.memory().numTensors;
@@ -66,7 +69,108 @@ describe('fileSystemIO', () => {
 
   it('names the missing file when loading', async () => {
     await assert.rejects(tf.loadLayersModel(fileSystemIO(path.join(dir, 'none'))), (e: unknown) => e instanceof CheckpointError && e.kind === 'missing_file' && /none\/model\.json/.test(e.message));
-    rmSync(path.join(dir, 'export', 'group1-shard2of4.bin'));
-    await assert.rejects(tf.loadLayersModel(fileSystemIO(path.join(dir, 'export'))), /cannot read weights file .*group1-shard2of4\.bin/);
+    const second = JSON.parse(readFileSync(path.join(dir, 'export', 'model.json'), 'utf8')).weightsManifest[0].paths[1] as string;
+    rmSync(path.join(dir, 'export', second));
+    await assert.rejects(tf.loadLayersModel(fileSystemIO(path.join(dir, 'export'))), (e: unknown) => e instanceof CheckpointError && e.kind === 'missing_file' && /cannot read weights file .*group1-shard2of4-[0-9a-z]+\.bin/.test((e as Error).message));
   });
+});
+
+const CHILD = path.join(__dirname, 'fixtures', 'export-child.ts');
+
+/**
+ * Runs the export child; SIGKILLs it once it prints STOPPED (at step `stopAt`), or, with stopAt 0, `delayMs` after the
+ * first change inotify reports in `target` (the save's first write, whatever the implementation).
+ */
+function runChild(target: string, seed: number, stopAt: number, shardBytes: number, delayMs = 0, env: NodeJS.ProcessEnv = {}): Promise<{ out: string; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const watcher = stopAt === 0 ? watch(target, () => arm(delayMs)) : null;
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, target, String(seed), String(stopAt), String(shardBytes)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    let err = '';
+    let armed = false;
+    const arm = (ms: number) => {
+      if (armed) return;
+      armed = true;
+      setTimeout(() => child.kill('SIGKILL'), ms);
+    };
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('STOPPED')) arm(0);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, sig) => {
+      clearTimeout(guard);
+      watcher?.close();
+      if (code !== 0 && sig !== 'SIGKILL') reject(new Error(`export child exited ${code}: ${err}`));
+      else resolve({ out, killed: sig === 'SIGKILL' });
+    });
+  });
+}
+
+async function predictionsOf(target: string): Promise<number[]> {
+  const loaded = await tf.loadLayersModel(fileSystemIO(target));
+  const values = probe(loaded);
+  loaded.dispose();
+  return values;
+}
+
+describe('fileSystemIO save overwriting an export, killed after each filesystem step', () => {
+  it('leaves a directory that loads and predicts exactly the old or exactly the new model, and the next save cleans up', async (t) => {
+    // 12,833 float32 = 51,332 bytes in 32 KiB shards → 2 weights files per export.
+    const SHARD = 32 * 1024;
+    const [oldModel, newModel, nextModel] = [1, 2, 3].map((seed) => seededModel(seed));
+    const [oldValues, newValues, nextValues] = [oldModel, newModel, nextModel].map(probe);
+    assert.notDeepEqual(oldValues, newValues);
+    const steps: string[] = [];
+    let committed = false;
+    for (let k = 1; ; k++) {
+      const target = path.join(dir, `kill-${k}`);
+      await oldModel.save(fileSystemIO(target, { weightShardBytes: SHARD }));
+      const { out, killed } = await runChild(target, 2, k, SHARD);
+      if (!killed) {
+        // Past the last step: the save ran to the end.
+        assert.match(out, new RegExp(`^DONE ${k - 1}$`, 'm'));
+        assert.deepEqual(await predictionsOf(target), newValues);
+        break;
+      }
+      const m = /STOPPED (\d+) (\S+) (\S+)/.exec(out);
+      assert.ok(m && Number(m[1]) === k, out);
+      steps.push(m![2]);
+      if (m![2] === 'commit') committed = true;
+      const values = await predictionsOf(target); // a plain tf.loadLayersModel of the directory
+      assert.deepEqual(values, committed ? newValues : oldValues, `after step ${k} (${m![2]}) the export predicts neither the old nor the new model`);
+      t.diagnostic(`killed after step ${k} (${m![2]} ${path.basename(m![3])}): loads the ${committed ? 'new' : 'old'} model; ${readdirSync(target).length} entries`);
+      // The next save removes whatever the killed one left behind: model.json and its two weights files remain.
+      await nextModel.save(fileSystemIO(target, { weightShardBytes: SHARD }));
+      const paths = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths as string[];
+      assert.equal(paths.length, 2);
+      assert.deepEqual(readdirSync(target).sort(), [...paths, 'model.json'].sort());
+      assert.deepEqual(await predictionsOf(target), nextValues);
+    }
+    // Two new weights files, directory fsync, the temporary model.json, the rename, directory fsync, the two old files removed, fsync.
+    assert.deepEqual(steps, ['weights', 'weights', 'sync-dir', 'model-json-temp', 'commit', 'sync-dir', 'remove', 'remove', 'sync-dir']);
+    [oldModel, newModel, nextModel].forEach((m) => m.dispose());
+  });
+
+  for (const delayMs of [0, 10, 40]) {
+    it(`killed ${delayMs} ms after its first write into a 3 MiB export leaves exactly the old or the new model`, async (t) => {
+      // dim 1024: (300 + 500) × 1024 + 2048 + 1 float32 ≈ 3.3 MB in 64 KiB shards → 51 weights files.
+      const env = { SEEDED_DIM: '1024' };
+      const [oldModel, newModel] = [1, 2].map((seed) => seededModel(seed, 1024));
+      const [oldValues, newValues] = [oldModel, newModel].map(probe);
+      const target = path.join(dir, `random-${delayMs}`);
+      await oldModel.save(fileSystemIO(target, { weightShardBytes: 64 * 1024 }));
+      const { out } = await runChild(target, 2, 0, 64 * 1024, delayMs, env);
+      const values = await predictionsOf(target);
+      const which = JSON.stringify(values) === JSON.stringify(newValues) ? 'new' : 'old';
+      t.diagnostic(`killed ${delayMs} ms after the first write (${out.includes('DONE') ? 'after' : 'before'} the save returned): the ${which} model`);
+      assert.deepEqual(values, which === 'new' ? newValues : oldValues);
+      [oldModel, newModel].forEach((m) => m.dispose());
+    });
+  }
 });
