@@ -174,3 +174,83 @@ describe('fileSystemIO save overwriting an export, killed after each filesystem 
     });
   }
 });
+
+describe('fileSystemIO load reads only the files of the model directory, at the manifest sizes', () => {
+  const SHARD = 32 * 1024;
+  let source = '';
+  let values: number[] = [];
+  let paths: string[] = [];
+  before(async () => {
+    const model = seededModel(4);
+    values = probe(model);
+    source = path.join(dir, 'guarded-source');
+    await model.save(fileSystemIO(source, { weightShardBytes: SHARD }));
+    model.dispose();
+    paths = JSON.parse(readFileSync(path.join(source, 'model.json'), 'utf8')).weightsManifest[0].paths;
+  });
+
+  /** A copy of the source export under `name`; `edit` may rewrite the manifest's paths and the files. */
+  function copyExport(name: string, edit: (target: string, json: { weightsManifest: { paths: string[] }[] }) => void): string {
+    const target = path.join(dir, name);
+    mkdirSync(target, { recursive: true });
+    for (const p of paths) writeFileSync(path.join(target, p), readFileSync(path.join(source, p)));
+    const json = JSON.parse(readFileSync(path.join(source, 'model.json'), 'utf8'));
+    edit(target, json);
+    writeFileSync(path.join(target, 'model.json'), JSON.stringify(json));
+    return target;
+  }
+
+  const rejectsWith = (target: string, kind: string, re: RegExp) =>
+    assert.rejects(tf.loadLayersModel(fileSystemIO(target)), (e: unknown) => {
+      assert.ok(e instanceof CheckpointError, `expected a CheckpointError, got ${e}`);
+      assert.equal(e.kind, kind, e.message);
+      assert.match(e.message, re);
+      return true;
+    });
+
+  it("refuses a weight path with '..' even when the file it names has the right size", async () => {
+    // The second weights file moved next to the model directory and listed as ../<name>: tfjs would read it.
+    const target = copyExport('dotdot', (t, json) => {
+      writeFileSync(path.join(dir, paths[1]), readFileSync(path.join(t, paths[1])));
+      rmSync(path.join(t, paths[1]));
+      json.weightsManifest[0].paths[1] = `../${paths[1]}`;
+    });
+    await rejectsWith(target, 'unsafe_path', /fileSystemIO: weight path "\.\.\/group1-shard2of2-[0-9a-z]+\.bin" in .*dotdot\/model\.json contains '\.\.'; a model\.json may only list files inside/);
+    const passwd = copyExport('passwd', (_t, json) => (json.weightsManifest[0].paths[0] = '../../etc/passwd'));
+    await rejectsWith(passwd, 'unsafe_path', /"\.\.\/\.\.\/etc\/passwd" .* contains '\.\.'/);
+  });
+
+  it('refuses an absolute weight path', async () => {
+    const outside = path.join(dir, 'outside-abs.bin');
+    const target = copyExport('absolute', (t, json) => {
+      writeFileSync(outside, readFileSync(path.join(t, paths[0])));
+      json.weightsManifest[0].paths[0] = outside;
+    });
+    await rejectsWith(target, 'unsafe_path', /is absolute/);
+  });
+
+  it('refuses a symlink that leaves the directory, and follows one that stays inside', async () => {
+    const outside = path.join(dir, 'outside-link.bin');
+    const target = copyExport('symlink-out', (t) => {
+      writeFileSync(outside, readFileSync(path.join(t, paths[0])));
+      rmSync(path.join(t, paths[0]));
+      symlinkSync(outside, path.join(t, paths[0]));
+    });
+    await rejectsWith(target, 'unsafe_path', /resolves through a symlink to .*outside-link\.bin, outside the model directory/);
+    const inside = copyExport('symlink-in', (t) => {
+      mkdirSync(path.join(t, 'store'));
+      writeFileSync(path.join(t, 'store', 'w0.bin'), readFileSync(path.join(t, paths[0])));
+      rmSync(path.join(t, paths[0]));
+      symlinkSync(path.join('store', 'w0.bin'), path.join(t, paths[0]));
+    });
+    assert.deepEqual(await predictionsOf(inside), values);
+  });
+
+  it('refuses weights whose total size differs from the manifest (truncated or padded)', async () => {
+    // 12,833 float32 = 51,332 bytes in the manifest; the second file holds 51,332 − 32,768 = 18,564.
+    const truncated = copyExport('truncated', (t) => writeFileSync(path.join(t, paths[1]), readFileSync(path.join(t, paths[1])).subarray(0, 18_560)));
+    await rejectsWith(truncated, 'size_mismatch', /hold 51328 bytes, but its weight specs need 51332 \(group1-shard1of2-[0-9a-z]+\.bin: 32768, group1-shard2of2-[0-9a-z]+\.bin: 18560\)/);
+    const padded = copyExport('padded', (t) => writeFileSync(path.join(t, paths[1]), Buffer.concat([readFileSync(path.join(t, paths[1])), Buffer.alloc(8)])));
+    await rejectsWith(padded, 'size_mismatch', /hold 51340 bytes, but its weight specs need 51332/);
+  });
+});
