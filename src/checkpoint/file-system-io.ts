@@ -111,6 +111,7 @@ export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf
       if (artifacts.modelInitializer) modelJSON.modelInitializer = artifacts.modelInitializer;
       const jsonPath = path.join(root, MODEL_JSON_FILE);
       const tempJson = path.join(root, `${MODEL_JSON_TEMP_PREFIX}${generation}`);
+      const previous = await previousWeightFiles(jsonPath);
       const written: string[] = [];
       let committed = false;
       try {
@@ -145,11 +146,12 @@ export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf
           `fileSystemIO: could not save the model to ${root} (${(e as Error).message}); ${committed ? 'the new model was committed' : 'the previous export, if any, is unchanged'}. Check that the directory is writable and the disk has room, then save again.`,
         );
       }
-      // Committed: delete the previous export's weights and leftovers of interrupted saves (best effort; the next save retries).
+      // Committed: delete the previous export's weights (whatever their names) and leftovers of interrupted saves
+      // (best effort; the next save retries).
       const keep = new Set([MODEL_JSON_FILE, ...paths]);
       let removed = 0;
       for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
-        if (keep.has(name) || !(WEIGHTS_FILE.test(name) || name.startsWith(MODEL_JSON_TEMP_PREFIX))) continue;
+        if (keep.has(name) || !(previous.has(name) || WEIGHTS_FILE.test(name) || name.startsWith(MODEL_JSON_TEMP_PREFIX))) continue;
         const file = path.join(root, name);
         if (await fsp.rm(file, { force: true }).then(() => true, () => false)) {
           removed++;
@@ -219,6 +221,17 @@ export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf
       });
     },
   };
+}
+
+/** Bare file names (no directory part) of the weights listed by an existing model.json; empty when there is none or it is unreadable. */
+async function previousWeightFiles(jsonPath: string): Promise<Set<string>> {
+  try {
+    const json = JSON.parse(await fsp.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+    const names = (json.weightsManifest ?? []).flatMap((g) => g.paths ?? []);
+    return new Set(names.filter((p) => typeof p === 'string' && p !== MODEL_JSON_FILE && p === path.basename(p) && p !== '..' && p !== '.'));
+  } catch {
+    return new Set();
+  }
 }
 
 /** A weights file of the manifest, checked to be a regular file inside the model directory. */

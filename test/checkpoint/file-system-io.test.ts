@@ -157,6 +157,28 @@ describe('fileSystemIO save overwriting an export, killed after each filesystem 
     [oldModel, newModel, nextModel].forEach((m) => m.dispose());
   });
 
+  it('removes the previous export\'s weights whatever their names, and leaves files it does not own', async () => {
+    const target = path.join(dir, 'foreign-names');
+    const oldModel = seededModel(5);
+    await oldModel.save(fileSystemIO(target, { weightShardBytes: 32 * 1024 }));
+    // As a converter could have named them: weights-a.bin, weights-b.bin; plus a user's note beside the export.
+    const json = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8'));
+    json.weightsManifest[0].paths.forEach((p: string, i: number) => {
+      writeFileSync(path.join(target, `weights-${'ab'[i]}.bin`), readFileSync(path.join(target, p)));
+      rmSync(path.join(target, p));
+    });
+    json.weightsManifest[0].paths = ['weights-a.bin', 'weights-b.bin'];
+    writeFileSync(path.join(target, 'model.json'), JSON.stringify(json));
+    writeFileSync(path.join(target, 'NOTES.txt'), 'mine');
+    assert.deepEqual(await predictionsOf(target), probe(oldModel));
+    const newModel = seededModel(6);
+    await newModel.save(fileSystemIO(target, { weightShardBytes: 32 * 1024 }));
+    const paths = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths as string[];
+    assert.deepEqual(readdirSync(target).sort(), ['NOTES.txt', ...paths, 'model.json'].sort());
+    assert.deepEqual(await predictionsOf(target), probe(newModel));
+    [oldModel, newModel].forEach((m) => m.dispose());
+  });
+
   for (const delayMs of [0, 10, 40]) {
     it(`killed ${delayMs} ms after its first write into a 3 MiB export leaves exactly the old or the new model`, async (t) => {
       // dim 1024: (300 + 500) × 1024 + 2048 + 1 float32 ≈ 3.3 MB in 64 KiB shards → 51 weights files.
