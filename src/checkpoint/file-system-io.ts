@@ -17,22 +17,23 @@ export interface FileSystemIOOptions {
  * One filesystem step of {@link fileSystemIO}'s save, in order: `mkdir` (the model directory was created),
  * `weights` (one new weights file written and fsynced), `sync-dir`, `model-json-temp` (the new model.json written
  * and fsynced under a temporary name), `commit` (renamed onto model.json), `remove` (one old or orphaned file
- * deleted). Internal: for fault-injection tests, not part of the public API.
+ * deleted); and of a load, `load-manifest` (model.json read, weights not yet). Internal: for fault-injection tests,
+ * not part of the public API.
  */
 export interface FileSystemStep {
-  readonly step: 'mkdir' | 'weights' | 'sync-dir' | 'model-json-temp' | 'commit' | 'remove';
+  readonly step: 'mkdir' | 'weights' | 'sync-dir' | 'model-json-temp' | 'commit' | 'remove' | 'load-manifest';
   /** The file or directory the step touched. */
   readonly path: string;
 }
 
-/** Internal: called after each filesystem step of a save (awaited). Not exported from the package. */
+/** Internal: called after each filesystem step of a save or load (awaited). Not exported from the package. */
 export type FileSystemStepObserver = (step: FileSystemStep) => void | Promise<void>;
 
 let stepObserver: FileSystemStepObserver | null = null;
 
 /**
  * Internal, for fault-injection tests (not exported from the package): installs a function called after every
- * filesystem step of {@link fileSystemIO}'s save, or removes it with `null`.
+ * filesystem step of {@link fileSystemIO}'s save and load, or removes it with `null`.
  * @param observer the observer, or null.
  */
 export function setFileSystemStepObserver(observer: FileSystemStepObserver | null): void {
@@ -67,8 +68,8 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
  * place, so a server that loads it by path never sees it missing, and a reader needs no recovery step: POSIX cannot
  * atomically replace a non-empty directory, so a sibling-directory design has an instant with no export at the path.
  * A save that fails in-process (disk full, …) deletes its new files and leaves the previous export as it was.
- * Limits: two processes saving into one directory at once are not supported; a reader that read the old model.json
- * just before a commit may find the old weights deleted (load again).
+ * A load that read the old model.json just before a commit and then finds the old weights deleted reads the new
+ * export instead (up to 3 tries). Limit: two processes saving into one directory at once are not supported.
  *
  * Loading reads only regular files inside the directory: weight paths that are absolute, contain `..`, or resolve
  * (through symlinks) outside the directory are refused, and the weights' total size must equal the manifest's.
@@ -173,54 +174,77 @@ export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf
       };
     },
     async load(): Promise<tf.io.ModelArtifacts> {
+      // A save may commit between our reading model.json and its weights (and delete the old weights): then the
+      // weights are missing or resized and model.json has changed, so read the new export instead (at most 3 tries).
       const jsonPath = path.join(root, MODEL_JSON_FILE);
-      let modelJSON: tf.io.ModelJSON;
-      try {
-        modelJSON = JSON.parse(await fsp.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
-      } catch (e) {
-        const code = (e as { code?: string }).code;
-        throw new CheckpointError(
-          code === 'ENOENT' ? 'missing_file' : 'bad_manifest',
-          `fileSystemIO: cannot load ${jsonPath} (${(e as Error).message}). Pass a directory written by model.save(fileSystemIO(dir)) or tensorflowjs_converter.`,
-        );
-      }
-      if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null) {
-        throw new CheckpointError('bad_manifest', `fileSystemIO: ${jsonPath} has no modelTopology; expected a tfjs layers model.json.`);
-      }
-      const manifest = modelJSON.weightsManifest ?? [];
-      if (!Array.isArray(manifest) || manifest.some((g) => g === null || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
-        throw new CheckpointError('bad_manifest', `fileSystemIO: ${jsonPath} has a malformed weightsManifest; expected [{ paths: string[], weights: [...] }, …].`);
-      }
-      const realRoot = await fsp.realpath(root);
-      const files = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => weightsFileInside(realRoot, root, jsonPath, p)));
-      const expected = manifestBytes(manifest);
-      const onDisk = files.reduce((s, f) => s + f.size, 0);
-      if (expected !== null && onDisk !== expected) {
-        throw new CheckpointError(
-          'size_mismatch',
-          `fileSystemIO: the weights files listed in ${jsonPath} hold ${onDisk} bytes, but its weight specs need ${expected} (${files.map((f) => `${path.basename(f.file)}: ${f.size}`).join(', ')}). The export is truncated or mixes two saves; save it again.`,
-        );
-      }
-      return tf.io.getModelArtifactsForJSON(modelJSON, async (m) => {
-        const buffers: Buffer[] = [];
-        for (const f of files) {
-          let data: Buffer;
-          try {
-            data = await fsp.readFile(f.real);
-          } catch (e) {
-            throw new CheckpointError('missing_file', `fileSystemIO: cannot read weights file ${f.file} listed in ${jsonPath} (${(e as Error).message}).`);
-          }
-          if (data.length !== f.size) {
-            throw new CheckpointError('size_mismatch', `fileSystemIO: weights file ${f.file} changed size while loading (${f.size} → ${data.length} bytes); load again.`);
-          }
-          buffers.push(data);
+      for (let attempt = 1; ; attempt++) {
+        const text = await readModelJson(jsonPath);
+        await observed('load-manifest', jsonPath);
+        try {
+          return await loadExport(root, jsonPath, text);
+        } catch (e) {
+          const changed = (await fsp.readFile(jsonPath, 'utf8').catch(() => null)) !== text;
+          if (attempt < 3 && changed && e instanceof CheckpointError && (e.kind === 'missing_file' || e.kind === 'size_mismatch')) continue;
+          throw e;
         }
-        const all = Buffer.concat(buffers);
-        const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer;
-        return [tf.io.getWeightSpecs(m), data];
-      });
+      }
     },
   };
+}
+
+async function readModelJson(jsonPath: string): Promise<string> {
+  try {
+    return await fsp.readFile(jsonPath, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new CheckpointError(
+      code === 'ENOENT' ? 'missing_file' : 'bad_manifest',
+      `fileSystemIO: cannot load ${jsonPath} (${(e as Error).message}). Pass a directory written by model.save(fileSystemIO(dir)) or tensorflowjs_converter.`,
+    );
+  }
+}
+
+/** Parses model.json's text, checks its weights files (inside the directory, sizes as in the manifest) and reads them. */
+async function loadExport(root: string, jsonPath: string, text: string): Promise<tf.io.ModelArtifacts> {
+  let modelJSON: tf.io.ModelJSON;
+  try {
+    modelJSON = JSON.parse(text) as tf.io.ModelJSON;
+  } catch (e) {
+    throw new CheckpointError('bad_manifest', `fileSystemIO: cannot load ${jsonPath} (${(e as Error).message}). Pass a directory written by model.save(fileSystemIO(dir)) or tensorflowjs_converter.`);
+  }
+  if (modelJSON === null || typeof modelJSON !== 'object' || modelJSON.modelTopology == null) {
+    throw new CheckpointError('bad_manifest', `fileSystemIO: ${jsonPath} has no modelTopology; expected a tfjs layers model.json.`);
+  }
+  const manifest = modelJSON.weightsManifest ?? [];
+  if (!Array.isArray(manifest) || manifest.some((g) => g === null || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights))) {
+    throw new CheckpointError('bad_manifest', `fileSystemIO: ${jsonPath} has a malformed weightsManifest; expected [{ paths: string[], weights: [...] }, …].`);
+  }
+  const realRoot = await fsp.realpath(root);
+  const files = await Promise.all(manifest.flatMap((g) => g.paths).map((p) => weightsFileInside(realRoot, root, jsonPath, p)));
+  const expected = manifestBytes(manifest);
+  const onDisk = files.reduce((s, f) => s + f.size, 0);
+  if (expected !== null && onDisk !== expected) {
+    throw new CheckpointError(
+      'size_mismatch',
+      `fileSystemIO: the weights files listed in ${jsonPath} hold ${onDisk} bytes, but its weight specs need ${expected} (${files.map((f) => `${path.basename(f.file)}: ${f.size}`).join(', ')}). The export is truncated or mixes two saves; save it again.`,
+    );
+  }
+  const buffers: Buffer[] = [];
+  for (const f of files) {
+    let data: Buffer;
+    try {
+      data = await fsp.readFile(f.real);
+    } catch (e) {
+      throw new CheckpointError('missing_file', `fileSystemIO: cannot read weights file ${f.file} listed in ${jsonPath} (${(e as Error).message}).`);
+    }
+    if (data.length !== f.size) {
+      throw new CheckpointError('size_mismatch', `fileSystemIO: weights file ${f.file} changed size while loading (${f.size} → ${data.length} bytes); load again.`);
+    }
+    buffers.push(data);
+  }
+  const all = Buffer.concat(buffers);
+  const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.length) as ArrayBuffer;
+  return tf.io.getModelArtifactsForJSON(modelJSON, async (m) => [tf.io.getWeightSpecs(m), data]);
 }
 
 /** Bare file names (no directory part) of the weights listed by an existing model.json; empty when there is none or it is unreadable. */
@@ -297,7 +321,10 @@ let registered = false;
 /**
  * Registers {@link fileSystemIO} as tfjs' handler for `file://` URLs, so `tf.loadLayersModel('file:///abs/dir/model.json')`
  * and `model.save('file:///abs/dir')` work on the wasm and cpu backends. Does nothing when a `file://` handler
- * already exists (tfjs-node registers its own) or on a second call.
+ * already exists (tfjs-node registers its own) or on a second call. Deliberately not done when the library is
+ * imported: if tfjs-node were loaded afterwards, tfjs would hold two `file://` handlers and `tf.loadLayersModel`
+ * would throw "Found more than one (2) load handlers". To save without it, use `RankingModel.saveServingModel(dir)`
+ * or `model.save(fileSystemIO(dir))`.
  *
  * @returns true when this call registered the routers.
  * @example

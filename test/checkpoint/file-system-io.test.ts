@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { fileSystemIO, registerFileSystemRouter } from '../../src/checkpoint';
+import { setFileSystemStepObserver } from '../../src/checkpoint/file-system-io';
 import { CheckpointError } from '../../src/errors';
 import { probe, seededModel } from './fixtures/seeded-model';
 
@@ -176,6 +177,27 @@ describe('fileSystemIO save overwriting an export, killed after each filesystem 
     const paths = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths as string[];
     assert.deepEqual(readdirSync(target).sort(), ['NOTES.txt', ...paths, 'model.json'].sort());
     assert.deepEqual(await predictionsOf(target), probe(newModel));
+    [oldModel, newModel].forEach((m) => m.dispose());
+  });
+
+  it('a load that read model.json just before a save committed (and deleted the old weights) reads the new export', async () => {
+    const target = path.join(dir, 'race');
+    const [oldModel, newModel] = [7, 8].map((seed) => seededModel(seed));
+    await oldModel.save(fileSystemIO(target, { weightShardBytes: 32 * 1024 }));
+    const seen: string[] = [];
+    // The load pauses after reading the old model.json while a whole save replaces the export.
+    setFileSystemStepObserver(async ({ step }) => {
+      seen.push(step);
+      if (step === 'load-manifest' && seen.filter((s) => s === 'load-manifest').length === 1) await newModel.save(fileSystemIO(target, { weightShardBytes: 32 * 1024 }));
+    });
+    let values: number[];
+    try {
+      values = await predictionsOf(target);
+    } finally {
+      setFileSystemStepObserver(null);
+    }
+    assert.deepEqual(seen, ['load-manifest', 'weights', 'weights', 'sync-dir', 'model-json-temp', 'commit', 'sync-dir', 'remove', 'remove', 'sync-dir', 'load-manifest']);
+    assert.deepEqual(values, probe(newModel));
     [oldModel, newModel].forEach((m) => m.dispose());
   });
 
