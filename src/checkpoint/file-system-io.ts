@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError } from '../errors';
+import { newGeneration, observed, syncDir, writeSynced } from './durable-writes';
+
+export { setFileSystemStepObserver } from './durable-writes';
+export type { FileSystemStep, FileSystemStepObserver } from './durable-writes';
 
 /** The topology file of a tfjs model directory. */
 export const MODEL_JSON_FILE = 'model.json';
@@ -11,37 +14,6 @@ export const MODEL_JSON_FILE = 'model.json';
 export interface FileSystemIOOptions {
   /** Largest weights file written on save, in bytes (tfjs' converter also shards at 4 MiB). @default 4 MiB */
   readonly weightShardBytes?: number;
-}
-
-/**
- * One filesystem step of {@link fileSystemIO}'s save, in order: `mkdir` (the model directory was created),
- * `weights` (one new weights file written and fsynced), `sync-dir`, `model-json-temp` (the new model.json written
- * and fsynced under a temporary name), `commit` (renamed onto model.json), `remove` (one old or orphaned file
- * deleted); and of a load, `load-manifest` (model.json read, weights not yet). Internal: for fault-injection tests,
- * not part of the public API.
- */
-export interface FileSystemStep {
-  readonly step: 'mkdir' | 'weights' | 'sync-dir' | 'model-json-temp' | 'commit' | 'remove' | 'load-manifest';
-  /** The file or directory the step touched. */
-  readonly path: string;
-}
-
-/** Internal: called after each filesystem step of a save or load (awaited). Not exported from the package. */
-export type FileSystemStepObserver = (step: FileSystemStep) => void | Promise<void>;
-
-let stepObserver: FileSystemStepObserver | null = null;
-
-/**
- * Internal, for fault-injection tests (not exported from the package): installs a function called after every
- * filesystem step of {@link fileSystemIO}'s save and load, or removes it with `null`.
- * @param observer the observer, or null.
- */
-export function setFileSystemStepObserver(observer: FileSystemStepObserver | null): void {
-  stepObserver = observer;
-}
-
-async function observed(step: FileSystemStep['step'], p: string): Promise<void> {
-  if (stepObserver) await stepObserver({ step, path: p });
 }
 
 /** Weights files this handler writes: `group1-shard<i>of<n>-<generation>.bin` (and tfjs' own `group1-shard<i>of<n>.bin`). */
@@ -97,7 +69,7 @@ export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf
       }
       const weights = Buffer.from(tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0)));
       const n = Math.max(1, Math.ceil(weights.length / shardBytes));
-      const generation = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+      const generation = newGeneration();
       const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}-${generation}.bin`);
       const modelJSON: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology ?? {},
@@ -294,25 +266,6 @@ async function isDirectory(p: string): Promise<boolean> {
     return (await fsp.stat(p)).isDirectory();
   } catch {
     return false;
-  }
-}
-
-async function writeSynced(file: string, data: Uint8Array): Promise<void> {
-  const fh = await fsp.open(file, 'wx');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 
