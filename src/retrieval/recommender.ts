@@ -30,8 +30,9 @@ export interface RecommendOptions {
 
 /**
  * The serving half of retrieval: the exported query model (`user_id` → query embedding) and a candidate index.
- * `recommend(userId, k)` embeds the user and returns the k nearest candidates by inner product. Saved as one
- * directory (`recommender.json`, `query/model.json` + weights, `index/…`) and loaded back with {@link load}.
+ * `recommend(userId, k)` embeds the user and returns the k nearest candidates by inner product. Saved atomically
+ * as one directory (`recommender.json`, `query-<generation>/model.json` + weights, `index-<generation>/…`) and
+ * loaded back with {@link load}.
  *
  * @example
  * const rec = model.recommender('hnsw');
