@@ -75,10 +75,11 @@ describe('RankingModel.exportServingModel', () => {
     model.dispose();
   });
 
-  it('saveServingModel(dir) writes the export from Node with no router to register, and overwrites it atomically', async () => {
+  it('saveServingModel(dir) writes the export from Node with no router to register, and overwrites it atomically', async (t) => {
     // No registerFileSystemRouter() anywhere in this file: on wasm/cpu tfjs has no file:// handler of its own.
     assert.equal(tf.io.getSaveHandlers('file:///probe').length, 0);
     const dir = mkdtempSync(path.join(tmpdir(), 'serving-export-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
     const target = path.join(dir, 'serving-model');
     const model = new RankingModel({ topology: 'v4-8', optimizer: kerasAdagrad({ learningRate: 0.1 }), userVocabularySize: 40, movieVocabularySize: 30, embeddingDim: 8, hiddenUnits: [16, 8], seed: 3 });
     const users = [0, 5, 39, 17, 30];
@@ -120,6 +121,5 @@ describe('RankingModel.exportServingModel', () => {
     await assert.rejects(model.saveServingModel(file), (e: unknown) => e instanceof CheckpointError && e.kind === 'write_failed' && /could not save the model to .*not-a-dir/.test(e.message));
     assert.equal(readFileSync(file, 'utf8'), 'x');
     model.dispose();
-    rmSync(dir, { recursive: true, force: true });
   });
 });
