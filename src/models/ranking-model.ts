@@ -3,6 +3,7 @@ import { ConfigError, InputError } from '../errors';
 import { denseOptimizerFor } from '../optimizers';
 import type { EmbeddingOptimizer } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
+import { fileSystemIO, type FileSystemIOOptions } from '../checkpoint/file-system-io';
 import { DenseStack } from './dense-stack';
 import { History, type EpochLogs, type StepLogs } from './history';
 import { progressCallback, progressModeFor } from './progress-callback';
@@ -436,7 +437,8 @@ export class RankingModel {
   /**
    * A plain tfjs `LayersModel` for serving: named int32 inputs `user_id` and `movie_id` (`[batch]` ids; declared `[batch, 1]`),
    * `Embedding` layers holding the trained full tables, `Concatenate`, the same Dense stack, output `[batch, 1]`.
-   * Save it with `model.save(...)`; `tf.loadLayersModel` alone can serve it (no project code).
+   * Save it with {@link RankingModel.saveServingModel} (or `model.save(fileSystemIO(dir))`); `tf.loadLayersModel` alone
+   * can serve it (no project code).
    * @returns a new LayersModel (dispose it when done).
    */
   exportServingModel(): tf.LayersModel {
@@ -449,6 +451,35 @@ export class RankingModel {
       dense: this.tower.weights.map((w) => ({ name: w.name, variable: w.variable })),
       units: this.tower.units,
     });
+  }
+
+  /**
+   * Builds the serving model ({@link RankingModel.exportServingModel}) and saves it to a local directory as
+   * `model.json` + weights files with {@link fileSystemIO}, on any backend in Node (no `file://` router to register).
+   * The save is atomic: an export already in `dir` stays whole and loadable until the new one is complete (a killed
+   * process leaves the old or the new model, never a mix); the next save removes leftovers.
+   * Load it with `tf.loadLayersModel(fileSystemIO(dir))`, or `tf.loadLayersModel('file://<dir>/model.json')` after
+   * `registerFileSystemRouter()` (or under tfjs-node).
+   * @param dir the export directory (created if missing).
+   * @param options weightShardBytes (largest weights file, default 4 MiB).
+   * @returns tfjs' save result (bytes of topology and weights).
+   * @throws InputError `bad_option` when dir is not a non-empty string; CheckpointError `write_failed` when the files cannot be written.
+   * @example
+   * await model.saveServingModel('outputs/serving-model');
+   * const served = await tf.loadLayersModel(fileSystemIO('outputs/serving-model'));
+   */
+  async saveServingModel(dir: string, options: FileSystemIOOptions = {}): Promise<tf.io.SaveResult> {
+    this.checkAlive('saveServingModel');
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw new InputError('bad_option', `RankingModel.saveServingModel: expected dir to be a directory path, but got ${JSON.stringify(dir)}. Pass e.g. 'outputs/serving-model'.`);
+    }
+    const handler = fileSystemIO(dir, options);
+    const served = this.exportServingModel();
+    try {
+      return await served.save(handler);
+    } finally {
+      served.dispose();
+    }
   }
 
   /** Frees the dense variables and optimizer state. The model cannot be used afterwards. */
