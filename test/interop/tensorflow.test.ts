@@ -11,8 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint';
 import { TPUEmbedding, featureConfig, tableConfig, type FeatureInput } from '../../src/embedding';
-import { emitTfConfig, runPythonModule } from '../../src/interop';
-import { Adagrad, FTRL, kerasAdagrad } from '../../src/optimizers';
+import { emitJaxConfig, emitKerasRsConfig, emitTfConfig, runPythonModule } from '../../src/interop';
+import { Adagrad, Adam, FTRL, kerasAdagrad } from '../../src/optimizers';
 import { Random } from '../../src/random';
 import { RankingModel, rankingCheckpointContent, rankingStateFromCheckpoint, type RatingBatch } from '../../src/models';
 
@@ -93,6 +93,8 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   let tfjsServing: number;
   let ckptDir: string;
   let emittedFile: string;
+  let kerasRsFile: string;
+  let jaxFile: string;
   let exportRun: { status: number | null; stdout: string; stderr: string; seconds: number };
   let oracleSeconds = 0;
 
@@ -136,6 +138,19 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
     });
     emittedFile = path.join(dir, 'tpu_config.py');
     fs.writeFileSync(emittedFile, emitTfConfig(configEmb));
+    // Keras-RS and JAX: the same tables plus one with Adam (its own optimizer), a global batch of 64.
+    const clicks = tableConfig({ vocabularySize: 300, dim: 8, name: 'clicks', combiner: 'sum', optimizer: new Adam({ learningRate: 0.01 }) });
+    const otherEmb = new TPUEmbedding({
+      features: { user_id: featureConfig({ table: users }), movie_id: featureConfig({ table: movies }), history: featureConfig({ table: movies, maxSequenceLength: 10 }), clicks: featureConfig({ table: clicks }) },
+      optimizer: kerasAdagrad({ learningRate: 0.1 }),
+      topology: 'v4-8',
+      maxIdsPerPartition: 64,
+      maxUniqueIdsPerPartition: 32,
+    });
+    kerasRsFile = path.join(dir, 'keras_rs_config.py');
+    fs.writeFileSync(kerasRsFile, emitKerasRsConfig(otherEmb, { batchSize: 64, placement: 'sparsecore' }));
+    jaxFile = path.join(dir, 'jax_config.py');
+    fs.writeFileSync(jaxFile, emitJaxConfig(otherEmb, { batchSize: 64 }));
     model.dispose();
 
     // `npm run export:saved-model -- <checkpoint> <out>` (a real npm run, as a user types it).
@@ -150,6 +165,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
       reverse: { tfPrefix: path.join(dir, 'tf-ckpt', 'model'), outRoot: path.join(dir, 'back'), movieVocabularySize: SIZES.movieVocabularySize, userVocabularySize: SIZES.userVocabularySize, dim: SIZES.embeddingDim, units: [256, 64, 1], seed: 7, step: 12, ...pairs },
       savedModel: { dir: path.join(dir, 'saved-model'), user_id: [30], movie_id: [100] },
       emitted: [{ file: emittedFile }],
+      pyChecks: [{ file: kerasRsFile, module: 'keras_rs' }, { file: jaxFile, module: 'jax_tpu_embedding' }],
     };
     fs.writeFileSync(path.join(dir, 'request.json'), JSON.stringify(request));
     const oracle = runPythonModule('interop tests', 'tpu_embeddings_interop.oracle', [path.join(dir, 'request.json')]);
@@ -212,5 +228,34 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
     });
     assert.deepEqual(e.built, ['movies', 'users']);
     assert.deepEqual(e.sparseCore, { max_ids_per_table: { users: 64, movies: 64 }, max_unique_ids_per_table: { users: 32, movies: 32 }, allow_id_dropping: false });
+  });
+
+  it('the emitted Keras-RS and JAX configs compile and use only those libraries\' documented fields', () => {
+    // Fields of keras_rs/src/layers/embedding/distributed_embedding_config.py (TableConfig, FeatureConfig) and of
+    // jax_tpu_embedding/sparsecore/lib/nn/embedding_spec.py (TableSpec, FeatureSpec, the optimizer specs).
+    const documented: Record<string, { all: string[]; required: string[] }> = {
+      'keras_rs.layers.TableConfig': { all: ['name', 'vocabulary_size', 'embedding_dim', 'initializer', 'optimizer', 'combiner', 'placement', 'max_ids_per_partition', 'max_unique_ids_per_partition'], required: ['name', 'vocabulary_size', 'embedding_dim'] },
+      'keras_rs.layers.FeatureConfig': { all: ['name', 'table', 'input_shape', 'output_shape'], required: ['name', 'table', 'input_shape', 'output_shape'] },
+      'embedding_spec.TableSpec': { all: ['name', 'vocabulary_size', 'embedding_dim', 'initializer', 'optimizer', 'combiner', 'max_ids_per_partition', 'max_unique_ids_per_partition', 'suggested_coo_buffer_size_per_device', 'quantization_config'], required: ['name', 'vocabulary_size', 'embedding_dim', 'initializer', 'optimizer', 'combiner'] },
+      'embedding_spec.FeatureSpec': { all: ['name', 'table_spec', 'input_shape', 'output_shape'], required: ['name', 'table_spec', 'input_shape', 'output_shape'] },
+      'embedding_spec.AdagradOptimizerSpec': { all: ['learning_rate', 'initial_accumulator_value'], required: [] },
+      'embedding_spec.AdamOptimizerSpec': { all: ['learning_rate', 'beta_1', 'beta_2', 'epsilon'], required: [] },
+      'embedding_spec.FTRLOptimizerSpec': { all: ['learning_rate', 'learning_rate_power', 'l1_regularization_strength', 'l2_regularization_strength', 'beta', 'initial_accumulator_value', 'initial_linear_value', 'multiply_linear_by_learning_rate'], required: [] },
+    };
+    const [keras, jax] = answer.pyChecks as { calls: { callee: string; keywords: string[] }[]; kerasBuilt: string[]; import: true | string }[];
+    for (const [check, tables, features] of [[keras, 'keras_rs.layers.TableConfig', 'keras_rs.layers.FeatureConfig'], [jax, 'embedding_spec.TableSpec', 'embedding_spec.FeatureSpec']] as const) {
+      assert.equal(check.calls.filter((c) => c.callee === tables).length, 3, tables); // users, movies, clicks
+      assert.equal(check.calls.filter((c) => c.callee === features).length, 4, features);
+      for (const c of check.calls.filter((x) => documented[x.callee])) {
+        const d = documented[c.callee];
+        for (const k of c.keywords) assert.ok(d.all.includes(k), `${c.callee}: '${k}' is not a documented field`);
+        for (const k of d.required) assert.ok(c.keywords.includes(k), `${c.callee}: missing '${k}'`);
+      }
+    }
+    // The Keras optimizers and initializers the Keras-RS config names are real Keras objects (Keras 3 ships with TF).
+    assert.deepEqual([...keras.kerasBuilt].sort(), ['Adagrad', 'Adam', 'Ftrl', 'TruncatedNormal', 'TruncatedNormal', 'TruncatedNormal'].sort());
+    assert.ok(jax.calls.some((c) => c.callee === 'embedding_spec.FTRLOptimizerSpec'));
+    // keras-rs and jax-tpu-embedding are not on this machine's package index: say so rather than pretend.
+    console.log(`interop: import keras_rs → ${keras.import}; import jax_tpu_embedding → ${jax.import}`);
   });
 });

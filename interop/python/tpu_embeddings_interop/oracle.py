@@ -12,6 +12,8 @@ Request keys (all optional; one process answers all of them, TF is imported once
                                            tpu-embeddings checkpoint; its predictions and the new directory
   savedModel: {dir, user_id, movie_id}  -> `output_0` of tf.saved_model.load(dir).signatures['serving'], per pair
   emitted: [{file}]                     -> exec each emitted TF config; what TF built from it
+  pyChecks: [{file, module}]            -> py_compile each emitted file; every call's keywords (by ast); the Keras
+                                           optimizers/initializers in it built with Keras; whether `module` imports
 """
 import json
 import sys
@@ -101,6 +103,28 @@ def _emitted(e):
   return out
 
 
+def _py_check(e):
+  import ast
+  import py_compile
+  py_compile.compile(e["file"], doraise=True)
+  with open(e["file"], encoding="utf-8") as f:
+    tree = ast.parse(f.read())
+  calls, built = [], []
+  for node in ast.walk(tree):
+    if isinstance(node, ast.Call):
+      callee = ast.unparse(node.func)
+      calls.append({"callee": callee, "keywords": [k.arg for k in node.keywords]})
+      if callee.startswith(("keras.optimizers.", "keras.initializers.")):
+        import keras  # pylint: disable=import-outside-toplevel
+        built.append(type(eval(ast.unparse(node), {"keras": keras})).__name__)  # pylint: disable=eval-used
+  try:
+    __import__(e["module"])
+    importable = True
+  except ImportError as x:
+    importable = str(x)
+  return {"calls": calls, "kerasBuilt": built, "import": importable}
+
+
 def main(argv):
   with open(argv[0], encoding="utf-8") as f:
     req = json.load(f)
@@ -125,6 +149,8 @@ def main(argv):
     }
   if "emitted" in req:
     res["emitted"] = [_emitted(e) for e in req["emitted"]]
+  if "pyChecks" in req:
+    res["pyChecks"] = [_py_check(e) for e in req["pyChecks"]]
   print(json.dumps(res))
   return 0
 
