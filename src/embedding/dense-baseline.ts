@@ -12,6 +12,7 @@ import type { EmbeddingOptimizerLike } from './optimizer-like';
 import type { FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import type { TPUEmbedding } from './tpu-embedding';
+import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /** Options of {@link DenseEmbeddingBaseline}. */
 export interface DenseEmbeddingBaselineOptions {
@@ -318,10 +319,10 @@ function denseInput(input: NormalizedInput, f: FeatureConfig): DenseLookupInput 
   const w: number[] = [];
   for (let b = 0; b < B; b++) {
     const ps = rowSplits[b];
-    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    const pe = L > 0 ? sequenceEnd(input, b, L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
       ids.push(values[p]);
-      seg.push(L > 0 ? b * L + (p - ps) : b);
+      seg.push(L > 0 ? b * L + sequencePosition(input, p, ps) : b);
       w.push(input.weights ? input.weights[p] : 1);
     }
   }
