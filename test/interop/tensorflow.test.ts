@@ -49,9 +49,9 @@ function lookupCase(combiner: (typeof COMBINERS)[number]): { emb: TPUEmbedding; 
   };
   const dense = [0, 16, 3, 3, 7, 9, 1, 2];
   const seq = { values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16], rowSplits: [0, 1, 5, 6, 8, 8, 11, 13, 16] };
-  // Left-aligned positions: TF places a sparse sequence id at its column, the engine at its rank in the row (it keeps
-  // no positions); they agree only when each row's positions are 0, 1, 2, … (a gap, e.g. [5, 1] alone, differs).
-  const seqSparse = { indices: [[0, 0], [0, 1], [1, 0], [2, 0], [2, 1], [3, 0], [4, 0], [5, 0], [6, 0], [7, 0], [7, 1]], values: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], denseShape: [8, 3] };
+  // TF places a sparse sequence id at its column (scatter_nd): row 5 has only position 1, row 2 skips position 1,
+  // row 7 has an id at position 2 ≥ L = 2 (truncated).
+  const seqSparse = { indices: [[0, 0], [0, 1], [1, 0], [2, 0], [2, 2], [3, 0], [4, 0], [5, 1], [6, 0], [7, 0], [7, 2]], values: [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], denseShape: [8, 3] };
   const inputs: Record<string, FeatureInput> = { ragged, sparse, dense, seq, seqSparse };
   const full = emb.exportTables();
   const request: LookupCase = {
