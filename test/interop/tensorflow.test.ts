@@ -163,6 +163,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
       lookups,
       restore: { checkpoint: ckptDir, ...pairs },
       reverse: { tfPrefix: path.join(dir, 'tf-ckpt', 'model'), outRoot: path.join(dir, 'back'), movieVocabularySize: SIZES.movieVocabularySize, userVocabularySize: SIZES.userVocabularySize, dim: SIZES.embeddingDim, units: [256, 64, 1], seed: 7, step: 12, ...pairs },
+      roundTrip: { checkpoint: ckptDir, tfPrefix: path.join(dir, 'round-trip-tf', 'model'), outRoot: path.join(dir, 'round-trip') },
       savedModel: { dir: path.join(dir, 'saved-model'), user_id: [30], movie_id: [100] },
       emitted: [{ file: emittedFile }],
       pyChecks: [{ file: kerasRsFile, module: 'keras_rs' }, { file: jaxFile, module: 'jax_tpu_embedding' }],
@@ -207,6 +208,20 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
     await model.fit(batches(1, 8), { epochs: 1, verbose: 0 });
     assert.equal(model.step, 13);
     await saveCheckpoint(path.join(dir, 'back'), await rankingCheckpointContent(model));
+    model.dispose();
+  });
+
+  it('round trip tpu-embeddings → TF checkpoint → tpu-embeddings keeps every table and slot bit for bit', async () => {
+    const before = await loadCheckpoint(ckptDir);
+    const after = await loadCheckpoint(answer.roundTrip.checkpoint);
+    assert.equal(after.manifest.step, 6);
+    for (const name of ['table_0', 'table_0/accumulators', 'table_1', 'table_1/accumulators', 'ratings/layer_with_weights-0/kernel', 'ratings/layer_with_weights-2/bias']) {
+      assert.deepEqual(after.tensors.get(name)?.shape, before.tensors.get(name)?.shape, name);
+      assert.deepEqual(after.tensors.get(name)?.data, before.tensors.get(name)?.data, name);
+    }
+    const model = new RankingModel({ topology: 'v4-32', optimizer: kerasAdagrad({ learningRate: 0.1 }), ...SIZES, seed: 5 });
+    await model.setState(rankingStateFromCheckpoint(after));
+    close(model.predict(pairs), trainedPredictions, 1e-6, 'round trip');
     model.dispose();
   });
 

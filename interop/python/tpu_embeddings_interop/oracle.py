@@ -10,6 +10,8 @@ Request keys (all optional; one process answers all of them, TF is imported once
   reverse: {tfPrefix, outRoot, movieVocabularySize, userVocabularySize, dim, units, seed, step, optimizer, user_id, movie_id}
                                         -> a fresh TF model (TF's initializers) saved as a TF checkpoint, converted to a
                                            tpu-embeddings checkpoint; its predictions and the new directory
+  roundTrip: {checkpoint, tfPrefix, outRoot}
+                                        -> convert to-tensorflow, then to-tpu-embeddings (the optimizer from the manifest)
   savedModel: {dir, user_id, movie_id}  -> `output_0` of tf.saved_model.load(dir).signatures['serving'], per pair
   emitted: [{file}]                     -> exec each emitted TF config; what TF built from it
   pyChecks: [{file, module}]            -> py_compile each emitted file; every call's keywords (by ast); the Keras
@@ -139,6 +141,13 @@ def main(argv):
     res["restore"] = {"step": manifest["step"], "predictions": _predict(model, r["user_id"], r["movie_id"])}
   if "reverse" in req:
     res["reverse"] = _reverse(req["reverse"])
+  if "roundTrip" in req:
+    r = req["roundTrip"]
+    prefix, _ = convert.tpu_embeddings_to_tf(r["checkpoint"], r["tfPrefix"])
+    manifest = model_from_checkpoint(r["checkpoint"])[1]
+    opt = (manifest.get("configs", {}).get("optimizer") or {}).get("config")
+    out, _ = convert.tf_to_tpu_embeddings(prefix, r["outRoot"], step=manifest["step"], optimizer_config=opt)
+    res["roundTrip"] = {"tfCheckpoint": prefix, "checkpoint": out}
   if "savedModel" in req:
     s = req["savedModel"]
     serve = tf.saved_model.load(s["dir"]).signatures["serving"]
