@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
+import { suggestedIdLimits } from './suggested-id-limits';
 import { embeddingConfigParts, optimizerHyperParameters, pythonLiteral, tableVariable } from './python-source';
 
 /** Options of {@link emitJaxConfig}. */
@@ -69,6 +70,7 @@ export function emitJaxConfig(embedding: TPUEmbedding, options: EmitJaxConfigOpt
     throw new ConfigError('invalid_options', `emitJaxConfig: expected batchSize to be a positive integer (the global batch), but got ${String(b)}. Pass e.g. { batchSize: 1024 }.`);
   }
   const json = embeddingConfigParts(embedding);
+  const limits = suggestedIdLimits(embedding);
   const lines = ['# Emitted by tpu-embeddings (emitJaxConfig): jax_tpu_embedding SparseCore specs.', 'import jax', 'from jax_tpu_embedding.sparsecore.lib.nn import embedding_spec', ''];
   for (const [name, t] of json.tables) {
     const opt = t.optimizer ?? json.optimizer;
@@ -77,7 +79,7 @@ export function emitJaxConfig(embedding: TPUEmbedding, options: EmitJaxConfigOpt
     lines.push(
       `${tableVariable(name)} = embedding_spec.TableSpec(name=${pythonLiteral(name)}, vocabulary_size=${t.vocabularySize}, embedding_dim=${t.dim},`,
       `    initializer=${jaxInitializer(t)}, optimizer=${jaxOptimizer(opt, name)}, combiner=${pythonLiteral(t.combiner)},`,
-      `    max_ids_per_partition=${json.maxIdsPerPartition ?? 256}, max_unique_ids_per_partition=${json.maxUniqueIdsPerPartition ?? 256})`,
+      `    max_ids_per_partition=${limits[name]?.maxIdsPerPartition ?? 256}, max_unique_ids_per_partition=${limits[name]?.maxUniqueIdsPerPartition ?? 256})`,
     );
   }
   lines.push('', 'feature_specs = {');

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors';
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
+import { suggestedIdLimits } from './suggested-id-limits';
 import { embeddingConfigParts, optimizerHyperParameters, pythonLiteral, tableVariable } from './python-source';
 
 /** Options of {@link emitKerasRsConfig}. */
@@ -70,6 +71,7 @@ export function emitKerasRsConfig(embedding: TPUEmbedding, options: EmitKerasRsC
     throw new ConfigError('invalid_options', `emitKerasRsConfig: expected batchSize to be a positive integer (the global batch), but got ${String(b)}. Pass e.g. { batchSize: 1024 }.`);
   }
   const json = embeddingConfigParts(embedding);
+  const limits = suggestedIdLimits(embedding);
   const lines = ['# Emitted by tpu-embeddings (emitKerasRsConfig): keras_rs.layers.DistributedEmbedding.', 'import keras', 'import keras_rs', ''];
   for (const [name, t] of json.tables) {
     const opt = t.optimizer ?? json.optimizer;
@@ -77,7 +79,7 @@ export function emitKerasRsConfig(embedding: TPUEmbedding, options: EmitKerasRsC
     lines.push(
       `${tableVariable(name)} = keras_rs.layers.TableConfig(name=${pythonLiteral(name)}, vocabulary_size=${t.vocabularySize}, embedding_dim=${t.dim},`,
       `    initializer=${kerasInitializer(t)}, optimizer=${kerasOptimizer(opt, name)}, combiner=${pythonLiteral(t.combiner)},`,
-      `    placement=${pythonLiteral(options.placement ?? 'auto')}, max_ids_per_partition=${json.maxIdsPerPartition ?? 256}, max_unique_ids_per_partition=${json.maxUniqueIdsPerPartition ?? 256})`,
+      `    placement=${pythonLiteral(options.placement ?? 'auto')}, max_ids_per_partition=${limits[name]?.maxIdsPerPartition ?? 256}, max_unique_ids_per_partition=${limits[name]?.maxUniqueIdsPerPartition ?? 256})`,
     );
   }
   lines.push('', 'feature_configs = {');

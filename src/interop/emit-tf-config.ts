@@ -1,19 +1,15 @@
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
+import { suggestedIdLimits, type TableIdLimits } from './suggested-id-limits';
 import { embeddingConfigParts, optimizerHyperParameters, pythonLiteral, snakeCase, tableVariable } from './python-source';
-
-/** Per-table id limits for `SparseCoreEmbeddingConfig` (ids per partition, as the engine counts them). */
-export interface TableIdLimits {
-  readonly maxIdsPerPartition?: number;
-  readonly maxUniqueIdsPerPartition?: number;
-}
 
 /** Options of {@link emitTfConfig}. */
 export interface EmitTfConfigOptions {
   /**
-   * Limits per table name, e.g. sized from the observed maxima of `LookupStats`.
-   * @default the embedding's own `maxIdsPerPartition` / `maxUniqueIdsPerPartition` for every table (none when unset)
+   * Limits per table name.
+   * @default the embedding's own `maxIdsPerPartition` / `maxUniqueIdsPerPartition`, else the maxima observed over its
+   *   lookups so far (see `suggestedIdLimits`), else none
    */
   readonly limits?: Readonly<Record<string, TableIdLimits>>;
 }
@@ -87,14 +83,13 @@ export function emitTfConfig(embedding: TPUEmbedding, options: EmitTfConfigOptio
   lines.push('}', '', `optimizer = ${json.optimizer ? optimizerCall(json.optimizer, 'global') : 'None'}`, '');
   const maxIds: Record<string, number> = {};
   const maxUnique: Record<string, number> = {};
-  for (const name of tables.keys()) {
-    const l = options.limits?.[name] ?? { maxIdsPerPartition: json.maxIdsPerPartition ?? undefined, maxUniqueIdsPerPartition: json.maxUniqueIdsPerPartition ?? undefined };
+  for (const [name, l] of Object.entries(suggestedIdLimits(embedding, options.limits))) {
     if (l.maxIdsPerPartition !== undefined) maxIds[name] = l.maxIdsPerPartition;
     if (l.maxUniqueIdsPerPartition !== undefined) maxUnique[name] = l.maxUniqueIdsPerPartition;
   }
   if (Object.keys(maxIds).length + Object.keys(maxUnique).length > 0) {
     lines.push(
-      '# Per-partition id limits (suggested from the simulation; size them from the observed maxima).',
+      '# Per-partition id limits: configured, or the maxima the simulation observed (add headroom for other data).',
       `sparse_core_config = emb.SparseCoreEmbeddingConfig(max_ids_per_table=${pythonLiteral(maxIds)}, max_unique_ids_per_table=${pythonLiteral(maxUnique)}, allow_id_dropping=${pythonLiteral(json.allowIdDropping)})`,
     );
   } else {

@@ -1,6 +1,8 @@
 export { emitTfConfig } from './emit-tf-config';
 export { pythonLiteral } from './python-source';
-export type { EmitTfConfigOptions, TableIdLimits } from './emit-tf-config';
+export type { EmitTfConfigOptions } from './emit-tf-config';
+export { suggestedIdLimits } from './suggested-id-limits';
+export type { TableIdLimits } from './suggested-id-limits';
 export { exportSavedModel } from './export-saved-model';
 export type { ExportedSavedModel } from './export-saved-model';
 export { runPythonModule, pythonExecutable, PYTHON_INSTALL_HINT, INTEROP_PYTHON_DIR } from './python-bridge';

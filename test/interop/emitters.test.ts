@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { ConfigError } from '../../src/errors';
-import { emitJaxConfig, emitKerasRsConfig, emitTfConfig, pythonLiteral } from '../../src/interop';
+import { emitJaxConfig, emitKerasRsConfig, emitTfConfig, pythonLiteral, suggestedIdLimits } from '../../src/interop';
 import { AdagradMomentum, Adam, SGD, kerasAdagrad } from '../../src/optimizers';
 
 const embedding = (optimizer: ConstructorParameters<typeof TPUEmbedding>[0]['optimizer'], extra: object = {}): TPUEmbedding =>
@@ -28,7 +28,7 @@ describe('config emitters', () => {
     assert.match(tfText, /table_users = emb\.TableConfig\(vocabulary_size=10, dim=4, initializer=tf\.initializers\.TruncatedNormal\(mean=0, stddev=0\.5\),/);
     assert.match(tfText, /sparse_core_config = None/);
     const limited = emitTfConfig(embedding(new SGD(), { maxIdsPerPartition: 40, allowIdDropping: true }), { limits: { users: { maxUniqueIdsPerPartition: 9 } } });
-    assert.match(limited, /SparseCoreEmbeddingConfig\(max_ids_per_table=\{\}, max_unique_ids_per_table=\{"users": 9\}, allow_id_dropping=True\)/);
+    assert.match(limited, /SparseCoreEmbeddingConfig\(max_ids_per_table=\{"users": 40\}, max_unique_ids_per_table=\{"users": 9\}, allow_id_dropping=True\)/);
   });
 
   it('refuses what the target cannot express, naming the table and the fix', () => {
@@ -40,5 +40,20 @@ describe('config emitters', () => {
     );
     assert.throws(() => emitJaxConfig(embedding(kerasAdagrad()), { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_options' && /batchSize.*got 0/.test(e.message));
     assert.match(emitJaxConfig(embedding(new AdagradMomentum({ momentum: 0.5 })), { batchSize: 8 }), /AdagradMomentumOptimizerSpec\(learning_rate=0\.001, momentum=0\.5, .*initial_accumulator_value=0\.0, initial_momentum_value=0\.0\)/);
+  });
+
+  it('suggests per-partition limits: given, else configured, else the maxima observed over the lookups', () => {
+    const emb = embedding(new SGD(), { topology: 'cpu' });
+    assert.deepEqual(suggestedIdLimits(emb), { users: {} });
+    // One partition (cpu: 1 replica × 1 shard): ids [1, 1, 2, 3] → 4 ids, 3 unique; then [5] → maxima stay 4 / 3.
+    emb.lookup({ user_id: [1, 1, 2, 3] });
+    emb.lookup({ user_id: [5] });
+    assert.deepEqual(suggestedIdLimits(emb), { users: { maxIdsPerPartition: 4, maxUniqueIdsPerPartition: 3 } });
+    assert.deepEqual(suggestedIdLimits(emb, { users: { maxIdsPerPartition: 16 } }), { users: { maxIdsPerPartition: 16, maxUniqueIdsPerPartition: 3 } });
+    assert.match(emitTfConfig(emb), /max_ids_per_table=\{"users": 4\}, max_unique_ids_per_table=\{"users": 3\}/);
+    assert.match(emitJaxConfig(emb, { batchSize: 4 }), /max_ids_per_partition=4, max_unique_ids_per_partition=3\)/);
+    const configured = embedding(new SGD(), { topology: 'cpu', maxIdsPerPartition: 8 });
+    configured.lookup({ user_id: [1, 1, 2, 3] });
+    assert.deepEqual(suggestedIdLimits(configured), { users: { maxIdsPerPartition: 8, maxUniqueIdsPerPartition: 3 } });
   });
 });
