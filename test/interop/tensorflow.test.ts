@@ -98,7 +98,22 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   let exportRun: { status: number | null; stdout: string; stderr: string; seconds: number };
   let oracleSeconds = 0;
 
+  // A missing TensorFlow (or any setup failure) fails every test below with its message (the pip command),
+  // so the runner counts failures rather than cancelled tests.
+  let setupError: Error | null = null;
+  const ready = (): void => {
+    if (setupError) throw setupError;
+  };
+
   before(async () => {
+    try {
+      await setUp();
+    } catch (e) {
+      setupError = e as Error;
+    }
+  });
+
+  async function setUp(): Promise<void> {
     await chooseBackend();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-tf-'));
     // (a) lookups: the engine's activations, and the same tables/inputs for TF.
@@ -173,14 +188,16 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
     oracleSeconds = oracle.seconds;
     answer = JSON.parse(oracle.stdout.trim().split('\n').pop() as string);
     console.log(`interop: TensorFlow ${answer.tensorflow}; oracle process ${oracleSeconds.toFixed(1)} s, export:saved-model ${exportRun.seconds.toFixed(1)} s`);
-  });
+  }
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("TF's _slot_names() are the slot names we write", () => {
+    ready();
     assert.deepEqual(answer.slotNames, { SGD: [], Adagrad: ['accumulators'], AdagradMomentum: ['accumulators', 'momenta'], Adam: ['momenta', 'velocities'], FTRL: ['accumulators', 'linears'] });
   });
 
   it('(a) TPUEmbeddingForServing lookups equal the engine for every combiner: weighted ragged and sparse, dense, sequence features', () => {
+    ready();
     COMBINERS.forEach((c, i) => {
       const got = answer.lookups[i] as Record<string, { shape: number[]; values: number[] }>;
       for (const [feature, mine] of Object.entries(engine[c])) {
@@ -191,11 +208,13 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   });
 
   it('(b) a checkpoint trained here restores in TF and predicts within 1e-5 of the engine on 256 pairs', () => {
+    ready();
     assert.equal(answer.restore.step, 6);
     close(trainedPredictions, answer.restore.predictions, 1e-5, 'TF restore');
   });
 
   it("(b) and back: a TF checkpoint converted to a tpu-embeddings checkpoint restores in RankingModel with TF's predictions", async () => {
+    ready();
     const r = answer.reverse;
     close(r.convertedPredictions, r.predictions, 0, 'TF checkpoint → TF model');
     const loaded = await loadCheckpoint(r.checkpoint);
@@ -212,6 +231,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   });
 
   it('round trip tpu-embeddings → TF checkpoint → tpu-embeddings keeps every table and slot bit for bit', async () => {
+    ready();
     const before = await loadCheckpoint(ckptDir);
     const after = await loadCheckpoint(answer.roundTrip.checkpoint);
     assert.equal(after.manifest.step, 6);
@@ -226,6 +246,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   });
 
   it("(c) npm run export:saved-model writes a SavedModel whose 'serving' output_0 equals the tfjs prediction for user 30 / movie 100", () => {
+    ready();
     assert.equal(exportRun.status, 0, exportRun.stderr);
     assert.match(exportRun.stdout, /SavedModel written to .*saved-model from .*ckpt-6 \(step 6\)/);
     assert.deepEqual(answer.savedModel.outputs, ['output_0']);
@@ -233,6 +254,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   });
 
   it('(d) the emitted TF config constructs in TF with the same tables, features, optimizers and limits', () => {
+    ready();
     const e = answer.emitted[0];
     assert.equal(e.optimizer, 'Adagrad');
     assert.equal(e.learningRate, 0.1);
@@ -246,6 +268,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
   });
 
   it('the emitted Keras-RS and JAX configs compile and use only those libraries\' documented fields', () => {
+    ready();
     // Fields of keras_rs/src/layers/embedding/distributed_embedding_config.py (TableConfig, FeatureConfig) and of
     // jax_tpu_embedding/sparsecore/lib/nn/embedding_spec.py (TableSpec, FeatureSpec, the optimizer specs).
     const documented: Record<string, { all: string[]; required: string[] }> = {
