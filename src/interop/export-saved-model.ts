@@ -28,7 +28,7 @@ export interface ExportedSavedModel {
  * await exportSavedModel('/tmp/ckpts', '/tmp/saved-model');
  */
 export async function exportSavedModel(checkpointDir: string, outDir: string): Promise<ExportedSavedModel> {
-  const run = runPythonModule('exportSavedModel', 'tpu_embeddings_interop.export_saved_model', [checkpointDir, outDir]);
+  const run = await runPythonModule('exportSavedModel', 'tpu_embeddings_interop.export_saved_model', [checkpointDir, outDir]);
   const line = run.stdout.trim().split('\n').pop() ?? '{}';
   const out = JSON.parse(line) as Omit<ExportedSavedModel, 'seconds'>;
   return { ...out, seconds: run.seconds };

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { ConfigError } from '../errors';
 
@@ -31,16 +31,26 @@ export function pythonExecutable(): string {
  * @param module e.g. `tpu_embeddings_interop.export_saved_model`.
  * @param args its arguments.
  * @param timeoutMs kill it after this long. @default 600000 (TensorFlow's import alone takes 5–20 s here)
- * @returns stdout, stderr and the time taken.
+ * @returns stdout, stderr and the time taken (the process runs without blocking the event loop).
  * @throws ConfigError `python_missing` (no interpreter), `tensorflow_missing` (TF/safetensors/numpy do not import;
  *   the message gives {@link PYTHON_INSTALL_HINT}), `python_failed` (non-zero exit; the message quotes stderr's tail).
- * @example runPythonModule('exportSavedModel', 'tpu_embeddings_interop.export_saved_model', [ckpt, out])
+ * @example await runPythonModule('exportSavedModel', 'tpu_embeddings_interop.export_saved_model', [ckpt, out])
  */
-export function runPythonModule(api: string, module: string, args: readonly string[], timeoutMs = 600_000): PythonRun {
+export async function runPythonModule(api: string, module: string, args: readonly string[], timeoutMs = 600_000): Promise<PythonRun> {
   const python = pythonExecutable();
   const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: [INTEROP_PYTHON_DIR, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), TF_CPP_MIN_LOG_LEVEL: '2' };
   const t0 = performance.now();
-  const run = spawnSync(python, ['-m', module, ...args], { env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
+  const run = await new Promise<{ status: number | null; stdout: string; stderr: string; error?: Error }>((resolve) => {
+    const child = spawn(python, ['-m', module, ...args], { env, timeout: timeoutMs });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const done = (status: number | null, error?: Error): void =>
+      resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), error });
+    child.on('error', (e) => done(null, e));
+    child.on('close', (code, signal) => done(code, signal ? new Error(`killed by ${signal}${signal === 'SIGTERM' ? ` after ${timeoutMs} ms` : ''}`) : undefined));
+  });
   const seconds = (performance.now() - t0) / 1000;
   if (run.error && (run.error as NodeJS.ErrnoException).code === 'ENOENT') {
     throw new ConfigError(

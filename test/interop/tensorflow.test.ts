@@ -184,7 +184,7 @@ describe('carry-over to TensorFlow 2.21 (TF as the oracle)', () => {
       pyChecks: [{ file: kerasRsFile, module: 'keras_rs' }, { file: jaxFile, module: 'jax_tpu_embedding' }],
     };
     fs.writeFileSync(path.join(dir, 'request.json'), JSON.stringify(request));
-    const oracle = runPythonModule('interop tests', 'tpu_embeddings_interop.oracle', [path.join(dir, 'request.json')]);
+    const oracle = await runPythonModule('interop tests', 'tpu_embeddings_interop.oracle', [path.join(dir, 'request.json')]);
     oracleSeconds = oracle.seconds;
     answer = JSON.parse(oracle.stdout.trim().split('\n').pop() as string);
     console.log(`interop: TensorFlow ${answer.tensorflow}; oracle process ${oracleSeconds.toFixed(1)} s, export:saved-model ${exportRun.seconds.toFixed(1)} s`);
