@@ -33,7 +33,7 @@ export interface LoadedCheckpoint {
  *   naming the file with expected vs got hash, `shape_mismatch` naming the tensor and file, `bad_safetensors`.
  * @example
  * const { manifest, tensors } = await loadCheckpoint((await latestCheckpoint('/tmp/ckpts'))!.dir);
- * tensors.get('user_id/accumulator')!.shape; // [2048, 64]
+ * tensors.get('user_id/accumulators')!.shape; // [2048, 64]
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const root = path.resolve(dir);

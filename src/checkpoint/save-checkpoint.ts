@@ -75,7 +75,7 @@ const TRASH_PREFIX = '.trash-ckpt-';
  * newest `keepLast` are removed (renamed away first, then deleted).
  *
  * Layout: `checkpoint.json` (see {@link CheckpointManifest}) + one safetensors file per group, e.g.
- * `tables.safetensors` with `user_id` `[2048, 64]`, `user_id/accumulator` `[2048, 64]`, and `dense.safetensors`.
+ * `tables.safetensors` with `user_id` `[2048, 64]`, `user_id/accumulators` `[2048, 64]`, and `dense.safetensors`.
  *
  * @param rootDir the directory that holds the checkpoints (created if missing).
  * @param content step, configs, topology and the tensor groups.

@@ -4,6 +4,7 @@
  * into cache before the optimizer updates them.
  */
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
+import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;
@@ -184,12 +185,12 @@ function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, star
   const L = pf.state.config.maxSequenceLength;
   for (let b = 0; b < batchSize; b++) {
     const ps = rowSplits[b];
-    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    const pe = L > 0 ? sequenceEnd(pf.input, b, L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
       const u = slot[p];
       if (u < 0 || scale[p] === 0) continue;
       const e = start[sortedPos[u]]++;
-      goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
+      goff[e] = (L > 0 ? b * L + sequencePosition(pf.input, p, ps) : b) * dim;
       sc[e] = scale[p];
       feat[e] = fi;
     }

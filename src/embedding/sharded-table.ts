@@ -15,7 +15,7 @@ export interface FullTable {
   readonly dim: number;
   /** `[vocabularySize, dim]` row-major. */
   readonly weights: Float32Array;
-  /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulator`, `momenta`, …). */
+  /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulators`, `momenta`, …). */
   readonly slots: Readonly<Partial<Record<SlotName, Float32Array>>>;
 }
 

@@ -75,9 +75,9 @@ export interface PredictInput {
  *
  * | group | names |
  * |---|---|
- * | `tables` | `<table>`, `<table>/accumulator` (or the table optimizer's slots) — `[vocab, dim]` each |
+ * | `tables` | `<table>`, `<table>/accumulators` (or the table optimizer's slots) — `[vocab, dim]` each |
  * | `dense` | `ratings/layer_with_weights-<i>/kernel` `[in, out]`, `…/bias` `[out]` |
- * | `optimizer` | `optimizer/iter` (int32 scalar) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
+ * | `optimizer` | `optimizer/iter` (int64 scalar, as Keras keeps it) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
  */
 export interface RankingModelState {
   /** Training steps taken (the global step). */
@@ -380,8 +380,14 @@ export class RankingModel {
     }));
     const optimizer: NamedTensor[] = [];
     for (const { name, tensor } of await this.denseOptimizer.getWeights()) {
-      const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
-      optimizer.push({ name: this.stateNameOfOptimizerWeight(name), dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
+      const stateName = this.stateNameOfOptimizerWeight(name);
+      if (stateName === 'optimizer/iter') {
+        // Keras keeps the iteration count as int64; tfjs as int32.
+        optimizer.push({ name: stateName, dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt((tensor.dataSync() as Int32Array)[0])) });
+      } else {
+        const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
+        optimizer.push({ name: stateName, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
+      }
       // tfjs makes a new scalar for the iteration count; the other weights are the optimizer's own variables.
       if (!(tensor instanceof tf.Variable)) tensor.dispose();
     }
@@ -414,7 +420,10 @@ export class RankingModel {
     const fresh = denseOptimizerFor(this.optimizerInUse);
     const weights: { name: string; tensor: tf.Tensor }[] = state.optimizer.map((t) => ({
       name: this.optimizerWeightNameOfState(t.name),
-      tensor: tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
+      // int64 (the iteration count, as Keras keeps it; older checkpoints have int32) becomes tfjs's int32.
+      tensor: t.data instanceof BigInt64Array
+        ? tf.tensor(Int32Array.from(t.data, Number), [...t.shape], 'int32')
+        : tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
     }));
     await fresh.setWeights(weights);
     tf.dispose(weights.map((w) => w.tensor));

@@ -10,13 +10,13 @@ import { adagradRowsKernel, hasRowKernels } from './row-kernels';
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends EmbeddingOptimizerOptions {
-  /** Initial value of the `accumulator` slot; must be > 0 (TF raises otherwise). @default 0.1 */
+  /** Initial value of the `accumulators` slot; must be > 0 (TF raises otherwise). @default 0.1 */
   readonly initialAccumulatorValue?: number;
 }
 
 /**
  * Adagrad for embedding tables (TF `tf.tpu.experimental.embedding.Adagrad`: learning rate 0.001, initial
- * accumulator 0.1). Slot `accumulator` (same shape as the table). Per touched row and element, with g the
+ * accumulator 0.1). Slot `accumulators` (same shape as the table). Per touched row and element, with g the
  * row's gradient summed over the global batch:
  * ```
  * acc ← acc + g²
@@ -26,7 +26,7 @@ export interface AdagradOptions extends EmbeddingOptimizerOptions {
  *
  * @example
  * const opt = new Adagrad({ learningRate: 0.1 });
- * opt.slotSpecs(); // [{ name: 'accumulator', initialValue: 0.1 }]
+ * opt.slotSpecs(); // [{ name: 'accumulators', initialValue: 0.1 }]
  */
 export class Adagrad extends EmbeddingOptimizer {
   readonly className: string = 'Adagrad';
@@ -48,10 +48,10 @@ export class Adagrad extends EmbeddingOptimizer {
       'a finite number > 0',
       (x) => x > 0,
     );
-    this.slots = Object.freeze([Object.freeze({ name: 'accumulator', initialValue: this.initialAccumulatorValue })]);
+    this.slots = Object.freeze([Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue })]);
   }
 
-  /** @returns `[accumulator]` filled with `initialAccumulatorValue`. */
+  /** @returns `[accumulators]` filled with `initialAccumulatorValue`. */
   slotSpecs(): readonly SlotSpec[] {
     return this.slots;
   }

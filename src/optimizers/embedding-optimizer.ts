@@ -6,7 +6,7 @@
 import { ConfigError, InputError } from '../errors';
 
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
-export const SLOT_NAMES = ['accumulator', 'momenta', 'velocities', 'linears'] as const;
+export const SLOT_NAMES = ['accumulators', 'momenta', 'velocities', 'linears'] as const;
 /** One of {@link SLOT_NAMES}. */
 export type SlotName = (typeof SLOT_NAMES)[number];
 
