@@ -14,14 +14,22 @@ export function defaultCacheDir(): string {
 
 /** Result of {@link findMovieLensDir}: the directory found (or null) and every place looked at, in order. */
 export interface MovieLensDirLookup {
+  /** The folder holding the marker file, or null. */
   readonly dir: string | null;
+  /** Every place looked at, in order. */
   readonly looked: readonly string[];
+  /**
+   * What decided where to look: `dir` (the explicit option), `env` (`$MOVIELENS_DIR`, set and not empty) or
+   * `defaults` (`../shared/data` and the cache). With `dir` or `env` nothing else is looked at.
+   */
+  readonly via: 'dir' | 'env' | 'defaults';
 }
 
 /**
  * Finds an unpacked MovieLens folder holding `marker` (e.g. `u.data`). Looks, in order, at: `dir` and
- * `dir/<folder>` when given (and only there); else `$MOVIELENS_DIR` and `$MOVIELENS_DIR/<folder>`;
- * `<repo root>/../shared/data/<folder>`; `<cwd>/../shared/data/<folder>`; `<cwd>/../../shared/data/<folder>`;
+ * `dir/<folder>` when given (and only there); else, when `$MOVIELENS_DIR` is set, `$MOVIELENS_DIR` and
+ * `$MOVIELENS_DIR/<folder>` (and only there: a variable naming the wrong folder never falls back to other data);
+ * else `<repo root>/../shared/data/<folder>`; `<cwd>/../shared/data/<folder>`; `<cwd>/../../shared/data/<folder>`;
  * `<cache dir>/<folder>`.
  *
  * @param folder e.g. `ml-100k`.
@@ -37,11 +45,15 @@ export function findMovieLensDir(
   options: { readonly dir?: string; readonly cacheDir?: string } = {},
 ): MovieLensDirLookup {
   const candidates: string[] = [];
+  const env = process.env[MOVIELENS_DIR_ENV];
+  let via: MovieLensDirLookup['via'] = 'defaults';
   if (options.dir !== undefined) {
+    via = 'dir';
     candidates.push(resolve(options.dir), resolve(options.dir, folder));
+  } else if (env) {
+    via = 'env';
+    candidates.push(resolve(env), resolve(env, folder));
   } else {
-    const env = process.env[MOVIELENS_DIR_ENV];
-    if (env) candidates.push(resolve(env), resolve(env, folder));
     const repoRoot = resolve(__dirname, '..', '..');
     candidates.push(resolve(repoRoot, '..', 'shared', 'data', folder));
     candidates.push(resolve(process.cwd(), '..', 'shared', 'data', folder));
@@ -50,5 +62,5 @@ export function findMovieLensDir(
   }
   const looked = [...new Set(candidates)];
   const dir = looked.find((d) => existsSync(join(d, marker))) ?? null;
-  return { dir, looked };
+  return { dir, looked, via };
 }

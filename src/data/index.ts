@@ -14,7 +14,7 @@
  *
  * Ids are kept as in the files (Int32Array); TFDS stores them as strings of the same digits. Shuffles use this
  * library's seeded `Random`, not TensorFlow's Philox stream: the same procedure, a different order.
- * Data lookup: `dir`, else `$MOVIELENS_DIR`, else `../shared/data/<ml-folder>` beside the repo or the current
+ * Data lookup: `dir`, else `$MOVIELENS_DIR` when set (only there; missing data there is an error), else `../shared/data/<ml-folder>` beside the repo or the current
  * directory, else the cache (`$TPU_EMBEDDINGS_CACHE` or `~/.cache/tpu-embeddings`).
  *
  * @example
