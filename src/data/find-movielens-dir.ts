@@ -34,7 +34,8 @@ export interface MovieLensDirLookup {
  *
  * @param folder e.g. `ml-100k`.
  * @param marker a file the folder must contain.
- * @param options `dir` (explicit) and `cacheDir`.
+ * @param options `dir` (explicit), `cacheDir`, and `includeCache` (false leaves the cache to
+ *   {@link downloadMovieLens}, which checks its entry against the expected checksum; default true).
  * @returns the first match and the list of places looked at.
  * @example
  * findMovieLensDir('ml-100k', 'u.data').dir; // '/work/shared/data/ml-100k'
@@ -42,7 +43,7 @@ export interface MovieLensDirLookup {
 export function findMovieLensDir(
   folder: string,
   marker: string,
-  options: { readonly dir?: string; readonly cacheDir?: string } = {},
+  options: { readonly dir?: string; readonly cacheDir?: string; readonly includeCache?: boolean } = {},
 ): MovieLensDirLookup {
   const candidates: string[] = [];
   const env = process.env[MOVIELENS_DIR_ENV];
@@ -58,7 +59,7 @@ export function findMovieLensDir(
     candidates.push(resolve(repoRoot, '..', 'shared', 'data', folder));
     candidates.push(resolve(process.cwd(), '..', 'shared', 'data', folder));
     candidates.push(resolve(process.cwd(), '..', '..', 'shared', 'data', folder));
-    candidates.push(resolve(options.cacheDir ?? defaultCacheDir(), folder));
+    if (options.includeCache !== false) candidates.push(resolve(options.cacheDir ?? defaultCacheDir(), folder));
   }
   const looked = [...new Set(candidates)];
   const dir = looked.find((d) => existsSync(join(d, marker))) ?? null;

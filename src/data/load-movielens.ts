@@ -41,7 +41,9 @@ export function resolveLocalSource(
   if (options.zip !== undefined) return { source: zipSource(options.zip, c.folder), looked: [options.zip] };
   const files = movieLensFiles(c);
   const marker = files.ratings ?? files.movies;
-  const found = findMovieLensDir(c.folder, marker, { dir: options.dir, cacheDir: options.cacheDir });
+  // With download allowed, the cache is downloadMovieLens's to check (its entry must match the expected checksum).
+  const includeCache = !('download' in options && options.download);
+  const found = findMovieLensDir(c.folder, marker, { dir: options.dir, cacheDir: options.cacheDir, includeCache });
   if (!found.dir && found.via === 'env') {
     throw new DataError(
       'missing_file',
@@ -70,7 +72,9 @@ function notFound(c: MovieLensConfig, looked: readonly string[], marker: string,
  * @param options where to read from.
  * @returns the data.
  * @throws ConfigError `unknown_config` listing the valid names; DataError `missing_file` naming every place looked
- *   at, `malformed_line` (file, line, field), `checksum_mismatch` / `truncated_download` (expected vs got).
+ *   at, `malformed_line` (file, line, field, rule, value), `line_too_long`; with `download`, every error of
+ *   {@link downloadMovieLens} (`download_timeout`, `oversized_download`, `checksum_mismatch` / `truncated_download`
+ *   (expected vs got), `disk_full`, …).
  * @example
  * const data = await loadMovieLens('100k-ratings');                 // ../shared/data/ml-100k or $MOVIELENS_DIR
  * const big = await loadMovieLens('25m-ratings', { download: true }); // ~262 MB download, cached
