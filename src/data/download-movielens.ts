@@ -67,7 +67,8 @@ export interface DownloadOptions {
  * `ml-<version>.<pid>.partial/` with a `.complete` marker naming the archive's sha256, then renames it. Any failure
  * deletes its temporary file or folder; those left by a killed process are removed by the next call. An unpacked
  * folder is reused only when its marker names the expected sha256; a cached archive only after its size and sha256
- * are checked again (a bad one is deleted and downloaded anew).
+ * are checked again (a bad one is downloaded anew and replaced by the rename). A failed download leaves the cache as
+ * it was; a failed unpack keeps the newly verified archive, so the next call unpacks it without downloading again.
  *
  * Limits: the response headers must arrive within `connectTimeoutMs`, the body may never pause longer than
  * `idleTimeoutMs`, and the server may send at most the expected size (a larger `content-length` or body stops the
@@ -106,11 +107,9 @@ export async function downloadMovieLens(version: MovieLensVersion, options: Down
   removeStaleTemps(cacheDir, folder);
   if (markerOf(outDir) === expected.sha256) return outDir;
   let bytes: Uint8Array | null = existsSync(zipPath) ? readFileSync(zipPath) : null;
-  if (bytes && !matches(bytes, expected)) {
-    // A bad cached archive (truncated by hand, corrupted, or an older release) is replaced, never reused.
-    rmSync(zipPath, { force: true });
-    bytes = null;
-  }
+  // A bad cached archive (corrupted, or another release) is never used: the download's rename replaces it (it stays
+  // as it was if the download fails).
+  if (bytes && !matches(bytes, expected)) bytes = null;
   if (!bytes) {
     const base = options.baseUrl ?? GROUPLENS_BASE_URL;
     const url = base.endsWith('/') ? base + archive : `${base}/${archive}`;

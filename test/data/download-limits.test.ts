@@ -5,10 +5,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { zipSync, type Zippable } from 'fflate';
 import { downloadMovieLens, loadMovieLens } from '../../src/data';
@@ -172,6 +172,35 @@ test('a process killed mid-download leaves no archive or folder; the next call r
   cacheHolds(cacheDir, [partial]); // nothing that looks like a cache entry
   await downloadMovieLens('1m', { cacheDir, baseUrl: `${base}/a/`, checksums: checksumOf(zipA), progress: false });
   cacheHolds(cacheDir, ['ml-1m', 'ml-1m.zip']);
+});
+
+test('a failed download leaves the cache as it was (the archive and folder of another release stay whole)', async () => {
+  const cacheDir = tempDir();
+  await downloadMovieLens('1m', { cacheDir, baseUrl: `${base}/a/`, checksums: checksumOf(zipA), progress: false });
+  await assert.rejects(downloadMovieLens('1m', { cacheDir, baseUrl: `${base}/missing/`, checksums: checksumOf(zipB), progress: false }),
+    rejectsWith('download_failed', /expected HTTP 200 from .*\/missing\/ml-1m\.zip, but got 404/));
+  cacheHolds(cacheDir, ['ml-1m', 'ml-1m.zip']);
+  assert.deepEqual(readFileSync(join(cacheDir, 'ml-1m.zip')), zipA);
+  assert.equal((await loadMovieLens('1m-movies', { dir: join(cacheDir, 'ml-1m') })).row(1).movie_title, 'Café Society (1995)');
+});
+
+test('temporaries of dead processes (partial archive, partial or old folder) are removed; a live process\'s are kept', async () => {
+  const cacheDir = tempDir();
+  const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+  const live = spawn('sleep', ['60']);
+  try {
+    const stale = [`ml-1m.zip.${dead}.partial`, `ml-1m.${dead}.partial`, `ml-1m.${dead}.old`];
+    writeFileSync(join(cacheDir, stale[0]), 'half');
+    mkdirSync(join(cacheDir, stale[1], 'sub'), { recursive: true });
+    mkdirSync(join(cacheDir, stale[2]));
+    const other = `ml-1m.zip.${live.pid}.partial`;
+    writeFileSync(join(cacheDir, other), 'in progress');
+    writeFileSync(join(cacheDir, `ml-100k.zip.${dead}.partial`), 'another release: left to its own download');
+    await downloadMovieLens('1m', { cacheDir, baseUrl: `${base}/a/`, checksums: checksumOf(zipA), progress: false });
+    cacheHolds(cacheDir, ['ml-1m', 'ml-1m.zip', other, `ml-100k.zip.${dead}.partial`]);
+  } finally {
+    live.kill();
+  }
 });
 
 /** Mounts a tmpfs of `bytes` on a fresh directory (root only) and unmounts it after `body`. */
