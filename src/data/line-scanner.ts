@@ -9,6 +9,12 @@ const DOT = 46;
 const ZERO = 48;
 /** More digits than this would not be exact in a double (2^53 ≈ 9.007e15). */
 const MAX_INT_DIGITS = 15;
+// Module-local copies of the imported limits: the hot loops read them per line and per id, and an imported binding
+// can compile to a property load (or a getter call) on the other module's exports object.
+const MAX_LINE = MAX_LINE_BYTES;
+const MAX_ID_LOCAL = MAX_ID;
+/** What an id must be (built once: the readers call {@link LineScanner.id} twice per rating). */
+const ID_RULE = `a positive integer id from 1 to ${MAX_ID} (digits only)`;
 
 /**
  * Parses delimited text straight from bytes, one field at a time, without splitting the file into strings.
@@ -71,7 +77,7 @@ export class LineScanner {
       if (end < 0) end = n;
       this.next = end + 1;
       this.lineNo++;
-      if (end - start > MAX_LINE_BYTES) throw lineTooLong(this.file, this.lineNo, end - start);
+      if (end - start > MAX_LINE) throw lineTooLong(this.file, this.lineNo, end - start);
       let stop = end;
       if (stop > start && b[stop - 1] === CR) stop--;
       if (stop === start) continue;
@@ -130,7 +136,7 @@ export class LineScanner {
    * @throws DataError `malformed_line`.
    */
   id(field: string): number {
-    return this.intIn(field, 1, MAX_ID, `a positive integer id from 1 to ${MAX_ID} (digits only)`);
+    return this.intIn(field, 1, MAX_ID_LOCAL, ID_RULE);
   }
 
   /**

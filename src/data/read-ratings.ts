@@ -59,6 +59,10 @@ export function readRatings(
   const halfStars = format === 'csv';
   const latest = maxTimestamp();
   const timestampRule = `a Unix time in seconds from 0 to ${latest} (now plus a day)`;
+  // Local copies of the imported rules, read once per rating (see line-scanner.ts).
+  const halfStarRule = HALF_STAR_RATING_RULE;
+  const integerRule = INTEGER_RATING_RULE;
+  const isHalfStar = isHalfStarRating;
   forEachLineChunk(input, (bytes, totalBytes) => {
     if (scanner) scanner.reset(bytes);
     else scanner = new LineScanner(bytes, input.name, separator, format === 'csv' ? 'utf8' : 'latin1');
@@ -79,11 +83,11 @@ export function readRatings(
       const u = s.id('user_id');
       const m = s.id('movie_id');
       if (halfStars) {
-        const r = s.number('user_rating', HALF_STAR_RATING_RULE);
-        if (!isHalfStarRating(r)) s.fail('user_rating', HALF_STAR_RATING_RULE);
+        const r = s.number('user_rating', halfStarRule);
+        if (!isHalfStar(r)) s.fail('user_rating', halfStarRule);
         rating[n] = r;
       } else {
-        rating[n] = s.intIn('user_rating', 1, 5, INTEGER_RATING_RULE);
+        rating[n] = s.intIn('user_rating', 1, 5, integerRule);
       }
       timestamp[n] = s.intIn('timestamp', 0, latest, timestampRule);
       s.end();
