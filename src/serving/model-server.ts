@@ -6,7 +6,8 @@ import { ConfigError, InputError } from '../errors';
 import { predictInChunks, predictRange, yieldToEventLoop } from './chunked-predict';
 import { HttpError } from './http-error';
 import { describeModel, type ModelSignature } from './model-signature';
-import { DEFAULT_SIGNATURE, parsePredictRequest, type PredictRequest } from './parse-predict-request';
+import { JsonText, stringifyListInSteps } from './json-text';
+import { DEFAULT_SIGNATURE, parsePredictSteps, type PredictRequest } from './parse-predict-request';
 import { parseJsonBody, readBody } from './request-body';
 
 /** What a custom route handler receives. */
@@ -61,7 +62,7 @@ export interface ModelServerOptions {
   readonly maxInstancesPerRequest?: number;
   /**
    * Examples run per chunk of inference; the server yields to other requests between chunks and stops computing
-   * for a client that disconnected. Smaller chunks: lower latency for others, a little less throughput. @default 256
+   * for a client that disconnected. Smaller chunks: lower latency for others, a little less throughput. @default 128
    */
   readonly predictChunkSize?: number;
   /**
@@ -95,7 +96,7 @@ export const MODEL_SERVER_DEFAULTS = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   maxJsonDepth: 32,
   maxInstancesPerRequest: 10_000,
-  predictChunkSize: 256,
+  predictChunkSize: 128,
   maxConcurrentRequests: 4,
   retryAfterSeconds: 1,
   headersTimeoutMs: 10_000,
@@ -121,6 +122,8 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
+/** Validation and serialisation pause every this many inference chunks' worth of examples (they are that much cheaper). */
+const STEPS_PER_CHUNK = 4;
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 const PATH_RE = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:([A-Za-z_]+))?\/?$/;
 
@@ -254,6 +257,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     }
     if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use POST with a JSON body`, { Allow: 'POST' });
     const bytes = await readBody(req, limits.maxBodyBytes);
+    if (gone()) throw new Abandoned();
     if (computing >= limits.maxConcurrentRequests) {
       throw new HttpError(429, `the server is busy: ${computing} requests are being computed (maxConcurrentRequests = ${limits.maxConcurrentRequests}); retry after ${limits.retryAfterSeconds} s`, {
         'Retry-After': String(limits.retryAfterSeconds),
@@ -265,15 +269,31 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       await yieldToEventLoop();
       if (gone()) throw new Abandoned();
       if (verb === 'predict') {
-        const request = parsePredictRequest(body, signature, { maxInstances });
+        // Validation, inference and serialisation each pause every few chunks' worth of examples.
+        const steps = parsePredictSteps(body, signature, maxInstances, STEPS_PER_CHUNK * limits.predictChunkSize);
+        let step = steps.next();
+        while (!step.done) {
+          await yieldToEventLoop();
+          if (gone()) throw new Abandoned();
+          step = steps.next();
+        }
+        const request = step.value;
         await yieldToEventLoop();
         const outs = await predictFor(request, gone);
+        const json = async (list: readonly unknown[]) => {
+          const text = await stringifyListInSteps(list, STEPS_PER_CHUNK * limits.predictChunkSize, gone);
+          if (text === null) throw new Abandoned();
+          return text;
+        };
         const outNames = signature.outputs.map((o) => o.name);
         if (request.format === 'row') {
           const predictions = Array.from({ length: request.batchSize }, (_, r) => (outs.length === 1 ? outs[0][r] : Object.fromEntries(outNames.map((n, k) => [n, outs[k][r]]))));
-          return { predictions };
+          return new JsonText(`{"predictions":${await json(predictions)}}`);
         }
-        return { outputs: outs.length === 1 ? outs[0] : Object.fromEntries(outNames.map((n, k) => [n, outs[k]])) };
+        if (outs.length === 1) return new JsonText(`{"outputs":${await json(outs[0])}}`);
+        const fields: string[] = [];
+        for (let k = 0; k < outs.length; k++) fields.push(`${JSON.stringify(outNames[k])}:${await json(outs[k])}`);
+        return new JsonText(`{"outputs":{${fields.join(',')}}}`);
       }
       return await routes[verb]({ body, model, signature, name, predict, predictAsync: (request) => predictFor(request, gone) });
     } finally {
@@ -392,7 +412,7 @@ function send(res: http.ServerResponse, status: number, payload: unknown, closeC
   }
   let text: string;
   try {
-    text = JSON.stringify(payload ?? null);
+    text = payload instanceof JsonText ? payload.text : JSON.stringify(payload ?? null);
   } catch (e) {
     status = 500;
     text = JSON.stringify({ error: `the handler returned a value that is not JSON-serialisable (${(e as Error).message})` });

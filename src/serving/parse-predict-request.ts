@@ -36,7 +36,29 @@ export interface PredictRequest {
  * parsePredictRequest({ instances: [{ user_id: 30, movie_id: 100 }] }, signature).inputs.get('user_id'); // Int32Array [30]
  */
 export function parsePredictRequest(body: unknown, signature: ModelSignature, options: { readonly maxInstances?: number } = {}): PredictRequest {
-  const maxInstances = options.maxInstances ?? Infinity;
+  const steps = parsePredictSteps(body, signature, options.maxInstances ?? Infinity, Infinity);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * {@link parsePredictRequest} as a generator that pauses (yields) after every `examplesPerStep` examples validated,
+ * so a server can serve other requests between steps; it returns the request (or throws the same InputError).
+ * Internal to `serving/`.
+ *
+ * @param body the parsed JSON body.
+ * @param signature from `describeModel`.
+ * @param maxInstances the largest batch accepted.
+ * @param examplesPerStep examples validated between two pauses.
+ * @returns a generator whose return value is the validated request.
+ * @throws InputError (kind `bad_request`), from `next()`.
+ * @example
+ * const steps = parsePredictSteps(body, signature, 10_000, 1024);
+ * let step = steps.next(); while (!step.done) { await yieldToEventLoop(); step = steps.next(); }
+ */
+export function* parsePredictSteps(body: unknown, signature: ModelSignature, maxInstances: number, examplesPerStep: number): Generator<void, PredictRequest> {
   const names = signature.inputs.map((i) => i.name);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     fail(`expected the body to be a JSON object with "instances" (row format) or "inputs" (columnar format), but got ${describe(body)}`);
@@ -53,26 +75,28 @@ export function parsePredictRequest(body: unknown, signature: ModelSignature, op
   if (hasRows === hasCols) {
     fail(hasRows ? 'expected one of "instances" or "inputs", but got both' : `missing "instances" (row format) or "inputs" (columnar format); the model's inputs are ${names.join(', ')}`);
   }
-  return hasRows ? parseRows(b.instances, signature, maxInstances) : parseColumns(b.inputs, signature, maxInstances);
+  return hasRows ? yield* parseRows(b.instances, signature, maxInstances, examplesPerStep) : yield* parseColumns(b.inputs, signature, maxInstances, examplesPerStep);
 }
 
 function checkBatch(batch: number, maxInstances: number, where: string): void {
   if (batch > maxInstances) fail(`${where} holds ${batch} examples, more than the limit of ${maxInstances} per request (maxInstancesPerRequest); split the batch into several requests`);
 }
 
-function parseRows(instances: unknown, signature: ModelSignature, maxInstances: number): PredictRequest {
+function* parseRows(instances: unknown, signature: ModelSignature, maxInstances: number, examplesPerStep: number): Generator<void, PredictRequest> {
   if (!Array.isArray(instances) || instances.length === 0) fail(`expected "instances" to be a non-empty list, but got ${describe(instances)}`);
   const rows = instances as unknown[];
   checkBatch(rows.length, maxInstances, '"instances"');
   const single = signature.inputs.length === 1;
   const inputs = new Map<string, Int32Array | Float32Array>();
   for (const input of signature.inputs) inputs.set(input.name, alloc(input, rows.length));
-  rows.forEach((row, r) => {
+  for (let r = 0; r < rows.length; r++) {
+    if (r > 0 && r % examplesPerStep === 0) yield;
+    const row = rows[r];
     const isObject = row !== null && typeof row === 'object' && !Array.isArray(row);
     if (!isObject) {
       if (single) {
         write(inputs.get(signature.inputs[0].name)!, signature.inputs[0], r, row, () => `instances[${r}]`);
-        return;
+        continue;
       }
       fail(`expected instances[${r}] to be an object with ${signature.inputs.map((i) => `"${i.name}"`).join(', ')}, but got ${describe(row)}`);
     }
@@ -82,11 +106,11 @@ function parseRows(instances: unknown, signature: ModelSignature, maxInstances: 
       if (!(input.name in obj)) fail(`instances[${r}] is missing input "${input.name}"`);
       write(inputs.get(input.name)!, input, r, obj[input.name], () => `instances[${r}].${input.name}`);
     }
-  });
+  }
   return { format: 'row', batchSize: rows.length, inputs };
 }
 
-function parseColumns(columns: unknown, signature: ModelSignature, maxInstances: number): PredictRequest {
+function* parseColumns(columns: unknown, signature: ModelSignature, maxInstances: number, examplesPerStep: number): Generator<void, PredictRequest> {
   let byName: Record<string, unknown>;
   if (Array.isArray(columns) && signature.inputs.length === 1) byName = { [signature.inputs[0].name]: columns };
   else if (columns !== null && typeof columns === 'object' && !Array.isArray(columns)) byName = columns as Record<string, unknown>;
@@ -103,7 +127,10 @@ function parseColumns(columns: unknown, signature: ModelSignature, maxInstances:
     if (batch >= 0 && list.length !== batch) fail(`expected every input to have the same batch size, but inputs.${input.name} has ${list.length} values and the first input has ${batch}`);
     batch = list.length;
     const out = alloc(input, batch);
-    list.forEach((v, r) => write(out, input, r, v, () => `inputs.${input.name}[${r}]`));
+    for (let r = 0; r < list.length; r++) {
+      if (r > 0 && r % examplesPerStep === 0) yield;
+      write(out, input, r, list[r], () => `inputs.${input.name}[${r}]`);
+    }
     inputs.set(input.name, out);
   }
   return { format: 'columnar', batchSize: batch, inputs };
