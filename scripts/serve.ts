@@ -2,8 +2,8 @@
 // Usage: npm run serve -- <export dir> [--port N] [--name M] [--host H] [--<limit> N …]
 //   defaults: port 8501 (TF Serving's REST port), name 'ranking', host 127.0.0.1.
 //   limits and timeouts (startModelServer's options, kebab-case; defaults in MODEL_SERVER_DEFAULTS):
-//   --max-body-bytes 1048576, --max-json-depth 32, --max-instances-per-request 10000, --predict-chunk-size 128,
-//   --max-concurrent-requests 4, --retry-after-seconds 1, --headers-timeout-ms 10000, --request-timeout-ms 30000,
+//   --max-body-bytes 1048576, --max-json-depth 32, --max-instances-per-request 10000, --predict-chunk-size 64,
+//   --max-concurrent-requests 8, --retry-after-seconds 1, --headers-timeout-ms 10000, --request-timeout-ms 30000,
 //   --keep-alive-timeout-ms 5000, --close-grace-ms 2000.
 // Stops on Ctrl-C (SIGINT) or SIGTERM: idle and half-sent connections close at once, requests being computed get
 // --close-grace-ms to answer; the process exits 0 once every connection is closed.

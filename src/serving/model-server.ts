@@ -62,12 +62,12 @@ export interface ModelServerOptions {
   readonly maxInstancesPerRequest?: number;
   /**
    * Examples run per chunk of inference; the server yields to other requests between chunks and stops computing
-   * for a client that disconnected. Smaller chunks: lower latency for others, a little less throughput. @default 128
+   * for a client that disconnected. Smaller chunks: lower latency for others, a little less throughput. @default 64
    */
   readonly predictChunkSize?: number;
   /**
    * POST requests (predict and custom verbs) computed at once; one more gets HTTP 429 with `Retry-After`.
-   * Status and metadata GETs are never refused. @default 4
+   * Status and metadata GETs are never refused. @default 8
    */
   readonly maxConcurrentRequests?: number;
   /** The `Retry-After` of a 429, in seconds. @default 1 */
@@ -96,8 +96,8 @@ export const MODEL_SERVER_DEFAULTS = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   maxJsonDepth: 32,
   maxInstancesPerRequest: 10_000,
-  predictChunkSize: 128,
-  maxConcurrentRequests: 4,
+  predictChunkSize: 64,
+  maxConcurrentRequests: 8,
   retryAfterSeconds: 1,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
