@@ -354,9 +354,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
             ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
             : [400, 'Bad Request', `malformed HTTP request (${err.code ?? err.message})`];
       const text = JSON.stringify({ error: message });
-      socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
-    }
-    socket.destroySoon();
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () => socket.destroy());
+    } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
