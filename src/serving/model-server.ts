@@ -91,7 +91,13 @@ export interface ModelServerOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The defaults of {@link ModelServerOptions}' limits and timeouts (documented there). */
+/**
+ * The defaults of {@link ModelServerOptions}' limits and timeouts (documented there); `scripts/serve.ts` takes each
+ * as a kebab-case flag (`--predict-chunk-size 64`).
+ *
+ * @example
+ * MODEL_SERVER_DEFAULTS.maxInstancesPerRequest; // 10000
+ */
 export const MODEL_SERVER_DEFAULTS = Object.freeze({
   maxBodyBytes: 1024 * 1024,
   maxJsonDepth: 32,
