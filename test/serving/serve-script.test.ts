@@ -79,6 +79,7 @@ describe('scripts/serve.ts', () => {
       const exitMs = Date.now() - t0;
       assert.equal(code, 0);
       assert.ok(exitMs < 3000, `exited ${exitMs} ms after SIGTERM`);
+      console.log(`serve.ts exited ${exitMs} ms after SIGTERM with a half-sent body, half-sent headers and an idle connection open`);
       for (const c of [halfBody, halfHeaders, idle]) await c.closed;
       assert.match(await idle.closed, /^HTTP\/1\.1 200 OK/);
     } finally {
