@@ -266,6 +266,7 @@ export {
   REQUEST_FORMATS,
   DEFAULT_SIGNATURE,
   parsePredictRequest,
+  MODEL_SERVER_DEFAULTS,
   startModelServer,
 } from './serving';
 export type {
