@@ -139,6 +139,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.equal((await listCheckpoints(all)).length, 4);
   });
 
+  it('never prunes the checkpoint just saved, even when its step is below the newest (issue 11, item 2)', async () => {
+    const root = freshRoot();
+    for (const step of [100, 200]) await saveCheckpoint(root, content(step), { keepLast: 2 });
+    // Rule: the step just saved is kept; the others are pruned lowest step first until keepLast remain.
+    const r = await saveCheckpoint(root, content(50), { keepLast: 2 });
+    assert.equal(r.dir, path.join(root, 'ckpt-50'));
+    assert.deepEqual(r.pruned, [path.join(root, 'ckpt-100')]);
+    assert.deepEqual((await listCheckpoints(root)).map((c) => c.step), [50, 200]);
+    const { manifest, tensors } = await loadCheckpoint(r.dir);
+    assert.equal(manifest.step, 50);
+    assert.equal((tensors.get('user_id')!.data as Float32Array)[0], 50);
+    const r1 = await saveCheckpoint(root, content(10), { keepLast: 1 });
+    assert.deepEqual(r1.pruned, [path.join(root, 'ckpt-50'), path.join(root, 'ckpt-200')]);
+    assert.deepEqual(readdirSync(root), ['ckpt-10']);
+  });
+
   it('refuses to overwrite a step unless asked, and replaces it whole when asked', async () => {
     const root = freshRoot();
     await saveCheckpoint(root, content(7));
