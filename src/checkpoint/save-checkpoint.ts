@@ -152,7 +152,12 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
         const write = async (bytes: Buffer): Promise<void> => {
           for (let off = 0; off < bytes.length; off += chunkBytes) {
             const chunk = bytes.subarray(off, Math.min(bytes.length, off + chunkBytes));
-            await fh.write(chunk);
+            // write(2) may write less than asked (a disk filling up): loop until the chunk is whole or it throws.
+            for (let done = 0; done < chunk.length; ) {
+              const { bytesWritten } = await fh.write(chunk, done, chunk.length - done);
+              if (bytesWritten === 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO', path: at });
+              done += bytesWritten;
+            }
             saveStep(`write ${group.file} @${written}`);
             hash.update(chunk);
             written += chunk.length;
