@@ -27,9 +27,9 @@ async function valueOf(dir: string): Promise<number> {
 }
 
 /** Spawns the child saver (24 MB per save unless given); resolves with its exit and output. */
-function startChild(root: string, step: number, mode: 'run' | 'block', keepLast?: number, mb = 24) {
+function startChild(root: string, step: number, mode: 'go' | 'block', keepLast?: number, mb = 24) {
   const args = ['--import', 'tsx', CHILD, root, String(step), String(mb), mode, ...(keepLast === undefined ? [] : [String(keepLast)])];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -43,6 +43,13 @@ function startChild(root: string, step: number, mode: 'run' | 'block', keepLast?
       check();
     });
   return { child, exited, printed };
+}
+
+/** Starts two `go` children together: both load first, then both get the signal to save at the same moment. */
+async function startTogether(a: ReturnType<typeof startChild>, b: ReturnType<typeof startChild>): Promise<void> {
+  await Promise.all([a.printed('READY'), b.printed('READY')]);
+  a.child.stdin!.end('go\n');
+  b.child.stdin!.end('go\n');
 }
 
 describe('concurrent saves to one root', () => {
@@ -77,8 +84,9 @@ describe('concurrent saves to one root', () => {
   it('in two processes: both saves of 24 MB commit, and the root holds only checkpoints afterwards', async () => {
     const root = freshRoot();
     await saveCheckpoint(root, content(1), { keepLast: Infinity });
-    const a = startChild(root, 10, 'run', 2);
-    const b = startChild(root, 20, 'run', 2);
+    const a = startChild(root, 10, 'go', 2);
+    const b = startChild(root, 20, 'go', 2);
+    await startTogether(a, b);
     const [ra, rb] = await Promise.all([a.exited, b.exited]);
     assert.deepEqual([ra.code, rb.code], [0, 0], `${ra.err}\n${rb.err}`);
     assert.ok(ra.out.includes('DONE') && rb.out.includes('DONE'));
@@ -91,8 +99,9 @@ describe('concurrent saves to one root', () => {
 
   it('in two processes: the same step twice gives one commit and one `exists` (not write_failed) after the first finished', async () => {
     const root = freshRoot();
-    const a = startChild(root, 5, 'run');
-    const b = startChild(root, 5, 'run');
+    const a = startChild(root, 5, 'go');
+    const b = startChild(root, 5, 'go');
+    await startTogether(a, b);
     const runs = await Promise.all([a.exited, b.exited]);
     const ok = runs.filter((r) => r.code === 0);
     const refused = runs.filter((r) => r.code !== 0);
@@ -110,6 +119,7 @@ describe('the lock', () => {
     const root = freshRoot();
     await saveCheckpoint(root, content(1));
     const holder = startChild(root, 2, 'block', undefined, 4); // blocks mid-save, holding the lock
+    holder.child.stdin!.end();
     after(() => holder.child.kill('SIGKILL')); // never left blocked, even when an assertion fails
     await holder.printed('MIDSAVE');
     const before = readdirSync(root).sort();
