@@ -15,10 +15,12 @@ const BREAK_FILE = `${LOCK_FILE}.break`;
 const BREAK_STALE_MS = 10_000;
 /** A lock file that cannot be parsed (foreign or damaged) older than this is considered stale. */
 const UNREADABLE_LOCK_STALE_MS = 10_000;
+/** Waiting for a live holder polls after 25 ms, doubling up to 400 ms. */
 const POLL_MS = 25;
+const MAX_POLL_MS = 400;
 
 /** Who holds a lock: written as JSON into the lock file. */
-interface LockOwner {
+export interface LockOwner {
   readonly pid: number;
   /** Start time of the process (field 22 of `/proc/<pid>/stat`), to tell a reused pid from the holder; null off Linux. */
   readonly start: string | null;
@@ -52,7 +54,7 @@ export interface CheckpointLock {
  */
 export async function acquireCheckpointLock(root: string, timeoutMs: number, api: string): Promise<CheckpointLock> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let wait = POLL_MS; ; wait = Math.min(MAX_POLL_MS, wait * 2)) {
     const got = await tryCheckpointLock(root, api);
     if ('release' in got) return got;
     if (Date.now() >= deadline) {
@@ -62,7 +64,7 @@ export async function acquireCheckpointLock(root: string, timeoutMs: number, api
           `waited ${timeoutMs} ms. Wait for that save to finish, pass a larger lockTimeoutMs, or save to another directory. Nothing was written.`,
       );
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.min(wait, deadline - Date.now()))));
   }
 }
 

@@ -115,12 +115,12 @@ describe('concurrent saves to one root', () => {
 });
 
 describe('the lock', () => {
-  it('held by a live process makes a save fail with `locked` naming it, writing nothing; once it dies the next save proceeds', async () => {
+  it('held by a live process makes a save fail with `locked` naming it, writing nothing; once it dies the next save proceeds', async (t) => {
     const root = freshRoot();
     await saveCheckpoint(root, content(1));
     const holder = startChild(root, 2, 'block', undefined, 4); // blocks mid-save, holding the lock
     holder.child.stdin!.end();
-    after(() => holder.child.kill('SIGKILL')); // never left blocked, even when an assertion fails
+    t.after(() => holder.child.kill('SIGKILL')); // never left blocked, even when an assertion fails
     await holder.printed('MIDSAVE');
     const before = readdirSync(root).sort();
     const t0 = Date.now();
