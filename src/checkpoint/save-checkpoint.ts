@@ -186,7 +186,6 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
     };
     at = path.join(tmp, MANIFEST_TEMP_FILE);
     await writeSynced(at, JSON.stringify(manifest, null, 2) + '\n');
-    saveStep(`write+fsync ${MANIFEST_TEMP_FILE}`);
     at = path.join(tmp, MANIFEST_FILE);
     await fsp.rename(path.join(tmp, MANIFEST_TEMP_FILE), at);
     saveStep(`rename ${MANIFEST_TEMP_FILE} -> ${MANIFEST_FILE}`);
@@ -266,7 +265,9 @@ async function writeSynced(file: string, text: string): Promise<void> {
   const fh = await fsp.open(file, 'wx');
   try {
     await fh.writeFile(text, 'utf8');
+    saveStep(`write ${path.basename(file)}`);
     await fh.sync();
+    saveStep(`fsync ${path.basename(file)}`);
   } finally {
     await fh.close();
   }
