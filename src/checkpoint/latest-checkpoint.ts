@@ -85,8 +85,9 @@ async function readNames(root: string): Promise<string[] | null> {
 }
 
 /**
- * The checkpoint with the highest step under `rootDir`, or `null` when there is none. Only directories
- * renamed into place by a completed {@link saveCheckpoint} qualify; hashes are checked later by {@link loadCheckpoint}.
+ * The checkpoint with the highest step under `rootDir`, or `null` when there is none, after the same recovery as
+ * {@link listCheckpoints}. Only complete checkpoints qualify (their manifest is renamed in last); hashes are checked
+ * later by {@link loadCheckpoint}.
  *
  * @param rootDir the directory given to {@link saveCheckpoint}.
  * @returns the newest checkpoint, or null.
