@@ -45,17 +45,41 @@ export interface OrphanedCheckpoint {
  */
 export async function findOrphanedCheckpoints(root: string, names: readonly string[]): Promise<OrphanedCheckpoint[]> {
   const present = new Set(names);
-  const orphans: OrphanedCheckpoint[] = [];
+  const orphans = new Map<number, OrphanedCheckpoint>();
   for (const name of names) {
     const m = LEFTOVER.exec(name);
     if (!m || m[1] !== OLD_PREFIX || present.has(`${CHECKPOINT_DIR_PREFIX}${m[2]}`)) continue;
     const step = Number(m[2]);
     const fresh = path.join(root, leftoverName(TEMP_PREFIX, step, m[3]));
     const old = path.join(root, name);
-    if (await isComplete(fresh)) orphans.push({ step, dir: fresh });
-    else if (await isComplete(old)) orphans.push({ step, dir: old });
+    if (await isComplete(fresh)) orphans.set(step, { step, dir: fresh });
+    else if (await isComplete(old)) orphans.set(step, { step, dir: old });
   }
-  return orphans;
+  // Earlier versions of saveCheckpoint moved an overwritten checkpoint to `.trash-ckpt-<step>-<pid>-<epoch ms>` before renaming the
+  // new one in; a kill between the two left it as the only copy. The newest such copy whose files are all there is
+  // restored (a pruned one being deleted may have lost files: those are not).
+  const legacy = [...names].filter((n) => LEGACY_TRASH.test(n)).sort((a, b) => Number(LEGACY_TRASH.exec(b)![2]) - Number(LEGACY_TRASH.exec(a)![2]));
+  for (const name of legacy) {
+    const step = Number(LEGACY_TRASH.exec(name)![1]);
+    if (present.has(`${CHECKPOINT_DIR_PREFIX}${step}`) || orphans.has(step)) continue;
+    const dir = path.join(root, name);
+    if (await hasAllFiles(dir)) orphans.set(step, { step, dir });
+  }
+  return [...orphans.values()];
+}
+
+const LEGACY_TRASH = /^\.trash-ckpt-(0|[1-9][0-9]*)-[0-9]+-([0-9]{13})$/;
+
+/** A complete directory whose manifest parses and whose listed files all exist with their listed sizes. */
+async function hasAllFiles(dir: string): Promise<boolean> {
+  try {
+    const manifest = JSON.parse(await fsp.readFile(path.join(dir, MANIFEST_FILE), 'utf8')) as { files?: { file: string; bytes: number }[] };
+    if (!Array.isArray(manifest.files)) return false;
+    for (const f of manifest.files) if ((await fsp.stat(path.join(dir, path.basename(f.file)))).size !== f.bytes) return false;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

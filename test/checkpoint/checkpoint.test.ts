@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -177,6 +177,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await saveCheckpoint(root, content(2));
     assert.ok(!existsSync(path.join(root, '.tmp-ckpt-60-999999999-abc')));
     assert.equal(await latestCheckpoint(freshRoot()), null);
+  });
+
+  it('restores a checkpoint an older version left as its only copy in .trash-ckpt-… (overwrite killed between renames)', async () => {
+    const root = freshRoot();
+    await saveCheckpoint(root, content(1));
+    await saveCheckpoint(root, content(2));
+    // What versions before this one left: ckpt-2 moved to .trash-ckpt-2-<pid>-<epoch ms>, the new copy never renamed in.
+    renameSync(path.join(root, 'ckpt-2'), path.join(root, '.trash-ckpt-2-999999999-1795951782721'));
+    mkdirSync(path.join(root, '.tmp-ckpt-2-999999999-AbCdEf'));
+    // A pruned one being deleted when the process died: its manifest is there, a file is gone. Not restored.
+    await saveCheckpoint(root, content(3));
+    renameSync(path.join(root, 'ckpt-3'), path.join(root, '.trash-ckpt-3-999999999-1795951782999'));
+    rmSync(path.join(root, '.trash-ckpt-3-999999999-1795951782999', 'dense.safetensors'));
+    assert.deepEqual((await listCheckpoints(root)).map((c) => c.step), [1, 2]);
+    assert.deepEqual(readdirSync(root).sort(), ['ckpt-1', 'ckpt-2']);
+    assert.equal(((await loadCheckpoint(path.join(root, 'ckpt-2'))).tensors.get('user_id')!.data as Float32Array)[0], 2);
   });
 
   it('validates the content and options with messages that say the rule', async () => {
