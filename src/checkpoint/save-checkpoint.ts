@@ -110,6 +110,9 @@ const MANIFEST_TEMP_FILE = `${MANIFEST_FILE}.tmp`;
 export async function saveCheckpoint(rootDir: string, content: CheckpointContent, options: SaveCheckpointOptions = {}): Promise<SavedCheckpoint> {
   const { keepLast, overwrite, onProgress, chunkBytes, lockTimeoutMs } = validateOptions(options);
   validateContent(content);
+  // Tensors are checked (bad_tensor) before anything on disk is touched.
+  const layouts = content.groups.map((g) => layoutSafetensors(g.tensors, { format: 'tpu-embeddings', step: String(content.step) }));
+  const totalBytes = layouts.reduce((s, l) => s + l.totalBytes, 0);
   const root = path.resolve(rootDir);
   const finalDir = path.join(root, `${CHECKPOINT_DIR_PREFIX}${content.step}`);
   const failed = (e: unknown, at: string): CheckpointError =>
@@ -132,8 +135,6 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
       throw new CheckpointError('exists', `saveCheckpoint: ${finalDir} already exists. Pass { overwrite: true } to replace it, or save under another step.`);
     }
     const createdAt = new Date().toISOString();
-    const layouts = content.groups.map((g) => layoutSafetensors(g.tensors, { format: 'tpu-embeddings', step: String(content.step) }));
-    const totalBytes = layouts.reduce((s, l) => s + l.totalBytes, 0);
     tmp = path.join(root, leftoverName(TEMP_PREFIX, content.step, lock.token));
     const tmpName = path.basename(tmp);
     at = tmp;

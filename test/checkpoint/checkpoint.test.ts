@@ -206,6 +206,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await bad({ ...c, groups: [c.groups[0], c.groups[0]].map((g, i) => ({ ...g, file: `g${i}.safetensors` })) }, /'user_id' appears twice/);
     await bad({ ...c, topology: [1] }, /topology to be a plain object/);
     await bad(c, /keepLast to be a positive integer or Infinity, but got 0/, { keepLast: 0 });
-    assert.equal(existsSync(root) ? readdirSync(root).length : 0, 0); // nothing written
+    await bad({ ...c, groups: [{ file: 'w.safetensors', tensors: [{ name: 'w', dtype: 'float32', shape: [2, 3], data: new Float32Array(5) }] }] }, /'w' has shape \[2, 3\] \(6 elements\) but its data holds 5/);
+    assert.ok(!existsSync(root)); // nothing written, not even the root
   });
 });
