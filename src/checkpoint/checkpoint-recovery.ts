@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { CHECKPOINT_DIR_PREFIX, MANIFEST_FILE } from './checkpoint-manifest';
 import { isAbandonedLockFile, LOCK_FILE } from './checkpoint-lock';
 import { saveStep } from './save-step-observer';
+import { syncDir } from './durable-writes';
 
 /** A save writes its new checkpoint here first: `.tmp-ckpt-<step>-<pid>-<hex>`. */
 export const TEMP_PREFIX = '.tmp-ckpt-';
@@ -143,20 +144,5 @@ export async function isComplete(dir: string): Promise<boolean> {
     return (await fsp.stat(path.join(dir, MANIFEST_FILE))).isFile();
   } catch {
     return false;
-  }
-}
-
-/**
- * fsyncs a directory, making the renames and creations inside it durable.
- * @param dir the directory.
- * @example
- * await syncDir(root);
- */
-export async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -11,7 +11,8 @@ import {
   type ManifestTensor,
 } from './checkpoint-manifest';
 import { acquireCheckpointLock } from './checkpoint-lock';
-import { leftoverName, OLD_PREFIX, recoverCheckpoints, syncDir, TEMP_PREFIX, TRASH_PREFIX } from './checkpoint-recovery';
+import { leftoverName, OLD_PREFIX, recoverCheckpoints, TEMP_PREFIX, TRASH_PREFIX } from './checkpoint-recovery';
+import { syncDir } from './durable-writes';
 import { describeFileSystemError } from './file-system-error';
 import { completeCheckpoints } from './latest-checkpoint';
 import { layoutSafetensors, tensorBytes, type NamedTensor } from './safetensors';

@@ -53,13 +53,13 @@ async function call(method: string, path: string, body?: string) {
 function raw(port: number, send: (socket: net.Socket) => void, waitMs: number): Promise<{ text: string; closedAfterMs: number | null }> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const socket = net.connect(port, '127.0.0.1', () => send(socket));
+    const socket: net.Socket = net.connect(port, '127.0.0.1', () => send(socket));
     let text = '';
     const timer = setTimeout(() => {
       socket.destroy();
       resolve({ text, closedAfterMs: null });
     }, waitMs);
-    socket.on('data', (d) => (text += d));
+    socket.on('data', (d: Buffer) => (text += d));
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
@@ -198,7 +198,7 @@ describe('startModelServer: timeouts and close()', () => {
       s.port,
       (socket) => {
         socket.write('POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"instances"');
-        const drip = setInterval(() => (socket.writable ? socket.write(' ') : clearInterval(drip)), 100);
+        const drip: NodeJS.Timeout = setInterval(() => (socket.writable ? socket.write(' ') : clearInterval(drip)), 100);
         socket.on('close', () => clearInterval(drip));
       },
       3000,
