@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors';
+import { firstNonFinite } from './first-non-finite';
 import type { WasmHeapBackend } from './activation-output';
 import type { FeatureState, Pending } from './engine-state';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
@@ -101,22 +102,9 @@ export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending
       throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
     }
     const arr = gradientValues(g);
-    // x · 0 is 0 for a finite x and NaN for ±∞ or NaN: one multiply-add per element, no branch; the index of the
-    // first bad value is looked for only when the sum says there is one.
-    let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    const n4 = arr.length & ~3;
-    for (let i = 0; i < n4; i += 4) {
-      b0 += arr[i] * 0;
-      b1 += arr[i + 1] * 0;
-      b2 += arr[i + 2] * 0;
-      b3 += arr[i + 3] * 0;
-    }
-    for (let i = n4; i < arr.length; i++) b0 += arr[i] * 0;
-    const bad = b0 + b1 + b2 + b3;
-    for (let i = 0; bad !== 0 && i < arr.length; i++) {
-      if (!Number.isFinite(arr[i])) {
-        throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[i]} at flat index ${i}; the tables are unchanged.`);
-      }
+    const bad = firstNonFinite(arr);
+    if (bad >= 0) {
+      throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[bad]} at flat index ${bad}; the tables are unchanged.`);
     }
     data.set(name, arr);
   }

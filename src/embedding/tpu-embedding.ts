@@ -300,19 +300,26 @@ export class TPUEmbedding {
 
   /**
    * Loads tables from the full form (e.g. a checkpoint written on another topology): resharding N → M.
-   * Tables absent from `tables` keep their values. Every size is checked before anything is written.
-   * @throws InputError `unknown_table` / `shape_mismatch`.
+   * Tables absent from `tables` keep their values (and so do slots absent from a table's `slots`). All or nothing:
+   * every table is checked (name, `vocabularySize`/`dim` when given, element type and count, finite values, slots
+   * the table's optimizer keeps) before any is written.
+   * @throws InputError `unknown_table`, `shape_mismatch`, `unknown_slot`, `non_finite_value` naming the tensor
+   *   (`<table>` or `<table>/<slot>`); the tables are then unchanged.
    */
   importTables(tables: Readonly<Record<string, Pick<FullTable, 'weights' | 'slots'>>>): void {
-    for (const [name, full] of Object.entries(tables)) {
-      const t = this.table(name);
-      const n = t.vocabularySize * t.dim;
-      const sizes = [full.weights.length, ...t.slotSpecs.map((s) => full.slots[s.name]?.length ?? n)];
-      if (sizes.some((l) => l !== n)) {
-        throw new InputError('shape_mismatch', `TPUEmbedding.importTables: expected table '${name}' and its slots to hold ${t.vocabularySize} × ${t.dim} = ${n} values each, but got ${sizes.join(', ')}.`);
-      }
+    const api = 'TPUEmbedding.importTables';
+    if (tables === null || typeof tables !== 'object') {
+      throw new InputError('invalid_input', `${api}: expected an object of full tables by name (as exportTables() returns), but got ${String(tables)}.`);
     }
-    for (const [name, full] of Object.entries(tables)) this.table(name).importFull(full);
+    const checked: [ShardedTable, Pick<FullTable, 'weights' | 'slots'>][] = [];
+    for (const [name, full] of Object.entries(tables)) {
+      const t = this.tableStates.find((s) => s.table.name === name)?.table;
+      if (!t) throw new InputError('unknown_table', `${api}: expected one of ${this.tableNames.join(', ')}, but got '${name}'. Restore tables saved from a model with the same tables.`);
+      if (full === null || typeof full !== 'object') throw new InputError('shape_mismatch', `${api}: expected table '${name}' to be { weights, slots }, but got ${String(full)}.`);
+      t.checkFull(full, api);
+      checked.push([t, full]);
+    }
+    for (const [t, full] of checked) t.writeFull(full);
     this.pending = null;
   }
 
