@@ -15,7 +15,7 @@ import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
-import { applyTableGradients } from './apply-table-gradients';
+import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -270,7 +270,8 @@ export class TPUEmbedding {
    * Everything is validated before any table changes. Increments {@link step}.
    * @param grads one gradient per looked-up feature, with the activation's shape.
    * @throws InputError (`no_lookup`, `missing_gradient`, `unknown_feature`, `gradient_shape_mismatch`,
-   *   `non_finite_gradient`); the tables are then unchanged.
+   *   `non_finite_gradient` for a non-finite gradient and for a finite one that would make a weight or slot
+   *   non-finite, e.g. 3e38 under Adagrad); the tables are then unchanged, every table (all or nothing per step).
    */
   applyGradients(grads: Readonly<Record<string, tf.Tensor>>): void {
     const api = 'TPUEmbedding.applyGradients';
@@ -278,7 +279,15 @@ export class TPUEmbedding {
     if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
     const data = gradientData(grads, pending);
     const step = this.step + 1;
-    for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd);
+    for (const pt of pending.tables) pt.state.updated = 0;
+    try {
+      for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd);
+    } catch (e) {
+      // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
+      // slot non-finite, or any other failure mid-update).
+      for (const pt of pending.tables) rollbackTableGradients(pt.state, this.numShards);
+      throw e;
+    }
     this.step = step;
     this.pending = null;
   }

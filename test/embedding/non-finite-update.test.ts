@@ -1,0 +1,97 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { chooseBackend } from '../../src/backend';
+import { InputError } from '../../src/errors';
+import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
+import { Adagrad, AdagradMomentum, Adam, FTRL, SGD, type EmbeddingOptimizer } from '../../src/optimizers';
+import { hasRowKernels } from '../../src/optimizers/row-kernels';
+
+before(async () => {
+  await chooseBackend();
+});
+
+// SGD's step is lr·g: with lr 10, g = 3e38 gives 3e39 (float32 max ≈ 3.4e38). The others square g (acc + g², v + (1−β2)g²).
+const OPTIMIZERS: Record<string, () => EmbeddingOptimizer> = {
+  SGD: () => new SGD({ learningRate: 10 }),
+  Adagrad: () => new Adagrad({ learningRate: 0.1 }),
+  AdagradMomentum: () => new AdagradMomentum({ learningRate: 0.1 }),
+  Adam: () => new Adam({ learningRate: 0.1 }),
+  FTRL: () => new FTRL({ learningRate: 0.1 }),
+};
+
+const HUGE = 3e38; // finite in float32
+const B = 8193;
+const LAST = 9999; // table_1's last storage row on 'cpu' (one shard, storage row = id)
+
+/** table_0 (8 × 4, feature a) is updated first; table_1 (10000 × 4, feature b) has 8,193 rows to update: 3 chunks of ≤ 4,096. */
+function make(optimizer: EmbeddingOptimizer): TPUEmbedding {
+  return new TPUEmbedding({
+    features: {
+      a: featureConfig({ table: tableConfig({ vocabularySize: 8, dim: 4, combiner: 'sum' }) }),
+      b: featureConfig({ table: tableConfig({ vocabularySize: 10000, dim: 4, combiner: 'sum' }) }),
+    },
+    optimizer,
+    topology: 'cpu',
+    seed: 3,
+  });
+}
+
+const ids = { a: Int32Array.from({ length: B }, (_, i) => i % 8), b: Int32Array.from({ length: B }, (_, i) => (i === B - 1 ? LAST : i)) };
+
+/** Every table and slot, as bytes. */
+function snapshot(emb: TPUEmbedding): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  for (const full of Object.values(emb.exportTables())) {
+    out.set(full.name, Buffer.from(full.weights.buffer.slice(0)));
+    for (const [slot, a] of Object.entries(full.slots)) if (a) out.set(`${full.name}/${slot}`, Buffer.from(a.buffer.slice(0)));
+  }
+  return out;
+}
+
+/** One step with gradient 0.5 everywhere except `huge` at (b's last position, column 2). */
+function step(emb: TPUEmbedding, huge: number): void {
+  const acts = emb.lookup(ids);
+  const gb = new Float32Array(B * 4).fill(0.5);
+  gb[(B - 1) * 4 + 2] = huge;
+  const grads = { a: tf.fill([B, 4], 0.5), b: tf.tensor2d(gb, [B, 4]) };
+  try {
+    emb.applyGradients(grads);
+  } finally {
+    tf.dispose([acts.a, acts.b, grads.a, grads.b]);
+  }
+}
+
+describe('a finite gradient that would make a weight or slot non-finite is rejected, every table unchanged', () => {
+  for (const [name, opt] of Object.entries(OPTIMIZERS)) {
+    for (const kernels of [true, false]) {
+      it(`${name}, ${kernels ? 'WebAssembly kernels where the optimizer has one' : 'JavaScript loops'}`, () => {
+        const emb = make(opt());
+        emb.useSimd = kernels;
+        if (kernels && (name === 'SGD' || name === 'Adagrad' || name === 'Adam')) {
+          const t = emb.table('table_1');
+          assert.ok(hasRowKernels(t.storage, ...t.slotStorage), 'the tables live in kernel memories: the WebAssembly path runs');
+        }
+        step(emb, 0.25); // a normal step first: slots hold trained values
+        const before = snapshot(emb);
+        const tensors = tf.memory().numTensors;
+        assert.throws(
+          () => step(emb, HUGE),
+          (e: unknown) =>
+            e instanceof InputError &&
+            e.kind === 'non_finite_gradient' &&
+            new RegExp(`summed gradient 3\\.\\d+e\\+38 of row ${LAST} \\(column 2\\) of table 'table_1' \\(features 'b'\\) makes 'table_1(/\\w+)?' (-?Infinity|NaN) under ${name}; the tables are unchanged`).test(e.message),
+        );
+        assert.equal(tf.memory().numTensors, tensors, 'no tensor leaked');
+        assert.equal(emb.step, 1, 'the rejected step is not counted');
+        const after = snapshot(emb);
+        assert.deepEqual([...after.keys()], [...before.keys()]);
+        for (const [k, v] of before) assert.ok(v.equals(after.get(k)!), `'${k}' is bit-identical after the rejected step`);
+        // The engine is consistent: a normal step applies and changes the rows it touches.
+        step(emb, 0.25);
+        assert.equal(emb.step, 2);
+        assert.ok(!snapshot(emb).get('table_1')!.equals(before.get('table_1')!));
+      });
+    }
+  }
+});
