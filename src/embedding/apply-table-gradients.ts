@@ -106,42 +106,57 @@ export function rollbackTableGradients(ts: TableState, numShards: number): void 
     for (let i = a; i < b; i++) {
       const o = localOff[i];
       for (let k = 0; k < arrays.length; k++) {
-        const dst = arrays[k];
         const u = i * stride + k * dim;
-        for (let j = 0; j < dim; j++) dst[o + j] = undo[u + j];
+        arrays[k].set(undo.subarray(u, u + dim), o);
       }
     }
   }
   ts.updated = 0;
 }
 
-/** Copies the weight and slot rows of sorted rows [i0, i1) into `undo` (row i at `i × stride`: weights, then slots). */
+/**
+ * Copies the weight and slot rows of sorted rows [i0, i1) into `undo` (row i at `i × stride`: weights, then slots),
+ * each row by one native copy (`set` of a `subarray`: about twice as fast as an element loop, measured).
+ */
 function saveRows(undo: Float32Array, weights: Float32Array, slots: readonly Float32Array[], localOff: Int32Array, i0: number, i1: number, dim: number, stride: number): void {
   for (let i = i0; i < i1; i++) {
     const o = localOff[i];
     let u = i * stride;
-    for (let j = 0; j < dim; j++) undo[u + j] = weights[o + j];
+    undo.set(weights.subarray(o, o + dim), u);
     for (let k = 0; k < slots.length; k++) {
       u += dim;
-      const a = slots[k];
-      for (let j = 0; j < dim; j++) undo[u + j] = a[o + j];
+      undo.set(slots[k].subarray(o, o + dim), u);
     }
   }
 }
 
-/** True when every weight and slot value of sorted rows [i0, i1) is finite (x · 0 is 0 only for a finite x). */
+/**
+ * True when every weight and slot value of sorted rows [i0, i1) is finite: x · 0 is 0 only for a finite x, summed in
+ * four independent lanes (one chain would wait on each add's latency).
+ */
 function rowsFinite(weights: Float32Array, slots: readonly Float32Array[], localOff: Int32Array, i0: number, i1: number, dim: number): boolean {
-  let b0 = 0;
-  let b1 = 0;
+  let b = finiteLanes(weights, localOff, i0, i1, dim);
+  for (let k = 0; k < slots.length; k++) b += finiteLanes(slots[k], localOff, i0, i1, dim);
+  return b === 0;
+}
+
+/** Σ x · 0 over rows [i0, i1) of `a` (0 when all are finite, NaN otherwise). */
+function finiteLanes(a: Float32Array, localOff: Int32Array, i0: number, i1: number, dim: number): number {
+  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+  const d4 = dim & ~3;
   for (let i = i0; i < i1; i++) {
     const o = localOff[i];
-    for (let j = 0; j < dim; j++) b0 += weights[o + j] * 0;
-    for (let k = 0; k < slots.length; k++) {
-      const a = slots[k];
-      for (let j = 0; j < dim; j++) b1 += a[o + j] * 0;
+    const e = o + d4;
+    let j = o;
+    for (; j < e; j += 4) {
+      b0 += a[j] * 0;
+      b1 += a[j + 1] * 0;
+      b2 += a[j + 2] * 0;
+      b3 += a[j + 3] * 0;
     }
+    for (; j < o + dim; j++) b0 += a[j] * 0;
   }
-  return b0 + b1 === 0;
+  return b0 + b1 + b2 + b3;
 }
 
 /** The error for the first non-finite value among sorted rows [i0, i1): its table, tensor, id and summed gradient. */
