@@ -179,6 +179,18 @@ describe('restore is all-or-nothing (RankingModel.setState, TPUEmbedding.importT
     m.dispose();
   });
 
+  it('importTables refuses a slot the table optimizer does not keep (Adam momenta into an Adagrad table), before writing any table', async () => {
+    const { m } = await target();
+    const before = await snapshot(m);
+    const ok = { weights: new Float32Array(40 * 4).fill(2), slots: {} };
+    assert.throws(
+      () => m.embedding.importTables({ table_0: ok, table_1: { weights: new Float32Array(200), slots: { momenta: new Float32Array(200) } } }),
+      (e: unknown) => e instanceof InputError && e.kind === 'unknown_slot' && /table 'table_1' has no slot 'momenta' \(its optimizer Adagrad keeps accumulator\)/.test(e.message),
+    );
+    assertSameState(before, await snapshot(m));
+    m.dispose();
+  });
+
   it('a valid state still restores, and the restored model continues training', async () => {
     const { m, source } = await target();
     await m.setState(source);
