@@ -5,10 +5,12 @@
  *
  * All or nothing: before a chunk is updated its old rows are saved (`TableState.undo`); after, its new rows are
  * checked finite. A finite gradient that makes a weight or slot non-finite (e.g. 3e38 under Adagrad: acc + g²
- * overflows float32) throws, and {@link rollbackTableGradients} writes every saved row of every table back.
+ * overflows float32) throws, and {@link rollbackTableGradients} writes every saved row of every table back. The
+ * copy is skipped (the fast path) when the step provably stays finite: see `state-box.ts`.
  */
 import { InputError } from '../errors';
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
+import { rowsInBox } from './state-box';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;
@@ -22,9 +24,11 @@ const GRAD_CHUNK_FLOATS = 16384;
  * @param numShards shards N; @param step the optimizer step (1 for the first `applyGradients`).
  * @param sink the running sum of the values {@link touchRows} read.
  * @param useKernels sum the gradients with the WebAssembly kernel when the table has one (else in JavaScript).
+ * @param guarded save the rows before updating them (for {@link rollbackTableGradients}); false only when the
+ *   table is in the fast-path box and its optimizer's `keepsFinite` vouches for this step (see `state-box.ts`).
  * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
  */
-export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean): number {
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true): number {
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
@@ -50,8 +54,9 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   const table = ts.table;
   const stride = (1 + table.slotStorage.length) * dim;
   const m = shardStart[numShards];
-  if (ts.undo.length < m * stride) ts.undo = new Float32Array(Math.max(m * stride, 2 * ts.undo.length));
+  if (guarded && ts.undo.length < m * stride) ts.undo = new Float32Array(Math.max(m * stride, 2 * ts.undo.length));
   const undo = ts.undo;
+  const floors = opt.slotFloors?.() ?? null;
   for (let s = 0; s < numShards; s++) {
     const a = shardStart[s];
     const b = shardStart[s + 1];
@@ -67,12 +72,16 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
       for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
       if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
       else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
-      saveRows(undo, weights, slots, localOff, c, ce, dim, stride);
+      if (guarded) saveRows(undo, weights, slots, localOff, c, ce, dim, stride);
       opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
-      ts.updated = ce;
-      if (!rowsFinite(weights, slots, localOff, c, ce, dim)) {
-        entries.length = 0;
-        throw nonFiniteUpdate(ts, pt, weights, slots, localOff, c, ce, gsum, dim);
+      if (guarded) ts.updated = ce;
+      // One pass over the rows just written (in cache): in the box, or at least finite (then the table leaves the box).
+      if (!rowsInBox(weights, slots, floors, localOff, c, ce, dim)) {
+        if (!rowsFinite(weights, slots, localOff, c, ce, dim)) {
+          entries.length = 0;
+          throw nonFiniteUpdate(ts, pt, weights, slots, localOff, c, ce, gsum, dim);
+        }
+        ts.boxed = false;
       }
     }
   }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors';
 import { firstNonFinite } from './first-non-finite';
+import { maxAbs } from './max-abs';
 import type { WasmHeapBackend } from './activation-output';
 import type { FeatureState, Pending } from './engine-state';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
@@ -80,11 +81,12 @@ export function lookupInputs(features: Readonly<Record<string, FeatureInput>>, s
  * Validates the gradients of the pending lookup and reads their values (every check before any table changes, in
  * this order: the object, unknown features, then per pending feature the tensor, its shape and finiteness).
  * @param grads the argument of `TPUEmbedding.applyGradients`; @param pending the last lookup.
+ * @param maxAbsOut when given, receives max |g| per feature name.
  * @returns the gradient values per feature name (see {@link gradientValues}: views valid until the next tfjs call).
  * @throws InputError `invalid_gradient`, `unknown_feature`, `missing_gradient`, `gradient_shape_mismatch`,
  *   `non_finite_gradient`.
  */
-export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending: Pending): Map<string, Float32Array> {
+export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending: Pending, maxAbsOut?: Map<string, number>): Map<string, Float32Array> {
   const api = 'TPUEmbedding.applyGradients';
   if (grads === null || typeof grads !== 'object') throw new InputError('invalid_gradient', `${api}: expected an object of gradients per feature, but got ${String(grads)}.`);
   for (const name of Object.keys(grads)) {
@@ -102,10 +104,12 @@ export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending
       throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
     }
     const arr = gradientValues(g);
-    const bad = firstNonFinite(arr);
-    if (bad >= 0) {
+    const m = maxAbs(arr); // NaN or ∞ when a value is not finite
+    if (!(m < Infinity)) {
+      const bad = firstNonFinite(arr);
       throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[bad]} at flat index ${bad}; the tables are unchanged.`);
     }
+    maxAbsOut?.set(name, m);
     data.set(name, arr);
   }
   return data;

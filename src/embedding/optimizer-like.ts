@@ -20,6 +20,13 @@ export interface EmbeddingOptimizerLike {
    * relies on it: it touches every chunk's rows first anyway, to save them for a rollback (all-or-nothing steps).
    */
   prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
+  /** Optional: each slot's lower bound in the fast-path box (see `EmbeddingOptimizer.slotFloors`). */
+  slotFloors?(): readonly number[];
+  /**
+   * Optional: true when an update of a table in the box with |g| ≤ gradBound at learning rate lr surely stays
+   * finite (see `EmbeddingOptimizer.keepsFinite`); without it every step takes the checked path.
+   */
+  keepsFinite?(gradBound: number, lr: number): boolean;
 }
 
 /** The serialised form of an optimizer inside a table or embedding config. */

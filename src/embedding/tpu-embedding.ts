@@ -9,13 +9,14 @@ import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, typ
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
-import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type TableState } from './engine-state';
+import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
 import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
+import { tableInBox } from './state-box';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -277,11 +278,24 @@ export class TPUEmbedding {
     const api = 'TPUEmbedding.applyGradients';
     const pending = this.pending;
     if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
-    const data = gradientData(grads, pending);
+    const maxAbs = new Map<string, number>();
+    const data = gradientData(grads, pending, maxAbs);
     const step = this.step + 1;
-    for (const pt of pending.tables) pt.state.updated = 0;
+    // Per table: the fast path (no rollback copy) when its values are in the box and its optimizer vouches that no
+    // summed gradient of this step (|g| ≤ Σ over its features of max |activation gradient| × Σ |combiner scale|) can
+    // make a value non-finite; else the checked path. Checked tables go first: a fast table cannot fail, so every
+    // table written before a failure can be rolled back.
+    const guarded: PendingTable[] = [];
+    const fast: PendingTable[] = [];
+    for (const pt of pending.tables) {
+      pt.state.updated = 0;
+      const opt = pt.state.table.optimizer;
+      const safe = pt.state.boxed && opt.keepsFinite?.(gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) === true;
+      (safe ? fast : guarded).push(pt);
+    }
     try {
-      for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd);
+      for (const pt of guarded) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true);
+      for (const pt of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
     } catch (e) {
       // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
       // slot non-finite, or any other failure mid-update).
@@ -328,7 +342,11 @@ export class TPUEmbedding {
       t.checkFull(full, api);
       checked.push([t, full]);
     }
-    for (const [t, full] of checked) t.writeFull(full);
+    for (const [t, full] of checked) {
+      t.writeFull(full);
+      const state = this.tableStates.find((x) => x.table === t) as TableState;
+      state.boxed = tableInBox(t);
+    }
     this.pending = null;
   }
 
@@ -380,4 +398,20 @@ export class TPUEmbedding {
       seed: json.seed,
     });
   }
+}
+
+/**
+ * A bound on every summed row gradient of one table in this step: Σ over its features of max |activation gradient|
+ * × Σ |combiner scale| over the feature's kept positions (a row's sum has at most all of them). O(ids).
+ */
+function gradientBound(pt: PendingTable, pending: Pending, maxAbs: Map<string, number>): number {
+  let bound = 0;
+  for (const fs of pt.state.features) {
+    const pf = pending.features.get(fs.name);
+    if (!pf) continue;
+    let scales = 0;
+    for (let p = 0; p < pf.slot.length; p++) if (pf.slot[p] >= 0) scales += Math.abs(pf.scale[p]);
+    bound += (maxAbs.get(fs.name) ?? Infinity) * scales;
+  }
+  return bound;
 }

@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  FINITE_STEP_BOX,
+  FINITE_STEP_LIMIT,
   numberOption,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
@@ -7,6 +9,8 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adagradRowsKernel, hasRowKernels } from './row-kernels';
+
+const ADAGRAD_FLOORS: readonly number[] = Object.freeze([1e-30]);
 
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends EmbeddingOptimizerOptions {
@@ -66,6 +70,20 @@ export class Adagrad extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 1 && hasRowKernels(weights, slots[0]);
+  }
+
+  /** The accumulator must stay > 0 (an accumulator of 0 and a gradient of 0 give 0/0): floor 1e-30. */
+  override slotFloors(): readonly number[] {
+    return ADAGRAD_FLOORS;
+  }
+
+  /**
+   * With acc ≥ 1e-30: acc' = acc + g² ≤ box + g² and acc' ≥ g², so |lr·g/√acc'| ≤ lr. Finite when
+   * gradBound ≤ 1e18 (g² ≤ 1e36, also in float32), lr·gradBound ≤ FINITE_STEP_LIMIT (the kernel multiplies lr·g
+   * first), lr ≤ FINITE_STEP_LIMIT and λ ≤ 1e18.
+   */
+  override keepsFinite(gradBound: number, lr: number): boolean {
+    return gradBound <= 1e18 && lr * gradBound <= FINITE_STEP_LIMIT && lr <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

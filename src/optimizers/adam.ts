@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  FINITE_STEP_BOX,
+  FINITE_STEP_LIMIT,
   booleanOption,
   configError,
   numberOption,
@@ -9,6 +11,8 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adamRowsKernel, hasRowKernels } from './row-kernels';
+
+const ADAM_FLOORS: readonly number[] = Object.freeze([-FINITE_STEP_BOX, 0]);
 
 /** Options of {@link Adam} (TF `tf.tpu.experimental.embedding.Adam`). */
 export interface AdamOptions extends EmbeddingOptimizerOptions {
@@ -108,6 +112,21 @@ export class Adam extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 2 && hasRowKernels(weights, slots[0], slots[1]);
+  }
+
+  /** Momenta: the box's lower bound; velocities ≥ 0 (then √(v + ε²) and √v + ε are ≥ ε). */
+  override slotFloors(): readonly number[] {
+    return ADAM_FLOORS;
+  }
+
+  /**
+   * |m'| ≤ max(|m|, |g|) and 0 ≤ v' ≤ box + g² (β1, β2 in [0, 1)), and the step is ≤ lr·|m'|/ε. Finite when ε ≥ 1e-18 (ε² stays
+   * a normal float32), gradBound ≤ 1e18 (g² ≤ 1e36, also in float32), lr·max(box, gradBound)/ε ≤ FINITE_STEP_LIMIT (and without the
+   * ÷ ε, which the kernel computes first) and λ ≤ 1e18.
+   */
+  override keepsFinite(gradBound: number, lr: number): boolean {
+    const m = Math.max(FINITE_STEP_BOX, gradBound);
+    return this.epsilon >= 1e-18 && gradBound <= 1e18 && lr * m <= FINITE_STEP_LIMIT && (lr * m) / this.epsilon <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

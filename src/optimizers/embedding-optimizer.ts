@@ -16,6 +16,16 @@ export interface SlotSpec {
   readonly initialValue: number;
 }
 
+/**
+ * The box of a table whose next update may skip the engine's rollback copy (the fast path of an all-or-nothing
+ * step): every weight and slot value has |x| ≤ FINITE_STEP_BOX, and each slot is ≥ its optimizer's
+ * {@link EmbeddingOptimizer.slotFloors}. An optimizer's {@link EmbeddingOptimizer.keepsFinite} says when an update
+ * of a table in this box stays finite. 1e18: far from float32's 3.4e38, far above trained values.
+ */
+export const FINITE_STEP_BOX = 1e18;
+/** Largest step (|lr·g|, |g²|, |lr·m/ε|) {@link EmbeddingOptimizer.keepsFinite} allows: FINITE_STEP_BOX + 1e37 < 3.4e38. */
+export const FINITE_STEP_LIMIT = 1e37;
+
 /** A learning rate: a number, or a function of the 1-based global step. */
 export type LearningRate = number | ((step: number) => number);
 
@@ -275,8 +285,34 @@ export abstract class EmbeddingOptimizer {
   applyRows(batch: RowUpdateBatch): void {
     this.checkBatch(batch);
     const lr = this.learningRateAt(batch.step);
-    const decay = this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
-    this.updateRows(batch, lr, decay);
+    this.updateRows(batch, lr, this.decayAt(lr));
+  }
+
+  /**
+   * The lower bound of each slot (in `slotSpecs()` order) inside the fast-path box ({@link FINITE_STEP_BOX}); the
+   * upper bound is the box. @returns `-FINITE_STEP_BOX` for each slot unless the optimizer needs more (Adagrad's
+   * accumulator must stay > 0).
+   */
+  slotFloors(): readonly number[] {
+    return this.slotSpecs().map(() => -FINITE_STEP_BOX);
+  }
+
+  /**
+   * True when one update of a table whose values are in the box (|x| ≤ {@link FINITE_STEP_BOX}, slots ≥
+   * {@link slotFloors}) with every summed gradient |g| ≤ `gradBound` at learning rate `lr` is sure to leave every
+   * weight and slot finite, in float32 (the WebAssembly kernels) and float64 (the JavaScript loops) alike: the
+   * engine then skips its rollback copy. False (the default) means "not sure": the engine saves the rows and checks.
+   * @param gradBound a bound on |g| (≥ 0); @param lr the learning rate of the step.
+   */
+  keepsFinite(gradBound: number, lr: number): boolean {
+    void gradBound;
+    void lr;
+    return false;
+  }
+
+  /** λ of the decoupled weight decay at learning rate `lr` (0 for none). */
+  protected decayAt(lr: number): number {
+    return this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
   }
 
   /** True when no gradient or weight clipping applies (then the WebAssembly kernels may run the update). */

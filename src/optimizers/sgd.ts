@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  FINITE_STEP_BOX,
+  FINITE_STEP_LIMIT,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
   type RowUpdateBatch,
@@ -50,6 +52,14 @@ export class SGD extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, _slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && hasRowKernels(weights);
+  }
+
+  /**
+   * `W ← (1 − λ)·W − lr·g`: |W'| ≤ |1 − λ|·box + lr·|g|, finite when lr·gradBound ≤ FINITE_STEP_LIMIT and λ ≤ 1e18
+   * (weight clipping only moves W toward finite bounds).
+   */
+  override keepsFinite(gradBound: number, lr: number): boolean {
+    return lr * gradBound <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
