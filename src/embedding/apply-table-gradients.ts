@@ -63,13 +63,18 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
     if (b === a) continue;
     const weights = table.shard(s);
     const slots = table.slotShards(s);
+    // An optimizer whose kernel reads its rows ahead itself (Adagrad in WebAssembly) is left to do so, unless the
+    // rows are first copied for a rollback.
+    const selfPrefetch = !guarded && useKernels && opt.prefetchesRows?.(weights, slots, dim) === true;
     for (let c = a; c < b; c += chunkRows) {
       const ce = Math.min(b, c + chunkRows);
       // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
       // its gradients while they arrive; the copy of the old rows (for a rollback) and the optimizer's loop then
       // mostly hit the cache.
-      sink = touchRows(weights, localOff, c, ce, dim, sink);
-      for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
+      if (!selfPrefetch) {
+        sink = touchRows(weights, localOff, c, ce, dim, sink);
+        for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
+      }
       if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
       else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
       if (guarded) saveRows(undo, weights, slots, localOff, c, ce, dim, stride);

@@ -16,8 +16,8 @@ export interface EmbeddingOptimizerLike {
   /** Serialisable hyper-parameters. */
   getConfig(): object;
   /**
-   * Optional: true when `applyRows` on these arrays reads its rows into cache itself (a kernel). The engine no longer
-   * relies on it: it touches every chunk's rows first anyway, to save them for a rollback (all-or-nothing steps).
+   * Optional: true when `applyRows` on these arrays reads its rows into cache itself (a kernel), so the engine need
+   * not touch them first (unless it copies them for a rollback: the checked path of an all-or-nothing step).
    */
   prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
   /** Optional: each slot's lower bound in the fast-path box (see `EmbeddingOptimizer.slotFloors`). */
