@@ -56,7 +56,6 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   const m = shardStart[numShards];
   if (guarded && ts.undo.length < m * stride) ts.undo = new Float32Array(Math.max(m * stride, 2 * ts.undo.length));
   const undo = ts.undo;
-  const floors = opt.slotFloors?.() ?? null;
   for (let s = 0; s < numShards; s++) {
     const a = shardStart[s];
     const b = shardStart[s + 1];
@@ -81,7 +80,7 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
       opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
       if (guarded) ts.updated = ce;
       // One pass over the rows just written (in cache): in the box, or at least finite (then the table leaves the box).
-      if (!rowsInBox(weights, slots, floors, localOff, c, ce, dim)) {
+      if (!rowsInBox(weights, slots, localOff, c, ce, dim)) {
         if (!rowsFinite(weights, slots, localOff, c, ce, dim)) {
           entries.length = 0;
           throw nonFiniteUpdate(ts, pt, weights, slots, localOff, c, ce, gsum, dim);

@@ -290,8 +290,9 @@ export abstract class EmbeddingOptimizer {
 
   /**
    * The lower bound of each slot (in `slotSpecs()` order) inside the fast-path box ({@link FINITE_STEP_BOX}); the
-   * upper bound is the box. @returns `-FINITE_STEP_BOX` for each slot unless the optimizer needs more (Adagrad's
-   * accumulator must stay > 0).
+   * upper bound is the box. A floor must be an invariant of the update (the engine checks it only when a table is
+   * built or imported). @returns `-FINITE_STEP_BOX` for each slot unless the optimizer needs more (Adagrad's
+   * accumulator must stay > 0, and only grows).
    */
   slotFloors(): readonly number[] {
     return this.slotSpecs().map(() => -FINITE_STEP_BOX);
