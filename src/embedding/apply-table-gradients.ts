@@ -6,11 +6,11 @@
  * All or nothing: before a chunk is updated its old rows are saved (`TableState.undo`); after, its new rows are
  * checked finite. A finite gradient that makes a weight or slot non-finite (e.g. 3e38 under Adagrad: acc + g²
  * overflows float32) throws, and {@link rollbackTableGradients} writes every saved row of every table back. The
- * copy is skipped (the fast path) when the step provably stays finite: see `state-box.ts`.
+ * copy and the check are skipped (the fast path) when the step provably stays finite: see `value-bounds.ts`.
  */
 import { InputError } from '../errors';
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
-import { rowsInBox } from './state-box';
+import { rowsMaxAbs } from './value-bounds';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;
@@ -24,11 +24,12 @@ const GRAD_CHUNK_FLOATS = 16384;
  * @param numShards shards N; @param step the optimizer step (1 for the first `applyGradients`).
  * @param sink the running sum of the values {@link touchRows} read.
  * @param useKernels sum the gradients with the WebAssembly kernel when the table has one (else in JavaScript).
- * @param guarded save the rows before updating them (for {@link rollbackTableGradients}); false only when the
- *   table is in the fast-path box and its optimizer's `keepsFinite` vouches for this step (see `state-box.ts`).
+ * @param guarded save the rows before updating them (for {@link rollbackTableGradients}) and check them after;
+ *   false only when the table's optimizer vouches for this step from the table's bounds (see `value-bounds.ts`).
+ * @param touchedMax when guarded, receives max |x| of the touched rows per array (`[weights, ...slots]`).
  * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
  */
-export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true): number {
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true, touchedMax: number[] | null = null): number {
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
@@ -79,13 +80,19 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
       if (guarded) saveRows(undo, weights, slots, localOff, c, ce, dim, stride);
       opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
       if (guarded) ts.updated = ce;
-      // One pass over the rows just written (in cache): in the box, or at least finite (then the table leaves the box).
-      if (!rowsInBox(weights, slots, localOff, c, ce, dim)) {
-        if (!rowsFinite(weights, slots, localOff, c, ce, dim)) {
+      if (guarded) {
+        // One pass over the rows just written (in cache): their maxima carry the table's bounds forward, and a NaN
+        // or ∞ among them rejects the step.
+        let finite = true;
+        for (let k = 0; k <= slots.length; k++) {
+          const mx = rowsMaxAbs(k === 0 ? weights : slots[k - 1], localOff, c, ce, dim);
+          finite = finite && mx < Infinity;
+          if (touchedMax) touchedMax[k] = Math.max(touchedMax[k] ?? 0, mx);
+        }
+        if (!finite) {
           entries.length = 0;
           throw nonFiniteUpdate(ts, pt, weights, slots, localOff, c, ce, gsum, dim);
         }
-        ts.boxed = false;
       }
     }
   }
@@ -140,35 +147,6 @@ function saveRows(undo: Float32Array, weights: Float32Array, slots: readonly Flo
       for (let j = 0; j < dim; j++) undo[u + j] = a[o + j];
     }
   }
-}
-
-/**
- * True when every weight and slot value of sorted rows [i0, i1) is finite: x · 0 is 0 only for a finite x, summed in
- * four independent lanes (one chain would wait on each add's latency).
- */
-function rowsFinite(weights: Float32Array, slots: readonly Float32Array[], localOff: Int32Array, i0: number, i1: number, dim: number): boolean {
-  let b = finiteLanes(weights, localOff, i0, i1, dim);
-  for (let k = 0; k < slots.length; k++) b += finiteLanes(slots[k], localOff, i0, i1, dim);
-  return b === 0;
-}
-
-/** Σ x · 0 over rows [i0, i1) of `a` (0 when all are finite, NaN otherwise). */
-function finiteLanes(a: Float32Array, localOff: Int32Array, i0: number, i1: number, dim: number): number {
-  let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-  const d4 = dim & ~3;
-  for (let i = i0; i < i1; i++) {
-    const o = localOff[i];
-    const e = o + d4;
-    let j = o;
-    for (; j < e; j += 4) {
-      b0 += a[j] * 0;
-      b1 += a[j + 1] * 0;
-      b2 += a[j + 2] * 0;
-      b3 += a[j + 3] * 0;
-    }
-    for (; j < o + dim; j++) b0 += a[j] * 0;
-  }
-  return b0 + b1 + b2 + b3;
 }
 
 /** The error for the first non-finite value among sorted rows [i0, i1): its table, tensor, id and summed gradient. */

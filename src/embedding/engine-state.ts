@@ -6,7 +6,7 @@ import type { FeatureConfig } from './feature-config';
 import type { NormalizedInput } from './feature-input';
 import { IdDedup, type IdRouting } from './id-dedup';
 import type { ShardedTable } from './sharded-table';
-import { tableInBox } from './state-box';
+import { tableBounds } from './value-bounds';
 import type { TableLayout } from './table-layout';
 import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
@@ -66,8 +66,8 @@ export interface TableState {
   undo: Float32Array;
   /** Sorted rows `[0, updated)` of this step were written (and saved in {@link undo}); 0 before the update. */
   updated: number;
-  /** Every value of the table is in the fast-path box (see `state-box.ts`). */
-  boxed: boolean;
+  /** Bounds on |x| of `[weights, ...slots]` (see `value-bounds.ts`), or null when unknown (checked path only). */
+  bounds: number[] | null;
 }
 
 /** What one lookup leaves for the backward pass of one feature. */
@@ -140,7 +140,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     gradViews: [],
     undo: new Float32Array(0),
     updated: 0,
-    boxed: tableInBox(table),
+    bounds: tableBounds(table),
   };
 }
 

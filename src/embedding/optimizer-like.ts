@@ -20,13 +20,14 @@ export interface EmbeddingOptimizerLike {
    * not touch them first (unless it copies them for a rollback: the checked path of an all-or-nothing step).
    */
   prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
-  /** Optional: each slot's lower bound in the fast-path box (see `EmbeddingOptimizer.slotFloors`). */
+  /** Optional: each slot's lower bound kept by the update (see `EmbeddingOptimizer.slotFloors`). */
   slotFloors?(): readonly number[];
   /**
-   * Optional: true when an update of a table in the box with |g| ≤ gradBound at learning rate lr surely stays
-   * finite (see `EmbeddingOptimizer.keepsFinite`); without it every step takes the checked path.
+   * Optional: bounds on |x| of `[weights, ...slots]` after an update with |g| ≤ gradBound at learning rate lr, or
+   * null when the optimizer cannot vouch that they stay finite (see `EmbeddingOptimizer.boundsAfter`); without it
+   * every step takes the checked path.
    */
-  keepsFinite?(gradBound: number, lr: number): boolean;
+  boundsAfter?(bounds: readonly number[], gradBound: number, lr: number): number[] | null;
 }
 
 /** The serialised form of an optimizer inside a table or embedding config. */

@@ -16,7 +16,7 @@ import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
 import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
-import { tableInBox } from './state-box';
+import { tableBounds } from './value-bounds';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -281,27 +281,36 @@ export class TPUEmbedding {
     const maxAbs = new Map<string, number>();
     const data = gradientData(grads, pending, maxAbs);
     const step = this.step + 1;
-    // Per table: the fast path (no rollback copy) when its values are in the box and its optimizer vouches that no
-    // summed gradient of this step (|g| ≤ Σ over its features of max |activation gradient| × Σ |combiner scale|) can
-    // make a value non-finite; else the checked path. Checked tables go first: a fast table cannot fail, so every
-    // table written before a failure can be rolled back.
+    // Per table: the fast path (no rollback copy, no check) when its optimizer vouches, from the table's bounds and
+    // a bound on every summed gradient (Σ over its features of max |activation gradient| × Σ |combiner scale|),
+    // that no value can become non-finite; else the checked path. Checked tables go first: a fast table cannot fail,
+    // so every table written before a failure can be rolled back.
     const guarded: PendingTable[] = [];
-    const fast: PendingTable[] = [];
+    const fast: [PendingTable, number[]][] = [];
     for (const pt of pending.tables) {
       pt.state.updated = 0;
       const opt = pt.state.table.optimizer;
-      const safe = pt.state.boxed && opt.keepsFinite?.(gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) === true;
-      (safe ? fast : guarded).push(pt);
+      const bounds = pt.state.bounds;
+      const next = bounds && opt.boundsAfter ? opt.boundsAfter(bounds, gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) : null;
+      if (next) fast.push([pt, next]);
+      else guarded.push(pt);
     }
+    const touched = guarded.map(() => [] as number[]);
     try {
-      for (const pt of guarded) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true);
-      for (const pt of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
+      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i])));
+      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
     } catch (e) {
       // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
       // slot non-finite, or any other failure mid-update).
       for (const pt of pending.tables) rollbackTableGradients(pt.state, this.numShards);
       throw e;
     }
+    // The step is in: carry the bounds forward (untouched rows keep their values).
+    guarded.forEach((pt, i) => {
+      const b = pt.state.bounds;
+      pt.state.bounds = b ? b.map((x, k) => Math.max(x, touched[i][k] ?? 0)) : null;
+    });
+    for (const [pt, next] of fast) pt.state.bounds = next;
     this.step = step;
     this.pending = null;
   }
@@ -345,7 +354,7 @@ export class TPUEmbedding {
     for (const [t, full] of checked) {
       t.writeFull(full);
       const state = this.tableStates.find((x) => x.table === t) as TableState;
-      state.boxed = tableInBox(t);
+      state.bounds = tableBounds(t);
     }
     this.pending = null;
   }

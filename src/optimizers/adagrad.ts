@@ -1,6 +1,6 @@
 import {
   EmbeddingOptimizer,
-  FINITE_STEP_BOX,
+  BOUND_ROUNDING,
   FINITE_STEP_LIMIT,
   numberOption,
   type EmbeddingOptimizerOptions,
@@ -72,18 +72,20 @@ export class Adagrad extends EmbeddingOptimizer {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 1 && hasRowKernels(weights, slots[0]);
   }
 
-  /** The accumulator must stay > 0 (an accumulator of 0 and a gradient of 0 give 0/0): floor 1e-30. */
+  /** The accumulator stays > 0 (it starts > 0 and only grows; 0 with a gradient of 0 would give 0/0): floor 1e-30. */
   override slotFloors(): readonly number[] {
     return ADAGRAD_FLOORS;
   }
 
   /**
-   * With acc ≥ 1e-30: acc' = acc + g² ≤ box + g² and acc' ≥ g², so |lr·g/√acc'| ≤ lr. Finite when
-   * gradBound ≤ 1e18 (g² ≤ 1e36, also in float32), lr·gradBound ≤ FINITE_STEP_LIMIT (the kernel multiplies lr·g
-   * first), lr ≤ FINITE_STEP_LIMIT and λ ≤ 1e18.
+   * acc' = acc + g² ≥ g² (acc > 0), so |lr·g/√acc'| ≤ lr: |W'| ≤ |1 − λ|·|W| + lr, |acc'| ≤ |acc| + g². Vouched for
+   * while |g| ≤ 1e18 (g² in float32), lr·|g| (the kernel's first product) and the new bounds stay ≤ FINITE_STEP_LIMIT.
    */
-  override keepsFinite(gradBound: number, lr: number): boolean {
-    return gradBound <= 1e18 && lr * gradBound <= FINITE_STEP_LIMIT && lr <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const acc = (bounds[1] + gradBound * gradBound) * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + lr * BOUND_ROUNDING) * BOUND_ROUNDING);
+    const ok = gradBound <= 1e18 && lr * gradBound <= FINITE_STEP_LIMIT && acc <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT;
+    return ok ? [w, acc] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

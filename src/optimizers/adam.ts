@@ -1,6 +1,6 @@
 import {
   EmbeddingOptimizer,
-  FINITE_STEP_BOX,
+  BOUND_ROUNDING,
   FINITE_STEP_LIMIT,
   booleanOption,
   configError,
@@ -12,7 +12,7 @@ import {
 } from './embedding-optimizer';
 import { adamRowsKernel, hasRowKernels } from './row-kernels';
 
-const ADAM_FLOORS: readonly number[] = Object.freeze([-FINITE_STEP_BOX, 0]);
+const ADAM_FLOORS: readonly number[] = Object.freeze([-Infinity, 0]);
 
 /** Options of {@link Adam} (TF `tf.tpu.experimental.embedding.Adam`). */
 export interface AdamOptions extends EmbeddingOptimizerOptions {
@@ -114,19 +114,22 @@ export class Adam extends EmbeddingOptimizer {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 2 && hasRowKernels(weights, slots[0], slots[1]);
   }
 
-  /** Momenta: the box's lower bound; velocities ≥ 0 (then √(v + ε²) and √v + ε are ≥ ε). */
+  /** Momenta: no floor; velocities stay ≥ 0 (then √(v + ε²) and √v + ε are ≥ ε). */
   override slotFloors(): readonly number[] {
     return ADAM_FLOORS;
   }
 
   /**
-   * |m'| ≤ max(|m|, |g|) and 0 ≤ v' ≤ box + g² (β1, β2 in [0, 1)), and the step is ≤ lr·|m'|/ε. Finite when ε ≥ 1e-18 (ε² stays
-   * a normal float32), gradBound ≤ 1e18 (g² ≤ 1e36, also in float32), lr·max(box, gradBound)/ε ≤ FINITE_STEP_LIMIT (and without the
-   * ÷ ε, which the kernel computes first) and λ ≤ 1e18.
+   * |m'| ≤ max(|m|, |g|), v' ≤ v + g² (β1, β2 in [0, 1)) and the step is ≤ lr·|m'|/ε: |W'| ≤ |1 − λ|·|W| + lr·|m'|/ε.
+   * Vouched for while ε ≥ 1e-18 (ε² a normal float32), |g| ≤ 1e18 (g² in float32), lr·|m'| (the kernel's first
+   * product) and the new bounds stay ≤ FINITE_STEP_LIMIT.
    */
-  override keepsFinite(gradBound: number, lr: number): boolean {
-    const m = Math.max(FINITE_STEP_BOX, gradBound);
-    return this.epsilon >= 1e-18 && gradBound <= 1e18 && lr * m <= FINITE_STEP_LIMIT && (lr * m) / this.epsilon <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const m = Math.max(bounds[1], gradBound) * BOUND_ROUNDING;
+    const v = (bounds[2] + gradBound * gradBound) * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + ((lr * m) / this.epsilon) * BOUND_ROUNDING) * BOUND_ROUNDING);
+    const ok = this.epsilon >= 1e-18 && gradBound <= 1e18 && lr * m <= FINITE_STEP_LIMIT && v <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT;
+    return ok ? [w, m, v] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

@@ -17,14 +17,12 @@ export interface SlotSpec {
 }
 
 /**
- * The box of a table whose next update may skip the engine's rollback copy (the fast path of an all-or-nothing
- * step): every weight and slot value has |x| ≤ FINITE_STEP_BOX, and each slot is ≥ its optimizer's
- * {@link EmbeddingOptimizer.slotFloors}. An optimizer's {@link EmbeddingOptimizer.keepsFinite} says when an update
- * of a table in this box stays finite. 1e18: far from float32's 3.4e38, far above trained values.
+ * The largest bound on |x| (a weight or slot value, or an intermediate such as lr·g or g²)
+ * {@link EmbeddingOptimizer.boundsAfter} vouches for: 1e37, a margin of 30× below float32's 3.4e38.
  */
-export const FINITE_STEP_BOX = 1e18;
-/** Largest step (|lr·g|, |g²|, |lr·m/ε|) {@link EmbeddingOptimizer.keepsFinite} allows: FINITE_STEP_BOX + 1e37 < 3.4e38. */
 export const FINITE_STEP_LIMIT = 1e37;
+/** Relative slack on every bound for float32 rounding (a few roundings of 2^-24 each). */
+export const BOUND_ROUNDING = 1 + 2 ** -20;
 
 /** A learning rate: a number, or a function of the 1-based global step. */
 export type LearningRate = number | ((step: number) => number);
@@ -289,26 +287,36 @@ export abstract class EmbeddingOptimizer {
   }
 
   /**
-   * The lower bound of each slot (in `slotSpecs()` order) inside the fast-path box ({@link FINITE_STEP_BOX}); the
-   * upper bound is the box. A floor must be an invariant of the update (the engine checks it only when a table is
-   * built or imported). @returns `-FINITE_STEP_BOX` for each slot unless the optimizer needs more (Adagrad's
-   * accumulator must stay > 0, and only grows).
+   * The lower bound of each slot (in `slotSpecs()` order) that the update keeps (an invariant: the engine checks it
+   * when a table is built or imported, and {@link boundsAfter} may rely on it). @returns −∞ for each slot unless the
+   * optimizer needs more (Adagrad's accumulator stays > 0, Adam's velocities ≥ 0).
    */
   slotFloors(): readonly number[] {
-    return this.slotSpecs().map(() => -FINITE_STEP_BOX);
+    return this.slotSpecs().map(() => -Infinity);
   }
 
   /**
-   * True when one update of a table whose values are in the box (|x| ≤ {@link FINITE_STEP_BOX}, slots ≥
-   * {@link slotFloors}) with every summed gradient |g| ≤ `gradBound` at learning rate `lr` is sure to leave every
-   * weight and slot finite, in float32 (the WebAssembly kernels) and float64 (the JavaScript loops) alike: the
-   * engine then skips its rollback copy. False (the default) means "not sure": the engine saves the rows and checks.
-   * @param gradBound a bound on |g| (≥ 0); @param lr the learning rate of the step.
+   * Bounds after one update, for the engine's fast path (an all-or-nothing step without the rollback copy): given
+   * bounds on |x| of the weights and each slot (`[weights, ...slots]`, slots at or above {@link slotFloors}), a bound
+   * on every summed gradient |g| and the learning rate, bounds on |x| afterwards — or null when the optimizer cannot
+   * vouch that every value and intermediate stays ≤ {@link FINITE_STEP_LIMIT}, in the float32 kernels and the
+   * float64 loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
+   * @param bounds current bounds; @param gradBound a bound on |g|; @param lr the step's learning rate.
+   * @returns the bounds after the update, or null.
    */
-  keepsFinite(gradBound: number, lr: number): boolean {
+  boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    void bounds;
     void gradBound;
     void lr;
-    return false;
+    return null;
+  }
+
+  /** max(bound, |finite weight-clip limits|): clipping moves a weight to its limits, never beyond. */
+  protected clippedBound(bound: number): number {
+    let b = bound;
+    if (Number.isFinite(this.clipWeightMin)) b = Math.max(b, Math.abs(this.clipWeightMin));
+    if (Number.isFinite(this.clipWeightMax)) b = Math.max(b, Math.abs(this.clipWeightMax));
+    return b;
   }
 
   /** λ of the decoupled weight decay at learning rate `lr` (0 for none). */

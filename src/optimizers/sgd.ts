@@ -1,6 +1,6 @@
 import {
   EmbeddingOptimizer,
-  FINITE_STEP_BOX,
+  BOUND_ROUNDING,
   FINITE_STEP_LIMIT,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
@@ -55,11 +55,13 @@ export class SGD extends EmbeddingOptimizer {
   }
 
   /**
-   * `W ← (1 − λ)·W − lr·g`: |W'| ≤ |1 − λ|·box + lr·|g|, finite when lr·gradBound ≤ FINITE_STEP_LIMIT and λ ≤ 1e18
-   * (weight clipping only moves W toward finite bounds).
+   * `W ← (1 − λ)·W − lr·g`: |W'| ≤ |1 − λ|·|W| + lr·|g| (then clipping); vouched for while that and lr·|g| stay
+   * ≤ FINITE_STEP_LIMIT.
    */
-  override keepsFinite(gradBound: number, lr: number): boolean {
-    return lr * gradBound <= FINITE_STEP_LIMIT && this.decayAt(lr) <= FINITE_STEP_BOX;
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const step = lr * gradBound * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + step) * BOUND_ROUNDING);
+    return step <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT ? [w] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

@@ -96,7 +96,7 @@ describe('a finite gradient that would make a weight or slot non-finite is rejec
   }
 });
 
-describe('the fast path (no rollback copy) is taken only for tables inside the box', () => {
+describe('the fast path (no rollback copy) is taken only while the table bounds let the optimizer vouch for the step', () => {
   /** One SGD table of 4 × 4 on 'cpu'; one id per step with the sum combiner, so the summed gradient is the activation gradient. */
   function sgdTable(): TPUEmbedding {
     return new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 4, dim: 4, combiner: 'sum' }) }) }, optimizer: new SGD({ learningRate: 1 }), topology: 'cpu', seed: 1 });
@@ -111,20 +111,20 @@ describe('the fast path (no rollback copy) is taken only for tables inside the b
     }
   }
 
-  it('a table imported with a finite value outside the box takes the checked path: lr·g = 5e36 on a weight of −3.4e38 is rolled back', () => {
+  it('a table imported with a value near float32 max takes the checked path (its bounds are recomputed on import): lr·g = 5e36 on a weight of −3.4e38 is rolled back', () => {
     const emb = sgdTable();
     const weights = new Float32Array(16).fill(0.5);
-    weights[2 * 4 + 1] = -3.4e38; // finite, far outside |x| ≤ 1e18; − 5e36 overflows float32 (max ≈ 3.4028e38)
+    weights[2 * 4 + 1] = -3.4e38; // finite; − 5e36 overflows float32 (max ≈ 3.4028e38)
     emb.importTables({ table_0: { weights, slots: {} } });
     const before = snapshot(emb);
     assert.throws(() => sgdStep(emb, 5e36), (e: unknown) => e instanceof InputError && e.kind === 'non_finite_gradient' && /row 2 \(column 1\) of table 'table_0'.*makes 'table_0' -Infinity under SGD/.test(e.message));
     for (const [k, v] of before) assert.ok(v.equals(snapshot(emb).get(k)!), `'${k}' unchanged`);
   });
 
-  it('a table that training pushes out of the box takes the checked path from then on (40 steps of lr·g = 9e36 overflow at the 38th)', () => {
+  it('bounds carried forward by training send a growing table to the checked path (40 steps of lr·g = 9e36 overflow at the 38th)', () => {
     const emb = sgdTable();
-    // Each step: W ← W − 9e36 (lr·g = 9e36 ≤ 1e37, which SGD vouches for inside the box). The first step leaves the
-    // box (|W| ≈ 9e36 > 1e18); step k gives W ≈ −k·9e36, beyond float32's 3.4e38 at k = 38.
+    // Each step: W ← W − 9e36. SGD vouches for the first (bound 0.5 + 9e36 ≤ 1e37), not for the second (1.8e37);
+    // the checked steps carry the bound on; step k gives W ≈ −k·9e36, beyond float32's 3.4e38 at k = 38.
     let rejectedAt = 0;
     for (let k = 1; k <= 40 && rejectedAt === 0; k++) {
       const before = snapshot(emb);
