@@ -105,12 +105,13 @@ export function normalizeFeatureInput(feature: string, input: FeatureInput): Nor
     if (arr.length > 0 && Array.isArray((arr as unknown[])[0])) {
       const rows = arr as number[][];
       const k = rows[0].length;
-      const flat: number[] = [];
+      // Copied element by element: spreading a row into push() puts every id on the stack (a row of 1e6 ids overflows it).
+      const flat: number[] = new Array<number>(rows.length * k);
       rows.forEach((r, b) => {
         if (!Array.isArray(r) || r.length !== k) {
           throw new InputError('invalid_input', `${api}: expected every row of dense ids of feature '${feature}' to have ${k} ids, but row ${b} has ${Array.isArray(r) ? r.length : String(r)}.`);
         }
-        flat.push(...r);
+        for (let j = 0; j < k; j++) flat[b * k + j] = r[j];
       });
       return { batchSize: rows.length, values: toInt32(flat, feature, 'ids'), rowSplits: uniformSplits(rows.length, k), weights: null };
     }

@@ -48,8 +48,8 @@ export async function rankingCheckpointContent(model: RankingModel): Promise<Che
  *
  * @param loaded what `loadCheckpoint` returned.
  * @returns the state.
- * @throws CheckpointError `not_a_ranking_checkpoint` when one of the three files is missing; `ambiguous_slot` when a
- *   table has a slot under both its old and its new name.
+ * @throws CheckpointError `not_a_ranking_checkpoint` when one of the three files is missing (then `setState` is not
+ *   reached; it checks every tensor itself); `ambiguous_slot` when a table has a slot under both its old and its new name.
  * @example
  * await model.setState(rankingStateFromCheckpoint(await loadCheckpoint(dir)));
  */
@@ -63,7 +63,7 @@ export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingMod
     groups[group].push({ name: t.name, dtype: data.dtype, shape: data.shape, data: data.data });
   }
   const files = new Set<string>(loaded.manifest.files.map((f) => f.file));
-  for (const f of [RANKING_CHECKPOINT_FILES.tables, RANKING_CHECKPOINT_FILES.dense]) {
+  for (const f of Object.values(RANKING_CHECKPOINT_FILES)) {
     if (!files.has(f)) {
       throw new CheckpointError(
         'not_a_ranking_checkpoint',

@@ -10,9 +10,10 @@ import { progressCallback, progressModeFor } from './progress-callback';
 import { checkRatingBatch, openBatches, type BatchReader, type RatingBatch, type RatingDataset } from './rating-batch';
 import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
 import { buildServingModel } from './serving-model';
+import { checkRankingState } from './check-ranking-state';
 import type { TrainingCallback } from './training-callback';
 import type { TPUEmbedding } from '../embedding';
-import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors, tensorsToTables } from './ranking-embedding';
+import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
 
 /** Options of {@link RankingModel.compile}. */
 export interface CompileOptions {
@@ -397,39 +398,47 @@ export class RankingModel {
   /**
    * Restores a state from {@link getState} (or a checkpoint): tables (resharded onto this model's topology), dense
    * weights and dense optimizer state. Training then continues exactly as it would have.
-   * @throws InputError `bad_state` naming a missing tensor or a shape mismatch (checked before anything changes).
+   *
+   * All or nothing: the whole state is checked first ({@link checkRankingState}: every tensor present and none
+   * unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is rebuilt aside, and only
+   * then are tables, dense weights, optimizer and step replaced. A rejected state leaves the model as it was.
+   * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
    */
   async setState(state: RankingModelState): Promise<void> {
     this.checkAlive('setState');
-    const byName = new Map(state.dense.map((t) => [t.name, t]));
-    for (const w of this.tower.weights) {
-      const t = byName.get(w.name);
-      if (!t) throw new InputError('bad_state', `RankingModel.setState: expected dense tensor '${w.name}', but the state has none. The state holds ${[...byName.keys()].join(', ') || 'no dense tensors'}.`);
-      if (t.shape.length !== w.variable.shape.length || t.shape.some((d, i) => d !== w.variable.shape[i])) {
-        throw new InputError('bad_state', `RankingModel.setState: expected '${w.name}' of shape [${w.variable.shape.join(', ')}], but got [${t.shape.join(', ')}]. The state comes from a model with other layer sizes.`);
-      }
-    }
-    tensorsToTables(this.embedding, state.tables);
-    for (const w of this.tower.weights) {
-      const t = byName.get(w.name) as NamedTensor;
-      const value = tf.tensor(t.data as Float32Array, [...t.shape], 'float32');
-      w.variable.assign(value);
-      value.dispose();
-    }
-    // A fresh dense optimizer, then its slots, in the order applyGradients uses (the tower's variable order).
+    const embedding = this.embedding;
+    const checked = checkRankingState('RankingModel.setState', state, { embedding, dense: this.tower.weights, optimizer: this.optimizerInUse });
+    // Rebuild the dense optimizer aside (its slots in the order applyGradients uses: the tower's variable order).
     const fresh = denseOptimizerFor(this.optimizerInUse);
-    const weights: { name: string; tensor: tf.Tensor }[] = state.optimizer.map((t) => ({
+    const weights: { name: string; tensor: tf.Tensor }[] = checked.optimizer.map((t) => ({
       name: this.optimizerWeightNameOfState(t.name),
       // int64 (the iteration count, as Keras keeps it; older checkpoints have int32) becomes tfjs's int32.
       tensor: t.data instanceof BigInt64Array
         ? tf.tensor(Int32Array.from(t.data, Number), [...t.shape], 'int32')
         : tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
     }));
-    await fresh.setWeights(weights);
-    tf.dispose(weights.map((w) => w.tensor));
+    try {
+      await fresh.setWeights(weights);
+    } catch (e) {
+      fresh.dispose();
+      throw e;
+    } finally {
+      tf.dispose(weights.map((w) => w.tensor));
+    }
+    if (this.disposed || this.embeddingImpl !== embedding) {
+      fresh.dispose();
+      this.checkAlive('setState');
+    }
+    // Commit: nothing below can fail on a checked state.
+    embedding.importTables(checked.tables);
+    this.tower.weights.forEach((w, i) => {
+      const value = tf.tensor(checked.dense[i], [...w.variable.shape], 'float32');
+      w.variable.assign(value);
+      value.dispose();
+    });
     this.denseOpt?.dispose();
     this.denseOpt = fresh;
-    this.globalStep = state.step;
+    this.globalStep = checked.step;
   }
 
   private stateNameOfOptimizerWeight(name: string): string {
