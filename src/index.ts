@@ -362,7 +362,6 @@ export {
   accumulateStats,
   emptyAccumulatedStats,
   statsToTable,
-  DenseEmbeddingBaseline,
 } from './embedding';
 export type {
   Combiner,
@@ -393,8 +392,10 @@ export type {
   StatsToTableOptions,
   LookupStats,
   TableLookupStats,
-  DenseEmbeddingBaselineOptions,
 } from './embedding';
+// baseline
+export { DenseEmbeddingBaseline } from './baseline';
+export type { DenseEmbeddingBaselineOptions } from './baseline';
 // tutorial end to end (notebooks 02–04, npm start)
 export { shardingLayoutFigure, lookupStatsFigure } from './viz';
 export type { ShardedTableLike, ShardingLayoutFigureOptions } from './viz';

@@ -2,7 +2,8 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
-import { COMBINERS, DenseEmbeddingBaseline, TPUEmbedding, featureConfig, tableConfig, type FeatureInput } from '../../src/embedding';
+import { DenseEmbeddingBaseline } from '../../src/baseline';
+import { COMBINERS, TPUEmbedding, featureConfig, tableConfig, type FeatureInput } from '../../src/embedding';
 import { Adagrad, AdagradMomentum, Adam, FTRL, SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
 

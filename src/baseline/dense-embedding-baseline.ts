@@ -5,14 +5,14 @@ import type { EmbeddingOptimizer, SlotName } from '../optimizers/embedding-optim
 import { denseOptimizerFor } from '../optimizers/dense-optimizer-for';
 import { Adagrad } from '../optimizers/adagrad';
 import { SGD } from '../optimizers/sgd';
-import type { FeatureConfig } from './feature-config';
-import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
-import { fillTable } from './initializer';
-import type { EmbeddingOptimizerLike } from './optimizer-like';
-import type { FullTable } from './sharded-table';
-import type { TableConfig } from './table-config';
-import type { TPUEmbedding } from './tpu-embedding';
-import { sequenceEnd, sequencePosition } from './sequence-positions';
+import type { FeatureConfig } from '../embedding/feature-config';
+import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from '../embedding/feature-input';
+import { fillTable } from '../embedding/initializer';
+import type { EmbeddingOptimizerLike } from '../embedding/optimizer-like';
+import type { FullTable } from '../embedding/sharded-table';
+import type { TableConfig } from '../embedding/table-config';
+import type { TPUEmbedding } from '../embedding/tpu-embedding';
+import { sequenceEnd, sequencePosition } from '../embedding/sequence-positions';
 
 /** Options of {@link DenseEmbeddingBaseline}. */
 export interface DenseEmbeddingBaselineOptions {
