@@ -58,7 +58,5 @@ export type { SpeedupInput, SpeedupPoint } from './speedup-sparsecore-vs-cpu';
 export { tutorialModel } from './tutorial-model';
 export { stepBreakdownFigure } from './step-breakdown-figure';
 export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-breakdown-figure';
-export { SPEEDUP_BANDS, speedupFigure } from './speedup-figure';
-export type { SpeedupBand, SpeedupSeries, SpeedupFigureOptions } from './speedup-figure';
 export { speedupCeilings } from './speedup-ceilings';
 export type { SpeedupCeiling } from './speedup-ceilings';

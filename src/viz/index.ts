@@ -27,3 +27,5 @@ export type { HtmlTable, ShowTableOptions } from './show-table';
 export { shardingLayoutFigure } from './sharding-layout-figure';
 export type { ShardedTableLike, ShardingLayoutFigureOptions } from './sharding-layout-figure';
 export { lookupStatsFigure } from './lookup-stats-figure';
+export { SPEEDUP_BANDS, speedupFigure } from './speedup-figure';
+export type { SpeedupBand, SpeedupSeries, SpeedupFigureOptions } from './speedup-figure';
