@@ -56,7 +56,5 @@ export type { SyntheticModel } from './production-like-model';
 export { speedupSparseCoreVsCpu } from './speedup-sparsecore-vs-cpu';
 export type { SpeedupInput, SpeedupPoint } from './speedup-sparsecore-vs-cpu';
 export { tutorialModel } from './tutorial-model';
-export { stepBreakdownFigure } from './step-breakdown-figure';
-export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-breakdown-figure';
 export { speedupCeilings } from './speedup-ceilings';
 export type { SpeedupCeiling } from './speedup-ceilings';

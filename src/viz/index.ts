@@ -29,3 +29,5 @@ export type { ShardedTableLike, ShardingLayoutFigureOptions } from './sharding-l
 export { lookupStatsFigure } from './lookup-stats-figure';
 export { SPEEDUP_BANDS, speedupFigure } from './speedup-figure';
 export type { SpeedupBand, SpeedupSeries, SpeedupFigureOptions } from './speedup-figure';
+export { stepBreakdownFigure } from './step-breakdown-figure';
+export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-breakdown-figure';
