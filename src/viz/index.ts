@@ -31,3 +31,4 @@ export { SPEEDUP_BANDS, speedupFigure } from './speedup-figure';
 export type { SpeedupBand, SpeedupSeries, SpeedupFigureOptions } from './speedup-figure';
 export { stepBreakdownFigure } from './step-breakdown-figure';
 export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-breakdown-figure';
+export { lossFigure, liveLossFigureCallback } from './loss-figure';
