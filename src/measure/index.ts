@@ -14,7 +14,5 @@ export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
 export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
 export { loadBalanceFigure } from './load-balance-figure';
 export type { LoadBalanceFigureOptions } from './load-balance-figure';
-export { cpuModelFigure } from './cpu-model-figure';
-export type { CpuModelBars } from './cpu-model-figure';
 export { rowsTable } from './rows-table';
 export { lookupCostTable } from './lookup-cost-table';

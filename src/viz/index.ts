@@ -32,3 +32,5 @@ export type { SpeedupBand, SpeedupSeries, SpeedupFigureOptions } from './speedup
 export { stepBreakdownFigure } from './step-breakdown-figure';
 export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-breakdown-figure';
 export { lossFigure, liveLossFigureCallback } from './loss-figure';
+export { cpuModelFigure } from './cpu-model-figure';
+export type { CpuModelBars } from './cpu-model-figure';
