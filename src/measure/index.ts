@@ -12,7 +12,5 @@ export { checkCpuModel } from './check-cpu-model';
 export type { CheckCpuModelInput, CpuModelCheck } from './check-cpu-model';
 export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
 export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
-export { loadBalanceFigure } from './load-balance-figure';
-export type { LoadBalanceFigureOptions } from './load-balance-figure';
 export { rowsTable } from './rows-table';
 export { lookupCostTable } from './lookup-cost-table';

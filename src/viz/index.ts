@@ -34,3 +34,5 @@ export type { LabelledBreakdown, StepBreakdownFigureOptions } from './step-break
 export { lossFigure, liveLossFigureCallback } from './loss-figure';
 export { cpuModelFigure } from './cpu-model-figure';
 export type { CpuModelBars } from './cpu-model-figure';
+export { loadBalanceFigure } from './load-balance-figure';
+export type { LoadBalanceFigureOptions } from './load-balance-figure';
