@@ -10,7 +10,5 @@ export { measureGatherBandwidth } from './measure-gather-bandwidth';
 export type { MeasureGatherBandwidthOptions } from './measure-gather-bandwidth';
 export { checkCpuModel } from './check-cpu-model';
 export type { CheckCpuModelInput, CpuModelCheck } from './check-cpu-model';
-export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
-export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
 export { rowsTable } from './rows-table';
 export { lookupCostTable } from './lookup-cost-table';

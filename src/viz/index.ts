@@ -36,3 +36,5 @@ export { cpuModelFigure } from './cpu-model-figure';
 export type { CpuModelBars } from './cpu-model-figure';
 export { loadBalanceFigure } from './load-balance-figure';
 export type { LoadBalanceFigureOptions } from './load-balance-figure';
+export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
+export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
