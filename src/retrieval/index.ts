@@ -21,4 +21,3 @@ export type { Recommendations, RecommendOptions } from './recommender';
 export { recommendRoute, MAX_RECOMMEND_K } from './recommend-route';
 export { pcaProjection } from './pca-projection';
 export type { Projection2D } from './pca-projection';
-export { topKHistoryFigure, genreProjectionFigure, compareSearch, recommendationsTable } from './retrieval-figures';
