@@ -35,6 +35,8 @@ export {
   tutorialSplit,
   canonicalSplit,
   toTensors,
+  SIDE_FEATURE_VOCABULARY,
+  retrievalSideFeatures,
 } from './data';
 export type {
   MovieLensConfig,
@@ -50,6 +52,8 @@ export type {
   Split,
   CanonicalSplitOptions,
   CanonicalSplit,
+  SideFeatureName,
+  MovieLensSideFeatures,
 } from './data';
 // strategy
 export { TOPOLOGIES, topology, resolveTopology, TPUStrategy, CPUStrategy } from './strategy';
@@ -279,8 +283,6 @@ export {
   HNSW_QUANTIZATIONS,
   loadCandidateIndex,
   QUERY_SIDE_FEATURES,
-  SIDE_FEATURE_VOCABULARY,
-  retrievalSideFeatures,
   twoTowerConfig,
   TwoTowerModel,
   Recommender,

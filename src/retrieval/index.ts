@@ -10,7 +10,7 @@ export type { ExactIndexOptions } from './exact-index';
 export { HnswIndex, HNSW_INDEX_FILE, HNSW_SETTINGS_FILE, HNSW_QUANTIZATIONS } from './hnsw-index';
 export type { HnswIndexOptions, HnswQuantization } from './hnsw-index';
 export { loadCandidateIndex } from './load-candidate-index';
-export { QUERY_SIDE_FEATURES, SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from './retrieval-side-features';
+export { QUERY_SIDE_FEATURES } from './retrieval-side-features';
 export type { QuerySideFeature, RetrievalSideFeatures } from './retrieval-side-features';
 export { twoTowerConfig } from './two-tower-config';
 export type { TwoTowerOptions, TwoTowerConfig } from './two-tower-config';

@@ -112,6 +112,12 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
   if ((queryFeatures.length > 0 || candidateGenres) && !options.sideFeatures) {
     throw bad('expected sideFeatures (from retrievalSideFeatures(data)) when queryFeatures or candidateGenres are used, but got none.');
   }
+  for (const f of [...queryFeatures, ...(candidateGenres ? ['movie_genres' as const] : [])]) {
+    const v = (options.sideFeatures?.vocabulary as Record<string, unknown> | undefined)?.[f];
+    if (!Number.isInteger(v) || (v as number) < 1) {
+      throw bad(`expected sideFeatures.vocabulary.${f} (the table size of that side feature) to be a positive integer, but got ${String(v)}. Build sideFeatures with retrievalSideFeatures(data), or add vocabulary.`);
+    }
+  }
   const units = (name: string, v: readonly number[] | undefined, hasSide: boolean): readonly number[] => {
     const u = v ?? (hasSide ? [embeddingDim] : []);
     if (!Array.isArray(u) || u.some((x) => !Number.isInteger(x) || x < 1)) throw bad(`expected ${name} to be an array of positive integers, but got ${JSON.stringify(v)}.`);
