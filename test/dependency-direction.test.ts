@@ -31,6 +31,14 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   measure: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'cost', 'baseline'],
   viz: ['errors', 'data', 'embedding', 'cost', 'models', 'retrieval', 'measure'],
 };
+/**
+ * Edges that must go through the target folder's index.ts (its public face), not into its files: retrieval builds on
+ * the models and the engine as a user would, and the baseline uses the optimizers as any tfjs user would.
+ */
+const INDEX_ONLY: Readonly<Record<string, readonly string[]>> = {
+  retrieval: ['models', 'embedding'],
+  baseline: ['optimizers'],
+};
 /** Root files that list the API: they may import every folder. */
 const ROOT_FILES = ['index', 'internal'];
 
@@ -46,15 +54,17 @@ function partOf(file: string): string {
   return relative(SRC, file).split(sep)[0].replace(/\.ts$/, '');
 }
 
-/** Every cross-part import of src/, as `from → to (file: specifier)`. */
-function imports(): { from: string; to: string; where: string }[] {
-  const out: { from: string; to: string; where: string }[] = [];
+/** Every cross-part import of src/, as `from → to (file: specifier)`; `index` when it names the folder itself. */
+function imports(): { from: string; to: string; where: string; index: boolean }[] {
+  const out: { from: string; to: string; where: string; index: boolean }[] = [];
   for (const file of sourceFiles(SRC)) {
     const from = partOf(file);
     for (const i of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
       if (!i.fileName.startsWith('.')) continue;
-      const to = partOf(resolve(dirname(file), i.fileName));
-      if (to !== from) out.push({ from, to, where: `${relative(SRC, file)}: '${i.fileName}'` });
+      const target = resolve(dirname(file), i.fileName);
+      const to = partOf(target);
+      const index = relative(SRC, target).split(sep).length === 1 || /[\\/]index$/.test(target);
+      if (to !== from) out.push({ from, to, where: `${relative(SRC, file)}: '${i.fileName}'`, index });
     }
   }
   return out;
@@ -65,6 +75,13 @@ test('every import between folders of src/ is an edge of the ALLOWED table', () 
     .filter(({ from, to }) => !ROOT_FILES.includes(from) && !(ALLOWED[from] ?? []).includes(to))
     .map(({ from, to, where }) => `${from} → ${to} (${where})`);
   assert.deepEqual(bad, [], `imports outside the allowed edges:\n${bad.join('\n')}`);
+});
+
+test('retrieval/ and baseline/ reach the folders of INDEX_ONLY through their index.ts, not their files', () => {
+  const deep = imports()
+    .filter(({ from, to, index }) => (INDEX_ONLY[from] ?? []).includes(to) && !index)
+    .map(({ from, to, where }) => `${from} → ${to} (${where})`);
+  assert.deepEqual(deep, [], `imports into another folder's files:\n${deep.join('\n')}`);
 });
 
 test('the ALLOWED table names every folder of src/ and only existing ones', () => {

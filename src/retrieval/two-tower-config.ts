@@ -1,4 +1,4 @@
-import { PLACEMENTS } from '../embedding/table-layout';
+import { PLACEMENTS } from '../embedding';
 import { ConfigError } from '../errors';
 import { kerasAdagrad, type EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology, type Topology } from '../strategy';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type FeatureInput } from '../embedding';
 import { ConfigError, InputError } from '../errors';
-import { DenseStack } from '../models/dense-stack';
+import { DenseStack } from '../models';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
 import { ExactIndex, type ExactIndexOptions } from './exact-index';
