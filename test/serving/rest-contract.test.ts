@@ -170,3 +170,33 @@ describe('TF Serving REST contract', () => {
     assert.deepEqual(metadata.model_spec, { name: 'ranking', signature_name: '', version: '3' });
   });
 });
+
+describe(':classify / :regress on one-input models (PreProcessClassification / PreProcessRegression, past the input count)', () => {
+  /** One input `name` of `dtype` → Dense(units) outputs (`outputs` of them). */
+  function oneInput(name: string, dtype: 'int32' | 'float32', outputs: number): tf.LayersModel {
+    const x = tf.input({ shape: [2], dtype, name });
+    const ys = Array.from({ length: outputs }, (_, k) => tf.layers.dense({ units: 1, name: `out_${k}` }).apply(x) as tf.SymbolicTensor);
+    return tf.model({ inputs: x, outputs: ys });
+  }
+  const CASES: Array<[string, string, 'int32' | 'float32', number, 'classify' | 'regress', RegExp]> = [
+    ['no input named "inputs" (classify)', 'user_id', 'float32', 1, 'classify', /^classify: No classification inputs found in SignatureDef "serving_default" \(its input is "user_id", not "inputs"\)/],
+    ['no input named "inputs" (regress)', 'user_id', 'float32', 1, 'regress', /^regress: No regression inputs found in SignatureDef/],
+    ['three outputs (classify)', 'inputs', 'float32', 3, 'classify', /^classify: Expected one or two output Tensors, found 3/],
+    ['two outputs (regress)', 'inputs', 'float32', 2, 'regress', /^regress: Expected one output Tensor\. Signature "serving_default" has 2/],
+    ['an "inputs" input of numbers, not serialized tf.Example', 'inputs', 'int32', 2, 'classify', /^classify: the classification input "inputs" must take serialized tf\.Example strings \(DT_STRING\), but this model's is int32/],
+  ];
+  for (const [what, input, dtype, outputs, verb, message] of CASES) {
+    it(`answers 400 for ${what}`, async () => {
+      const m = oneInput(input, dtype, outputs);
+      const server = await startModelServer({ model: m, name: 'one' });
+      try {
+        const res = await fetch(`${server.url}/v1/models/one:${verb}`, { method: 'POST', body: '{"examples": [{"x": [1.5, 2]}]}' });
+        assert.equal(res.status, 400);
+        assert.match(((await res.json()) as { error: string }).error, message);
+      } finally {
+        await server.close();
+        m.dispose();
+      }
+    });
+  }
+});
