@@ -340,8 +340,8 @@ export type {
   CpuModelCheck,
 } from './measure';
 // interop (real TensorFlow / Keras-RS / JAX)
-export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, suggestedIdLimits, PYTHON_INSTALL_HINT } from './interop';
-export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel } from './interop';
+export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, predictSavedModel, suggestedIdLimits, PYTHON_INSTALL_HINT } from './interop';
+export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel, SavedModelPairs, SavedModelPredictions } from './interop';
 // viz (every figure builder, generic and per domain, plus display)
 export {
   barFigure,
