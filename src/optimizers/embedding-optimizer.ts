@@ -282,7 +282,8 @@ export abstract class EmbeddingOptimizer {
    */
   applyRows(batch: RowUpdateBatch): void {
     this.checkBatch(batch);
-    const lr = this.learningRateAt(batch.step);
+    // float32 hyper-parameters, as TensorFlow feeds them to the TPU (the learning rate is a float32 tensor).
+    const lr = Math.fround(this.learningRateAt(batch.step));
     this.updateRows(batch, lr, this.decayAt(lr));
   }
 
@@ -319,9 +320,10 @@ export abstract class EmbeddingOptimizer {
     return b;
   }
 
-  /** λ of the decoupled weight decay at learning rate `lr` (0 for none). */
+  /** λ of the decoupled weight decay at learning rate `lr` (0 for none), in float32 as TF computes it. */
   protected decayAt(lr: number): number {
-    return this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
+    const f = Math.fround(this.weightDecayFactor);
+    return this.multiplyWeightDecayFactorByLearningRate ? Math.fround(f * Math.fround(lr)) : f;
   }
 
   /** True when no gradient or weight clipping applies (then the WebAssembly kernels may run the update). */

@@ -78,9 +78,10 @@ export class SGD extends EmbeddingOptimizer {
         let g = grads[go + j];
         if (g < gMin) g = gMin;
         else if (g > gMax) g = gMax;
+        // float32 after every operation, in TF's order (tensorflow/core/tpu/kernels/sparse_core_xla_ops.cc).
         let x = w[o + j];
-        x -= decay * x;
-        x -= lr * g;
+        x = Math.fround(x - Math.fround(decay * x));
+        x = Math.fround(x - Math.fround(lr * g));
         if (x < wMin) x = wMin;
         else if (x > wMax) x = wMax;
         w[o + j] = x;
