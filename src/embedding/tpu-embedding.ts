@@ -289,6 +289,7 @@ export class TPUEmbedding {
     const fast: [PendingTable, number[]][] = [];
     for (const pt of pending.tables) {
       pt.state.updated = 0;
+      pt.state.denseUndo = null;
       const opt = pt.state.table.optimizer;
       const bounds = pt.state.bounds;
       const next = bounds && opt.boundsAfter ? opt.boundsAfter(bounds, gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) : null;
