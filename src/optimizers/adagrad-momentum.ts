@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   booleanOption,
@@ -72,6 +73,7 @@ export class AdagradMomentum extends EmbeddingOptimizer {
       Object.freeze({ name: 'accumulators', initialValue: 0 }),
       Object.freeze({ name: 'momenta', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('AdagradMomentum', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[accumulators, momenta]`, both starting at 0. */

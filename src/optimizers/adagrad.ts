@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   BOUND_ROUNDING,
@@ -53,6 +54,7 @@ export class Adagrad extends EmbeddingOptimizer {
       (x) => x > 0,
     );
     this.slots = Object.freeze([Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue })]);
+    rejectUnknownOptions('Adagrad', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[accumulators]` filled with `initialAccumulatorValue`. */

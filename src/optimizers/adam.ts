@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   BOUND_ROUNDING,
@@ -83,6 +84,7 @@ export class Adam extends EmbeddingOptimizer {
       Object.freeze({ name: 'momenta', initialValue: 0 }),
       Object.freeze({ name: 'velocities', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('Adam', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[momenta, velocities]`, both starting at 0. */

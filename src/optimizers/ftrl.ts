@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import { InputError } from '../errors';
 import {
   EmbeddingOptimizer,
@@ -91,6 +92,7 @@ export class FTRL extends EmbeddingOptimizer {
       Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue }),
       Object.freeze({ name: 'linears', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('FTRL', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[accumulators, linears]`. */

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   BOUND_ROUNDING,
@@ -35,6 +36,7 @@ export class SGD extends EmbeddingOptimizer {
    */
   constructor(options: SGDOptions = {}) {
     super('SGD', options, 0.01);
+    rejectUnknownOptions('SGD', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[]`: SGD keeps no slots. */
