@@ -13,7 +13,7 @@ const CHUNK_ROWS = 1024;
 
 /** True when the table's optimizer updates every row each step (`updatesEveryRow`). */
 export function updatesEveryRow(ts: TableState): boolean {
-  return (ts.table.optimizer as { updatesEveryRow?: boolean }).updatesEveryRow === true;
+  return ts.table.optimizer.updatesEveryRow === true;
 }
 
 /** Copies every shard's weights and slots into `ts.denseUndo` (a checked step of a non-lazy table). */

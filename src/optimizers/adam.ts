@@ -37,7 +37,7 @@ export interface AdamOptions extends EmbeddingOptimizerOptions {
 
 /**
  * Adam for embedding tables as on TPU (TF `tf.tpu.experimental.embedding.Adam`: lr 0.001, β1 0.9, β2 0.999,
- * ε 1e-7, lazy, sumInsideSqrt). Slots `momenta` and `velocities`, both starting at 0. **No bias correction**
+ * ε 1e-7, lazy (or every row each step with `lazyAdam: false`), sumInsideSqrt). Slots `momenta` and `velocities`, both starting at 0. **No bias correction**
  * (the TPU optimizer has none; TF's proto suggests a dynamic learning rate lr·√(1−β2ᵗ)/(1−β1ᵗ) to get it —
  * pass such a schedule as `learningRate`). Per touched row and element, with g the row's summed gradient:
  * ```

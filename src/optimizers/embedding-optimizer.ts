@@ -159,7 +159,9 @@ function nullableNumber(api: string, param: string, value: unknown): number | nu
  * W, slots ← the optimizer's update with g               (see each subclass)
  * W ← clip(W, clipWeightMin, clipWeightMax)              weight clipping (TF clipping_limits)
  * ```
- * Rows not in the batch are untouched (lazy updates, as on TPU).
+ * Rows not in the batch are untouched (lazy updates, as on TPU); an optimizer with `updatesEveryRow` (Adam with
+ * `lazyAdam: false`) is handed every row by the engine, with zero gradients where none. Hyper-parameters and every
+ * intermediate are float32, in TensorFlow's order of operations (test/optimizers/tf-oracle.test.ts checks against TF).
  *
  * @example
  * const opt = new Adagrad({ learningRate: 0.1 });
