@@ -47,7 +47,7 @@ export interface RowUpdateBatch {
   readonly step: number;
   /**
    * Let an optimizer with a WebAssembly kernel use it when the arrays live in kernel memories (see `row-kernels.ts`;
-   * results may differ from the JavaScript loop in the last bits). @default true
+   * the same float32 operations as the JavaScript loop, so the same bits). @default true
    */
   readonly kernels?: boolean;
 }
@@ -303,7 +303,7 @@ export abstract class EmbeddingOptimizer {
    * bounds on |x| of the weights and each slot (`[weights, ...slots]`, slots at or above {@link slotFloors}), a bound
    * on every summed gradient |g| and the learning rate, bounds on |x| afterwards — or null when the optimizer cannot
    * vouch that every value and intermediate stays ≤ {@link FINITE_STEP_LIMIT}, in the float32 kernels and the
-   * float64 loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
+   * JavaScript loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
    * @param bounds current bounds; @param gradBound a bound on |g|; @param lr the step's learning rate.
    * @returns the bounds after the update, or null.
    */

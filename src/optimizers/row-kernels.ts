@@ -99,7 +99,7 @@ export function hasRowKernels(...arrays: readonly Float32Array[]): boolean {
 
 /**
  * Adagrad without clipping or weight decay (`acc ← acc + g²; W ← W − lr·g/√acc`) by the kernels, in f32x4
- * arithmetic (the JavaScript loop computes in float64 and rounds once, so results may differ in the last bits).
+ * arithmetic: the same float32 operations in the same order as the JavaScript loop and TensorFlow, so bit-identical results.
  * @param w,acc the rows' arrays (views of registered memories); @param rowOffsets element offsets of the `count`
  *   rows in both; @param grads `[count, dim]`; @param lr the learning rate.
  * @returns false (and changes nothing) when the arrays are not in registered memories or `dim % 4 ≠ 0`.

@@ -126,3 +126,12 @@ test(`every optimizer matches TensorFlow's float32 update within ${REL_TOLERANCE
     }
   });
 });
+
+test('the JavaScript loops and the WebAssembly kernels give the same bits (SGD, Adagrad, Adam: float32 in the same order)', () => {
+  for (const c of CASES.filter((x) => ['SGD', 'Adagrad', 'Adam'].includes(x.optimizer) && x.params.clipValue === undefined)) {
+    const js = runOurs(c, false);
+    const wasm = runOurs(c, true);
+    assert.deepEqual(Array.from(wasm.weights), Array.from(js.weights), `${c.optimizer} ${JSON.stringify(c.params)} weights`);
+    wasm.slots.forEach((a, k) => assert.deepEqual(Array.from(a), Array.from(js.slots[k]), `${c.optimizer} slot ${k}`));
+  }
+});
