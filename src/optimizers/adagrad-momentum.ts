@@ -95,10 +95,10 @@ export class AdagradMomentum extends EmbeddingOptimizer {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const mom = batch.slots[1];
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     // float32 hyper-parameters and derived constants, as TF's SparseCore AdagradMomentum computes them.
     const mu = Math.fround(this.momentum);
     const nesterov = this.useNesterov;

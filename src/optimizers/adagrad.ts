@@ -98,10 +98,10 @@ export class Adagrad extends EmbeddingOptimizer {
       adagradRowsPlain(w, acc, rowOffsets, count, grads, dim, lr);
       return;
     }
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
       const go = r * dim;

@@ -135,10 +135,10 @@ export class Adam extends EmbeddingOptimizer {
     if (decay === 0 && this.unclipped() && batch.kernels !== false) {
       if (adamRowsKernel(w, ms, vs, rowOffsets, count, grads, dim, lr, this.beta1, this.beta2, this.epsilon, this.sumInsideSqrt)) return;
     }
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     // float32 hyper-parameters and derived constants, as TF's SparseCore Adam (sparse_core_xla_ops.cc) computes them.
     const b1 = Math.fround(this.beta1);
     const b2 = Math.fround(this.beta2);

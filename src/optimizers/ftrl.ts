@@ -124,10 +124,10 @@ export class FTRL extends EmbeddingOptimizer {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const lin = batch.slots[1];
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     // float32 hyper-parameters, as TF's SparseCore FTRL receives them.
     const k = -Math.fround(this.learningRatePower);
     const sqrtCase = k === 0.5;

@@ -69,10 +69,10 @@ export class SGD extends EmbeddingOptimizer {
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     if (decay === 0 && this.unclipped() && batch.kernels !== false && sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
       const go = r * dim;
