@@ -167,7 +167,9 @@ export class DenseEmbeddingBaseline {
         } else {
           const allIds = tf.concat(names.map((n) => pending.get(n)!.ids));
           const counts = tf.scatterND(allIds.reshape([-1, 1]), tf.onesLike(allIds).toFloat(), [V]);
-          this.customUpdate(t, dense, tf.greater(counts, 0).reshape([-1, 1]), step);
+          // a non-lazy optimizer (Adam lazyAdam: false) updates every row, g = 0 where no id was looked up
+          const every = t.optimizer.updatesEveryRow === true;
+          this.customUpdate(t, dense, every ? tf.onesLike(counts).cast('bool').reshape([-1, 1]) : tf.greater(counts, 0).reshape([-1, 1]), step);
         }
       });
     }
@@ -268,11 +270,12 @@ export class DenseEmbeddingBaseline {
         const b1 = o.beta1 as number;
         const b2 = o.beta2 as number;
         const eps = o.epsilon as number;
-        const m = tf.add(tf.mul(slot('momenta'), b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(slot('velocities'), b2), tf.mul(tf.square(g), 1 - b2));
+        // float32 1 − β as TF: 1 − f32(β); v's term in TF's order ((1 − β2)·g)·g
+        const m = tf.add(tf.mul(slot('momenta'), b1), tf.mul(g, Math.fround(1 - Math.fround(b1))));
+        const v = tf.add(tf.mul(slot('velocities'), b2), tf.mul(tf.mul(g, Math.fround(1 - Math.fround(b2))), g));
         setSlot('momenta', m);
         setSlot('velocities', v);
-        const den = o.sumInsideSqrt ? tf.sqrt(tf.add(v, eps * eps)) : tf.add(tf.sqrt(v), eps);
+        const den = o.sumInsideSqrt ? tf.sqrt(tf.add(v, Math.fround(Math.fround(eps) * Math.fround(eps)))) : tf.add(tf.sqrt(v), eps);
         w = tf.sub(w, tf.div(tf.mul(m, lr), den));
         break;
       }

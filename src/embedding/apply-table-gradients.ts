@@ -11,6 +11,7 @@
 import { InputError } from '../errors';
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
 import { sequenceEnd, sequencePosition } from './sequence-positions';
+import { restoreEveryRow, saveEveryRow, updateUntouchedRows, updatesEveryRow } from './update-every-row';
 import { rowsMaxAbs } from './value-bounds';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
@@ -34,7 +35,15 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
-  if (U === 0) return sink;
+  const everyRow = updatesEveryRow(ts);
+  if (everyRow) {
+    ts.denseUndo = null;
+    if (guarded) saveEveryRow(ts, numShards);
+  }
+  if (U === 0) {
+    if (everyRow) updateUntouchedRows(ts, null, null, numShards, step, useKernels, guarded, touchedMax);
+    return sink;
+  }
   // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
   // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
   const localOff = sortForUpdate(ts, pt, numShards);
@@ -98,6 +107,7 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
     }
   }
   entries.length = 0; // keep no reference to this step's gradient values
+  if (everyRow) updateUntouchedRows(ts, localOff, shardStart, numShards, step, useKernels, guarded, touchedMax);
   return sink;
 }
 
@@ -109,6 +119,11 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
  * @param numShards shards N.
  */
 export function rollbackTableGradients(ts: TableState, numShards: number): void {
+  if (ts.denseUndo) {
+    restoreEveryRow(ts, numShards); // a non-lazy table: every row was saved
+    ts.updated = 0;
+    return;
+  }
   const done = ts.updated;
   if (done === 0) return;
   const table = ts.table;

@@ -66,6 +66,8 @@ export interface TableState {
   undo: Float32Array;
   /** Sorted rows `[0, updated)` of this step were written (and saved in {@link undo}); 0 before the update. */
   updated: number;
+  /** A non-lazy table's copy of every shard's `[weights, ...slots]` during a checked step (see `update-every-row.ts`). */
+  denseUndo: Float32Array[][] | null;
   /** Bounds on |x| of `[weights, ...slots]` (see `value-bounds.ts`), or null when unknown (checked path only). */
   bounds: number[] | null;
 }
@@ -140,6 +142,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     gradViews: [],
     undo: new Float32Array(0),
     updated: 0,
+    denseUndo: null,
     bounds: tableBounds(table),
   };
 }

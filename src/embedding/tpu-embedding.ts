@@ -15,6 +15,7 @@ import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
+import { rejectUnknownOptions } from '../option-keys';
 import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
 import { tableBounds } from './value-bounds';
 
@@ -128,6 +129,7 @@ export class TPUEmbedding {
     const api = 'TPUEmbedding';
     const bad = (msg: string): ConfigError => new ConfigError('invalid_embedding_config', `${api}: ${msg}`);
     if (options === null || typeof options !== 'object') throw bad(`expected an options object, but got ${String(options)}.`);
+    rejectUnknownOptions(api, options, ['features', 'optimizer', 'topology', 'placement', 'sharding', 'maxIdsPerPartition', 'maxUniqueIdsPerPartition', 'allowIdDropping', 'seed', 'statsHistoryLimit']);
     this.topology = typeof options.topology === 'string' ? topologyPreset(options.topology) : options.topology;
     if (!this.topology || !Number.isInteger(this.topology.numShards) || !Number.isInteger(this.topology.numReplicas)) {
       throw bad(`expected topology to be a Topology or a preset name, but got ${String(options.topology)}.`);
@@ -289,6 +291,7 @@ export class TPUEmbedding {
     const fast: [PendingTable, number[]][] = [];
     for (const pt of pending.tables) {
       pt.state.updated = 0;
+      pt.state.denseUndo = null;
       const opt = pt.state.table.optimizer;
       const bounds = pt.state.bounds;
       const next = bounds && opt.boundsAfter ? opt.boundsAfter(bounds, gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) : null;

@@ -16,6 +16,7 @@ const OPTIMIZERS = {
   Adagrad: () => new Adagrad({ learningRate: 0.1 }),
   AdagradMomentum: () => new AdagradMomentum({ learningRate: 0.05, momentum: 0.9 }),
   Adam: () => new Adam({ learningRate: 0.01 }),
+  AdamNonLazy: () => new Adam({ learningRate: 0.01, lazyAdam: false }), // every row updated (g = 0 where none)
   FTRL: () => new FTRL({ learningRate: 0.1, l1RegularizationStrength: 0.001, l2RegularizationStrength: 0.01 }),
 } as const;
 const KINDS = ['dense', 'ragged', 'weighted', 'sequence'] as const;
