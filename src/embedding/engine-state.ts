@@ -9,6 +9,7 @@ import type { ShardedTable } from './sharded-table';
 import type { TableLayout } from './table-layout';
 import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
+import { NativeIdDedup } from './native-id-dedup';
 
 /** One feature of a `TPUEmbedding`: its config, its table and its reused per-position buffers. */
 export interface FeatureState {
@@ -30,11 +31,16 @@ export interface FeatureState {
 export interface TableState {
   readonly table: ShardedTable;
   readonly features: FeatureState[];
-  /** The deduplicator of the last lookup: {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}. */
+  /**
+   * The deduplicator of the last lookup: {@link nativeDedup} when there is one and `useSimd` and `useNative` are on,
+   * else {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}.
+   */
   dedup: RoutedIdDedup;
   readonly jsDedup: IdDedup;
   /** The WebAssembly kernel (`src/kernels/id-router.as.ts`), or null where WebAssembly is unavailable. */
   readonly wasmDedup: WasmIdDedup | null;
+  /** The native deduplicator (null without the native kernels). */
+  readonly nativeDedup: NativeIdDedup | null;
   /** How the dedup places new ids (the table's layout). */
   readonly routing: IdRouting;
   /** Ids and unique ids per (replica, shard) of the last lookup, `[R × N]`. */
@@ -103,6 +109,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     dedup: jsDedup,
     jsDedup,
     wasmDedup: WasmIdDedup.create(),
+    nativeDedup: NativeIdDedup.create(),
     routing: {
       numShards: layout.numShards,
       mod: layout.sharding === 'mod',

@@ -1,0 +1,127 @@
+/**
+ * The native kernels (C++17, node-addon-api; sources in `src/kernels/native/`, built by `npm install` through
+ * `scripts/build-native.mjs` into `build/Release/tpu_embeddings_native.node`): loaded once per process where they
+ * can be (Node, the addon built, `TPU_EMBEDDINGS_NATIVE` not `0`), else null and the WebAssembly kernels run. One
+ * log line says which path is active.
+ */
+import * as path from 'node:path';
+
+/** Environment variable: `0` keeps the native kernels off (the WebAssembly ones run). */
+export const NATIVE_ENV = 'TPU_EMBEDDINGS_NATIVE';
+/** The addon's file name under `build/Release/`. */
+export const NATIVE_ADDON_FILE = 'tpu_embeddings_native.node';
+
+/**
+ * The addon's functions. Every call is synchronous: it joins its threads before returning, so the arrays it is
+ * given (views of a table's memory or of the tfjs-wasm heap) cannot move or grow during the call. Each checks
+ * its ranges and throws a RangeError instead of reading or writing outside an array.
+ */
+export interface NativeKernels {
+  /**
+   * Pooled gather + combine, the twin of `SimdCombiner.combine` (bit-identical): for b < B,
+   * `out[b × dim …] = Σ_{p ∈ [rowSplits[b], rowSplits[b+1])} scale[p] · storage row at byte posOff[p]`, zeroed then
+   * added in position order in float32; a batch of one-id bags of scale 1 is copied.
+   * @param storage the table `[rows, dim]`; posOff byte offsets into it (unsigned). @param rowSplits `[B + 1]`,
+   *   absolute positions of `posOff` and `scale`. @param out `[B, dim]` (e.g. a view of the tfjs-wasm heap).
+   * @param maxBag longer bags are skipped (left to the caller). @param threads threads to use (1 = the caller only).
+   * @returns how many samples were skipped.
+   */
+  combine(storage: Float32Array, posOff: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number, out: Float32Array, maxBag: number, threads: number): number;
+  /**
+   * The id router's insert, the twin of `src/kernels/id-router.as.ts` (same hash, order, routing and counts) on the
+   * caller's arrays: positions `[start, end)` of `ids` → `slotOut`, `posOut`; counters `idsPS`/`uniqPS` from `base`;
+   * hash `[2 × 2^k]` with `shift = 32 − k`; per distinct id `uIds`, `uShard`, `uRow`, `uTag`.
+   * @returns the new number of distinct ids.
+   */
+  insertRouted(
+    ids: Int32Array, start: number, end: number, slotOut: Int32Array, posOut: Int32Array, rowBytes: number,
+    mode: number, N: number, rot: number, rps: number, q: number, extras: number, replica: number,
+    idsPS: Int32Array, uniqPS: Int32Array, base: number, hash: Int32Array, shift: number,
+    uIds: Int32Array, uShard: Int32Array, uRow: Int32Array, uTag: Int32Array, count: number,
+  ): number;
+  /** Empties the hash slots of `uIds[0 .. count)` (the cheap reset after a step with few distinct ids). */
+  clearUsed(hash: Int32Array, shift: number, uIds: Int32Array, count: number): void;
+  /**
+   * Gradient sums, the twin of `src/kernels/gradient-sum.as.ts` (bit-identical): for rows i ∈ [i0, i1),
+   * `sums[(i − i0) × dim …] = Σ_e scale[e] · grads[feature[e]][goff[e] …]` over e ∈ [ends[i − 1], ends[i]).
+   * @param feature per entry, its gradient's index in `grads` (null: all read `grads[0]`).
+   */
+  sumRows(i0: number, i1: number, ends: Int32Array, goff: Int32Array, scale: Float32Array, feature: Int32Array | null, grads: readonly Float32Array[], dim: number, sums: Float32Array, threads: number): void;
+  /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
+  poolThreads(): number;
+  /** The widest vector instructions the kernels use on this CPU: `avx512f`, `avx2` or `baseline`. */
+  isa(): string;
+}
+
+/** Which kernels are active and why (see {@link nativeKernelStatus}). */
+export interface NativeKernelStatus {
+  /** The native kernels loaded. */
+  readonly active: boolean;
+  /** The addon's path (loaded or tried), or null where none was tried. */
+  readonly path: string | null;
+  /** The one line logged: which path is active and, when native is off, why and how to turn it on. */
+  readonly line: string;
+}
+
+/** Options of {@link loadNativeKernels}. */
+export interface LoadNativeKernelsOptions {
+  /** The addon file. @default `<package root>/build/Release/tpu_embeddings_native.node` */
+  readonly path?: string;
+  /** Environment read for {@link NATIVE_ENV}. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The addon's default path: `build/Release/` of the package root (two levels above `src/kernels` or `dist/kernels`). */
+export function defaultNativeAddonPath(): string {
+  return path.resolve(__dirname, '..', '..', 'build', 'Release', NATIVE_ADDON_FILE);
+}
+
+/**
+ * Tries to load the native kernels (no caching, no logging: {@link nativeKernels} does both).
+ * @returns the kernels (null when off or not loadable) and the status line saying which path is active.
+ * @example const { kernels, status } = loadNativeKernels({ env: { TPU_EMBEDDINGS_NATIVE: '0' } }); // kernels null
+ */
+export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { kernels: NativeKernels | null; status: NativeKernelStatus } {
+  const env = options.env ?? (typeof process !== 'undefined' ? process.env : {});
+  const wasm = (why: string, p: string | null): { kernels: null; status: NativeKernelStatus } => ({
+    kernels: null,
+    status: { active: false, path: p, line: `tpu-embeddings: kernels: WebAssembly (${why})` },
+  });
+  if (env[NATIVE_ENV] === '0') return wasm(`${NATIVE_ENV}=0`, null);
+  if (typeof process === 'undefined' || !process.versions?.node || typeof require !== 'function') return wasm('not Node: no native addon', null);
+  const file = options.path ?? defaultNativeAddonPath();
+  let kernels: NativeKernels;
+  try {
+    kernels = require(file) as NativeKernels;
+    if (typeof kernels.combine !== 'function' || typeof kernels.insertRouted !== 'function' || typeof kernels.sumRows !== 'function') {
+      return wasm(`${file} is not this package's addon; rebuild it with \`npm rebuild tpu-embeddings\` or \`node scripts/build-native.mjs\``, file);
+    }
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    const why = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' ? `native addon not built: ${file} is missing` : `native addon failed to load: ${msg}`;
+    return wasm(`${why}; build it with \`node scripts/build-native.mjs\` (needs a C++17 compiler and python3)`, file);
+  }
+  return { kernels, status: { active: true, path: file, line: `tpu-embeddings: kernels: native (${kernels.isa()}, ${kernels.poolThreads()} threads, ${file})` } };
+}
+
+let loaded: { kernels: NativeKernels | null; status: NativeKernelStatus } | null = null;
+
+/**
+ * The process's native kernels, loaded on first call (then one line on stderr, or stdout inside a notebook,
+ * says which path is active); null where they cannot run, and the WebAssembly kernels are used.
+ */
+export function nativeKernels(): NativeKernels | null {
+  if (!loaded) {
+    loaded = loadNativeKernels();
+    const inNotebook = typeof process !== 'undefined' && process.env.JPY_PARENT_PID !== undefined;
+    if (inNotebook) console.log(loaded.status.line);
+    else console.error(loaded.status.line);
+  }
+  return loaded.kernels;
+}
+
+/** The status of {@link nativeKernels} (loading them first if needed): which path is active and why. */
+export function nativeKernelStatus(): NativeKernelStatus {
+  nativeKernels();
+  return loaded!.status;
+}
