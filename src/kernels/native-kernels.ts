@@ -49,6 +49,8 @@ export interface NativeKernels {
   sumRows(i0: number, i1: number, ends: Int32Array, goff: Int32Array, scale: Float32Array, feature: Int32Array | null, grads: readonly Float32Array[], dim: number, sums: Float32Array, threads: number): void;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
+  /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */
+  poolStats(): { chunks: number; workerChunks: number };
   /** The widest vector instructions the kernels use on this CPU: `avx512f`, `avx2` or `baseline`. */
   isa(): string;
 }

@@ -10,6 +10,13 @@ Napi::Value PoolThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), pool().workers() + 1);
 }
 
+Napi::Value PoolStats(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("chunks", pool().lastChunks());
+  o.Set("workerChunks", pool().lastWorkerChunks());
+  return o;
+}
+
 Napi::Value Isa(const Napi::CallbackInfo& info) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
@@ -27,6 +34,7 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("sumRows", Napi::Function::New(env, SumRows));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("isa", Napi::Function::New(env, Isa));
+  exports.Set("poolStats", Napi::Function::New(env, PoolStats));
   napi_add_env_cleanup_hook(env, [](void*) { shutdownPool(); }, nullptr);
   return exports;
 }

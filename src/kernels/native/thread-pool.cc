@@ -27,16 +27,20 @@ ThreadPool::~ThreadPool() {
   for (auto& t : threads_) t.join();
 }
 
-void ThreadPool::work() {
+int ThreadPool::work() {
+  int done = 0;
   for (;;) {
     const int c = next_.fetch_add(1, std::memory_order_relaxed);
-    if (c >= chunks_) return;
+    if (c >= chunks_) return done;
     (*job_)(c);
+    done++;
   }
 }
 
 void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn) {
   const int helpers = std::min(threads - 1, workers());
+  lastChunks_ = chunks;
+  workerChunks_.store(0, std::memory_order_relaxed);
   if (helpers <= 0 || chunks < 2) {
     for (int c = 0; c < chunks; c++) fn(c);
     return;
@@ -79,7 +83,7 @@ void ThreadPool::loop() {
     helpersEntered_++;
     active_.fetch_add(1, std::memory_order_acq_rel);
     lock.unlock();
-    work();
+    workerChunks_.fetch_add(work(), std::memory_order_relaxed);
     active_.fetch_sub(1, std::memory_order_acq_rel);
   }
 }

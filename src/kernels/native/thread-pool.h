@@ -28,9 +28,13 @@ class ThreadPool {
    */
   void run(int chunks, int threads, const std::function<void(int)>& fn);
 
+  /** Chunks of the last run() and how many of them the workers did (0: the caller did everything). */
+  int lastChunks() const { return lastChunks_; }
+  int lastWorkerChunks() const { return workerChunks_.load(std::memory_order_relaxed); }
+
  private:
   void loop();
-  void work();
+  int work();
 
   std::vector<std::thread> threads_;
   std::mutex mutex_;
@@ -45,6 +49,8 @@ class ThreadPool {
   int chunks_ = 0;
   std::atomic<int> next_{0};
   std::atomic<int> active_{0};
+  std::atomic<int> workerChunks_{0};
+  int lastChunks_ = 0;
 };
 
 /** The process's pool, created on first use with hardware threads − 1 workers (at most 7). */
