@@ -47,6 +47,14 @@ export interface NativeKernels {
    * @param feature per entry, its gradient's index in `grads` (null: all read `grads[0]`).
    */
   sumRows(i0: number, i1: number, ends: Int32Array, goff: Int32Array, scale: Float32Array, feature: Int32Array | null, grads: readonly Float32Array[], dim: number, sums: Float32Array, threads: number): void;
+  /**
+   * Row updates without clipping or weight decay, the twins of `src/kernels/row-update.as.ts` (bit-identical, in
+   * float32 with the hyper-parameters rounded to float32): kind 0 SGD `W −= lr·g`; 1 Adagrad `acc += g²;
+   * W −= lr·g/√acc` (`s1` accumulators); 2 Adam (`s1` momenta, `s2` velocities, no bias correction; `inside`:
+   * `√(v + ε²)`, else `√v + ε`). Row r is at element offset `rowOffsets[r]` of every array; its gradient at
+   * `grads[r × dim …]`. Rows must be distinct (they are updated in parallel).
+   */
+  updateRows(kind: 0 | 1 | 2, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number, b1: number, b2: number, eps: number, inside: boolean, threads: number): void;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
   /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */

@@ -120,3 +120,54 @@ describe('NativeGradientSums (the native gradient sums)', () => {
     assert.throws(() => s.sum(0, 1, 4), /entry 0 reads outside its gradient/);
   });
 });
+
+describe('native row updates (SGD, Adagrad, Adam without clipping or decay)', () => {
+  it('give the WebAssembly kernels’ weights and slots bit for bit, 1 and 2 threads, several chunks', async () => {
+    const { adagradRowsKernel, adamRowsKernel, rowKernelArray, sgdRowsKernel } = await import('../../src/optimizers/row-kernels');
+    const k = nativeKernels()!;
+    const rng = new Random(9);
+    for (const dim of [8, 64]) {
+      const V = 5000;
+      const count = 1500; // distinct rows, several kernel chunks (16,384 floats each)
+      const perm = rng.permutation(V);
+      const rows = Int32Array.from({ length: count }, (_, r) => perm[r] * dim);
+      const grads = Float32Array.from({ length: count * dim }, () => (rng.float() * 2 - 1) * 3);
+      const init = (fill: (i: number) => number) => {
+        const a = rowKernelArray(V * dim);
+        for (let i = 0; i < a.length; i++) a[i] = fill(i);
+        return a;
+      };
+      const same = (a: Float32Array, b: Float32Array, what: string) => assert.deepEqual(new Uint32Array(b.slice().buffer), new Uint32Array(a.slice().buffer), what);
+      for (const threads of [1, 2]) {
+        const w0 = () => init((i) => Math.sin(i) * 0.1);
+        // SGD
+        const [wa, wb] = [w0(), w0()];
+        assert.ok(sgdRowsKernel(wa, rows, count, grads, dim, 0.05));
+        k.updateRows(0, wb, null, null, rows, count, grads, dim, 0.05, 0, 0, 0, false, threads);
+        same(wa, wb, `sgd dim ${dim} threads ${threads}`);
+        // Adagrad
+        const [xa, xb, aa, ab] = [w0(), w0(), init(() => 0.1), init(() => 0.1)];
+        assert.ok(adagradRowsKernel(xa, aa, rows, count, grads, dim, 0.3));
+        k.updateRows(1, xb, ab, null, rows, count, grads, dim, 0.3, 0, 0, 0, false, threads);
+        same(xa, xb, `adagrad weights dim ${dim} threads ${threads}`);
+        same(aa, ab, `adagrad accumulators dim ${dim} threads ${threads}`);
+        // Adam, both epsilon placements
+        for (const inside of [true, false]) {
+          const [ya, yb, ma, mb, va, vb] = [w0(), w0(), init((i) => Math.cos(i) * 0.01), init((i) => Math.cos(i) * 0.01), init(() => 0.001), init(() => 0.001)];
+          assert.ok(adamRowsKernel(ya, ma, va, rows, count, grads, dim, 0.001, 0.9, 0.999, 1e-7, inside));
+          k.updateRows(2, yb, mb, vb, rows, count, grads, dim, 0.001, 0.9, 0.999, 1e-7, inside, threads);
+          same(ya, yb, `adam weights inside=${inside} dim ${dim} threads ${threads}`);
+          same(ma, mb, `adam momenta inside=${inside}`);
+          same(va, vb, `adam velocities inside=${inside}`);
+        }
+      }
+    }
+  });
+
+  it('refuse a row outside the arrays before changing any row (RangeError)', () => {
+    const k = nativeKernels()!;
+    const w = new Float32Array(16).fill(1);
+    assert.throws(() => k.updateRows(0, w, null, null, Int32Array.of(0, 12), 2, new Float32Array(16).fill(1), 8, 0.5, 0, 0, 0, false, 1), /row offset 12 \+ dim lies outside the arrays \(16 floats\)/);
+    assert.deepEqual(Array.from(w), new Array(16).fill(1));
+  });
+});

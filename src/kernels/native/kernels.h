@@ -13,4 +13,5 @@ Napi::Value Combine(const Napi::CallbackInfo& info);
 Napi::Value InsertRouted(const Napi::CallbackInfo& info);
 Napi::Value ClearUsed(const Napi::CallbackInfo& info);
 Napi::Value SumRows(const Napi::CallbackInfo& info);
+Napi::Value UpdateRows(const Napi::CallbackInfo& info);
 }  // namespace tpu_native
