@@ -55,6 +55,15 @@ export interface NativeKernels {
    * `grads[r × dim …]`. Rows must be distinct (they are updated in parallel).
    */
   updateRows(kind: 0 | 1 | 2, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number, b1: number, b2: number, eps: number, inside: boolean, threads: number): void;
+  /**
+   * The optimizers' JavaScript row loops with clipping and weight decay, bit-identical (float64, float32 rounding at
+   * the same points): optimizer 0 SGD, 1 Adagrad (`s1` accumulators), 2 Adam (`s1` momenta, `s2` velocities),
+   * 3 AdagradMomentum (`s1` accumulators, `s2` momenta; exponent 2 only), 4 FTRL (`s1` accumulators, `s2` linears;
+   * learningRatePower −0.5 only). `params` (12 floats): lr, decay, clipGradientMin, clipGradientMax, clipWeightMin,
+   * clipWeightMax, then per optimizer — Adam β1, β2, ε, sumInsideSqrt (1/0); AdagradMomentum momentum, useNesterov,
+   * β2, ε; FTRL multiplyLinearByLearningRate, l2, β, the l1 threshold t, allowZeroAccumulator. Rows must be distinct.
+   */
+  updateRowsExact(optimizer: number, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, params: Float64Array, threads: number): void;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
   /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */

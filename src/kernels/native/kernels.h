@@ -14,4 +14,5 @@ Napi::Value InsertRouted(const Napi::CallbackInfo& info);
 Napi::Value ClearUsed(const Napi::CallbackInfo& info);
 Napi::Value SumRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRows(const Napi::CallbackInfo& info);
+Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info);
 }  // namespace tpu_native
