@@ -9,7 +9,8 @@
         "src/kernels/native/id-router.cc",
         "src/kernels/native/gradient-sum.cc",
         "src/kernels/native/row-update.cc",
-        "src/kernels/native/row-update-exact.cc"
+        "src/kernels/native/row-update-exact.cc",
+        "src/kernels/native/huge-pages.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

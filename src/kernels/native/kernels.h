@@ -15,4 +15,5 @@ Napi::Value ClearUsed(const Napi::CallbackInfo& info);
 Napi::Value SumRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info);
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info);
 }  // namespace tpu_native
