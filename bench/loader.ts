@@ -107,8 +107,8 @@ async function writeSyntheticCsv(dir: string, rows: number): Promise<void> {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       const user = 1 + Math.floor(i / 154); // ~162k users, ratings grouped by user as in the real file
       const movie = 1 + (x % numMovies);
-      const stars = 1 + ((x >>> 16) % 10);
-      lines.push(`${user},${movie},${stars % 2 ? (stars + 1) / 2 + '.0' : stars / 2 + 0.5},${789652009 + (x % 786000000)}`);
+      const halves = 1 + ((x >>> 16) % 10); // rating = halves / 2: 0.5 … 5.0, written as "3.5" or "4.0"
+      lines.push(`${user},${movie},${halves % 2 ? halves / 2 : `${halves / 2}.0`},${789652009 + (x % 786000000)}`);
     }
     await write(lines.join('\n') + '\n');
   }

@@ -34,9 +34,12 @@ const USAGES: Record<CliCommand, string> = {
     'Needs plotly.js-dist for its loss figures (`npm install plotly.js-dist`).',
   ].join('\n'),
   serve: [
-    'usage: tpu-embeddings serve <export dir> [--port N] [--name M] [--host H] [--max-body-bytes B]',
-    "  defaults: port 8501 (TF Serving's REST port; 0 picks a free one), name 'ranking', host 127.0.0.1, max body 1 MiB.",
-    '  Stops on Ctrl-C (SIGINT) or SIGTERM.',
+    'usage: tpu-embeddings serve <export dir> [--port N] [--name M] [--host H] [--<limit> N …]',
+    "  defaults: port 8501 (TF Serving's REST port; 0 picks a free one), name 'ranking', host 127.0.0.1.",
+    '  limits and timeouts (defaults): --max-body-bytes 1048576, --max-json-depth 32, --max-instances-per-request 10000,',
+    '  --predict-chunk-size 64, --max-concurrent-requests 8, --retry-after-seconds 1, --headers-timeout-ms 10000,',
+    '  --request-timeout-ms 30000, --keep-alive-timeout-ms 5000, --close-grace-ms 2000.',
+    '  Stops on Ctrl-C (SIGINT) or SIGTERM: requests being computed get --close-grace-ms to answer.',
   ].join('\n'),
 };
 

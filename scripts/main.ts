@@ -1,6 +1,7 @@
 // `npm start`: TensorFlow's "TPU embeddings" tutorial end to end, as a script:
 //   load MovieLens 100K → simulated v4-8 → train (tutorial protocol, then the full protocol) → evaluate →
-//   checkpoint (outputs/checkpoints) → restore on CPU → export (outputs/serving-model) → predict user 30, movie 100.
+//   checkpoint (outputs/checkpoints) → restore that checkpoint on CPU → export (outputs/serving-model, replaced
+//   atomically) → predict user 30, movie 100.
 // Progress while it runs (cli-progress bars in a terminal, one line per epoch otherwise), a summary table at the end,
 // loss figures as offline HTML in outputs/, and outputs/summary.json.
 //
@@ -16,14 +17,13 @@ import * as tf from '@tensorflow/tfjs';
 import {
   RankingModel,
   chooseBackend,
+  fileSystemIO,
   fullProtocol,
-  latestCheckpoint,
   loadCheckpoint,
   loadMovieLens,
   lossFigure,
   rankingCheckpointContent,
   rankingStateFromCheckpoint,
-  registerFileSystemRouter,
   rmseComparisonTable,
   runProtocol,
   saveCheckpoint,
@@ -120,9 +120,9 @@ export async function runMain(options: MainOptions = {}): Promise<MainSummary> {
   log(`  ${path.basename(saved.dir)}: ${(ckptBytes / 2 ** 20).toFixed(1)} MiB, ${saved.manifest.tensors.length} tensors, ${saveSeconds.toFixed(2)} s`);
 
   stage('restore on CPU placement (one unsharded table per feature in host memory)');
-  const latest = await latestCheckpoint(path.join(outputs, 'checkpoints'));
+  // The checkpoint this run just saved, not the folder's highest step (which may belong to an earlier, longer run).
   const cpu = new RankingModel({ topology: 'cpu', placement: 'cpu' });
-  await cpu.setState(rankingStateFromCheckpoint(await loadCheckpoint(latest!.dir)));
+  await cpu.setState(rankingStateFromCheckpoint(await loadCheckpoint(saved.dir)));
   const probe = { user_id: Int32Array.from({ length: 256 }, (_, i) => 1 + ((i * 37) % 943)), movie_id: Int32Array.from({ length: 256 }, (_, i) => 1 + ((i * 101) % 1682)) };
   const a = full.model.predict(probe);
   const b = cpu.predict(probe);
@@ -132,14 +132,11 @@ export async function runMain(options: MainOptions = {}): Promise<MainSummary> {
 
   stage(`export the serving model to ${path.relative(process.cwd(), path.join(outputs, 'serving-model'))}`);
   const exportDir = path.join(outputs, 'serving-model');
-  registerFileSystemRouter();
-  fs.rmSync(exportDir, { recursive: true, force: true });
-  const exported = cpu.exportServingModel();
-  await exported.save(`file://${exportDir}`);
-  exported.dispose();
+  // Atomic: an export left by an earlier run stays whole and loadable until this one is complete.
+  await cpu.saveServingModel(exportDir);
 
   stage('load it with plain tf.loadLayersModel and predict for user 30, movie 100');
-  const served = await tf.loadLayersModel(`file://${path.join(exportDir, 'model.json')}`);
+  const served = await tf.loadLayersModel(fileSystemIO(exportDir));
   const out = tf.tidy(() => served.predict([tf.tensor1d([30], 'int32'), tf.tensor1d([100], 'int32')]) as tf.Tensor);
   const prediction = out.dataSync()[0];
   out.dispose();

@@ -176,6 +176,8 @@ export type {
 // optimizers
 export {
   SLOT_NAMES,
+  LEGACY_SLOT_NAMES,
+  renameLegacySlots,
   EmbeddingOptimizer,
   SGD,
   Adagrad,
@@ -264,6 +266,7 @@ export {
   REQUEST_FORMATS,
   DEFAULT_SIGNATURE,
   parsePredictRequest,
+  MODEL_SERVER_DEFAULTS,
   startModelServer,
 } from './serving';
 export type {
@@ -489,3 +492,6 @@ export type {
   RecommendOptions,
   Projection2D,
 } from './retrieval';
+// interop (real TensorFlow / Keras-RS / JAX)
+export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, suggestedIdLimits, PYTHON_INSTALL_HINT } from './interop';
+export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel } from './interop';

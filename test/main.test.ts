@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseMainArgs, type MainSummary } from '../scripts/main';
+import { saveCheckpoint } from '../src/checkpoint';
+import { RankingModel, rankingCheckpointContent } from '../src/models';
 
 const ROOT = path.resolve(__dirname, '..');
 const outputs = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-'));
@@ -57,6 +59,38 @@ test('npm start -- --quick runs the tutorial end to end and leaves summary, chec
   const html = fs.readFileSync(path.join(outputs, 'training-loss.html'), 'utf8');
   assert.match(html, /Tutorial protocol: training loss/);
   assert.match(html, /Full protocol: loss \(1 epoch\)/);
+});
+
+test('npm start in a folder holding a later run\'s checkpoint and export restores and exports the checkpoint it just saved', async () => {
+  // Another run left ckpt-9999 (a different model: seed 77, two training steps) and its serving export.
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'npm-start-again-'));
+  after(() => fs.rmSync(folder, { recursive: true, force: true }));
+  const other = new RankingModel({ topology: 'v4-8', seed: 77 });
+  const ids = Int32Array.from({ length: 256 }, (_, i) => 1 + i);
+  await other.fit([{ user_id: ids, movie_id: ids, user_rating: new Float32Array(256).fill(5) }], { epochs: 2, verbose: 0 });
+  await saveCheckpoint(path.join(folder, 'checkpoints'), { ...(await rankingCheckpointContent(other)), step: 9999 });
+  await other.saveServingModel(path.join(folder, 'serving-model'));
+  other.dispose();
+
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join('test', 'fixtures', 'main-child.ts'), folder], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
+  assert.equal(r.status, 0, `exit ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`);
+  const s = JSON.parse(fs.readFileSync(path.join(folder, 'summary.json'), 'utf8')) as MainSummary;
+  // The run restored its own ckpt-312 on CPU (not ckpt-9999): same predictions and RMSE as the trained model.
+  assert.equal(s.checkpoint.dir, path.join(folder, 'checkpoints', 'ckpt-312'));
+  assert.ok(s.cpuRestoreMaxAbsDiff <= 1e-6, `CPU restore differs by ${s.cpuRestoreMaxAbsDiff}`);
+  assert.ok(Math.abs(s.cpuRestoreRmse - s.full.rmse) <= 1e-6, `CPU RMSE ${s.cpuRestoreRmse} vs ${s.full.rmse}`);
+  assert.ok(fs.existsSync(path.join(folder, 'checkpoints', 'ckpt-9999')), 'the other run\'s checkpoint is left alone');
+
+  // The export: the old one stayed loadable at every filesystem step of the overwrite, then the new one served.
+  const before = /^EXPORT-BEFORE (\S+)$/m.exec(r.stdout);
+  assert.ok(before && Number.isFinite(Number(before[1])), r.stdout.slice(0, 2000));
+  const steps = [...r.stdout.matchAll(/^EXPORT-STEP (\S+) (.*)$/gm)].map((m) => ({ step: m[1], prediction: m[2] }));
+  assert.ok(steps.some((x) => x.step === 'commit'), `export steps seen: ${JSON.stringify(steps)}`);
+  const commit = steps.findIndex((x) => x.step === 'commit');
+  steps.forEach((x, i) => assert.equal(x.prediction, i < commit ? before![1] : String(s.prediction), `after export step ${i + 1} (${x.step})`));
+  assert.notEqual(String(s.prediction), before![1]);
+  const modelJson = JSON.parse(fs.readFileSync(path.join(folder, 'serving-model', 'model.json'), 'utf8'));
+  assert.deepEqual(fs.readdirSync(path.join(folder, 'serving-model')).sort(), [...modelJson.weightsManifest[0].paths, 'model.json'].sort());
 });
 
 test('parseMainArgs: flags, environment and errors', () => {

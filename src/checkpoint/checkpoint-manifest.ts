@@ -10,7 +10,7 @@ export const CHECKPOINT_DIR_PREFIX = 'ckpt-';
 
 /** One tensor of a checkpoint, as listed in its manifest. */
 export interface ManifestTensor {
-  /** TensorFlow-style name: `<table>`, `<table>/accumulator`, `dense/kernel`, … */
+  /** TensorFlow-style name: `<table>`, `<table>/accumulators`, `dense/kernel`, … */
   readonly name: string;
   readonly dtype: TensorDtype;
   /** Row-major shape, e.g. `[vocabularySize, dim]` for a table (always full, whatever the topology). */

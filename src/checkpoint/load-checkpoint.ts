@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError } from '../errors';
 import { MANIFEST_FILE, validateManifest, type CheckpointManifest } from './checkpoint-manifest';
+import { describeFileSystemError, errnoCode } from './file-system-error';
 import { listCheckpoints } from './latest-checkpoint';
 import { parseSafetensors, shapeSize, type TensorData, type TensorDtype } from './safetensors';
 
@@ -30,10 +31,11 @@ export interface LoadedCheckpoint {
  * @returns the manifest and the tensors by name.
  * @throws CheckpointError `missing_manifest` when `checkpoint.json` is absent (the message lists checkpoints
  *   found below `dir` if it is a root), `bad_manifest`/`unsupported_version`, `missing_file`, `hash_mismatch`
- *   naming the file with expected vs got hash, `shape_mismatch` naming the tensor and file, `bad_safetensors`.
+ *   naming the file with expected vs got hash, `shape_mismatch` naming the tensor and file, `bad_safetensors`, `read_failed` when a file cannot be read for
+ *   another reason than its absence (e.g. a directory where a file is expected), naming the path and what happened.
  * @example
  * const { manifest, tensors } = await loadCheckpoint((await latestCheckpoint('/tmp/ckpts'))!.dir);
- * tensors.get('user_id/accumulator')!.shape; // [2048, 64]
+ * tensors.get('user_id/accumulators')!.shape; // [2048, 64]
  */
 export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   const root = path.resolve(dir);
@@ -41,7 +43,10 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
   let text: string;
   try {
     text = await fsp.readFile(manifestPath, 'utf8');
-  } catch {
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') {
+      throw new CheckpointError('read_failed', `loadCheckpoint: cannot read ${manifestPath}: ${describeFileSystemError(e, manifestPath)}. Pass a checkpoint directory written by saveCheckpoint.`);
+    }
     const inner = await listCheckpoints(root);
     const hint = inner.length > 0 ? ` It holds checkpoints ${inner.map((c) => path.basename(c.dir)).join(', ')}: pass one of them (latestCheckpoint(dir) finds the newest).` : '';
     throw new CheckpointError('missing_manifest', `loadCheckpoint: expected ${manifestPath} to exist, but it does not.${hint}`);
@@ -61,6 +66,9 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
     try {
       bytes = await fsp.readFile(filePath);
     } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') {
+        throw new CheckpointError('read_failed', `loadCheckpoint: cannot read ${filePath} listed in the manifest: ${describeFileSystemError(e, filePath)}. Restore an older checkpoint.`);
+      }
       throw new CheckpointError('missing_file', `loadCheckpoint: cannot read ${filePath} listed in the manifest (${(e as Error).message}). The checkpoint is incomplete; restore an older one.`);
     }
     const got = createHash('sha256').update(bytes).digest('hex');

@@ -10,8 +10,13 @@ import {
   type ManifestFile,
   type ManifestTensor,
 } from './checkpoint-manifest';
-import { listCheckpoints } from './latest-checkpoint';
+import { acquireCheckpointLock } from './checkpoint-lock';
+import { leftoverName, OLD_PREFIX, recoverCheckpoints, TEMP_PREFIX, TRASH_PREFIX } from './checkpoint-recovery';
+import { syncDir } from './durable-writes';
+import { describeFileSystemError } from './file-system-error';
+import { completeCheckpoints } from './latest-checkpoint';
 import { layoutSafetensors, tensorBytes, type NamedTensor } from './safetensors';
+import { saveStep } from './save-step-observer';
 
 /** A group of tensors written to one safetensors file of the checkpoint. */
 export interface CheckpointGroup {
@@ -45,7 +50,11 @@ export interface SaveProgress {
 
 /** Options of {@link saveCheckpoint}. */
 export interface SaveCheckpointOptions {
-  /** How many checkpoints to keep in `rootDir` after a successful save (oldest steps pruned). `Infinity` keeps all. @default 3 */
+  /**
+   * How many checkpoints to keep in `rootDir` after a successful save. The checkpoint just saved is always kept;
+   * the others are pruned lowest step first until `keepLast` remain (so saving step 50 next to 100 and 200 with
+   * `keepLast: 2` keeps 50 and 200). `Infinity` keeps all. @default 3
+   */
   readonly keepLast?: number;
   /** Replace an existing `ckpt-<step>` instead of throwing `exists`. @default false */
   readonly overwrite?: boolean;
@@ -53,6 +62,8 @@ export interface SaveCheckpointOptions {
   readonly onProgress?: (progress: SaveProgress) => void;
   /** Chunk size of the writes in bytes. @default 8 MiB */
   readonly chunkBytes?: number;
+  /** How long to wait, in milliseconds, while another save (this process or another) holds the root's lock. @default 600000 */
+  readonly lockTimeoutMs?: number;
 }
 
 /** What {@link saveCheckpoint} returns. */
@@ -64,26 +75,33 @@ export interface SavedCheckpoint {
   readonly pruned: readonly string[];
 }
 
-const TEMP_PREFIX = '.tmp-ckpt-';
-const TRASH_PREFIX = '.trash-ckpt-';
+/** The manifest is written under this name in the working directory, fsynced, then renamed to `checkpoint.json`. */
+const MANIFEST_TEMP_FILE = `${MANIFEST_FILE}.tmp`;
 
 /**
- * Saves a checkpoint atomically to `<rootDir>/ckpt-<step>`: every file is written into a temporary
- * directory inside `rootDir`, fsynced, then the directory is fsynced and renamed (one atomic `rename(2)`),
- * and `rootDir` is fsynced. A crash at any point leaves either the previous checkpoints alone or the new one
- * whole; {@link latestCheckpoint} never returns a half-written directory. After success, checkpoints beyond the
- * newest `keepLast` are removed (renamed away first, then deleted).
+ * Saves a checkpoint atomically to `<rootDir>/ckpt-<step>`. Saves to one root are serialized by a lock file
+ * (`.ckpt-lock`; a lock left by a dead process is broken at once). Every file is written into a working directory
+ * `.tmp-ckpt-…` inside `rootDir` and fsynced, the manifest is written last (fsynced, renamed into place), the
+ * directory is fsynced, and only then is it renamed to `ckpt-<step>` (one atomic `rename(2)`) and `rootDir` fsynced.
+ * With `overwrite`, the existing `ckpt-<step>` is moved aside (`.old-ckpt-…`) only once the new copy is durable,
+ * and deleted after the new one is in place. After that commit point, checkpoints beyond `keepLast` are pruned
+ * (never the one just saved). A kill at any instant leaves the newest complete checkpoint (old or new) listed by
+ * {@link listCheckpoints} and loadable; the next list or save repairs the root and deletes what the kill left.
+ * Errors after the commit point (pruning, removing the replaced copy) do not fail the save: the next save or
+ * list removes the leftovers.
  *
  * Layout: `checkpoint.json` (see {@link CheckpointManifest}) + one safetensors file per group, e.g.
- * `tables.safetensors` with `user_id` `[2048, 64]`, `user_id/accumulator` `[2048, 64]`, and `dense.safetensors`.
+ * `tables.safetensors` with `user_id` `[2048, 64]`, `user_id/accumulators` `[2048, 64]`, and `dense.safetensors`.
  *
  * @param rootDir the directory that holds the checkpoints (created if missing).
  * @param content step, configs, topology and the tensor groups.
- * @param options keepLast, overwrite, onProgress.
+ * @param options keepLast, overwrite, onProgress, chunkBytes, lockTimeoutMs.
  * @returns the new directory, its manifest and the pruned directories.
  * @throws CheckpointError `bad_checkpoint` for invalid content (message names the field), `exists` when
  *   `ckpt-<step>` exists and `overwrite` is false, `bad_tensor` for a tensor whose data does not match its shape,
- *   `write_failed` when the disk write fails (the temporary directory is removed).
+ *   `locked` when another save held the root's lock for `lockTimeoutMs`, `write_failed` when the disk write fails
+ *   before the commit point, saying what happened (disk full, read-only file system, a directory where a file is
+ *   expected, …) and where; the working directory is removed and the previous checkpoints are untouched.
  * @example
  * await saveCheckpoint('/tmp/ckpts', {
  *   step: 100, configs: { tables }, topology: { name: 'v4-8' },
@@ -91,20 +109,38 @@ const TRASH_PREFIX = '.trash-ckpt-';
  * }, { keepLast: 3 });
  */
 export async function saveCheckpoint(rootDir: string, content: CheckpointContent, options: SaveCheckpointOptions = {}): Promise<SavedCheckpoint> {
-  const { keepLast, overwrite, onProgress, chunkBytes } = validateOptions(options);
+  const { keepLast, overwrite, onProgress, chunkBytes, lockTimeoutMs } = validateOptions(options);
   validateContent(content);
-  const root = path.resolve(rootDir);
-  await fsp.mkdir(root, { recursive: true });
-  await removeStaleTemps(root);
-  const finalDir = path.join(root, `${CHECKPOINT_DIR_PREFIX}${content.step}`);
-  if (!overwrite && (await exists(finalDir))) {
-    throw new CheckpointError('exists', `saveCheckpoint: ${finalDir} already exists. Pass { overwrite: true } to replace it, or save under another step.`);
-  }
-  const createdAt = new Date().toISOString();
+  // Tensors are checked (bad_tensor) before anything on disk is touched.
   const layouts = content.groups.map((g) => layoutSafetensors(g.tensors, { format: 'tpu-embeddings', step: String(content.step) }));
   const totalBytes = layouts.reduce((s, l) => s + l.totalBytes, 0);
-  const tmp = await fsp.mkdtemp(path.join(root, `${TEMP_PREFIX}${content.step}-${process.pid}-`));
+  const root = path.resolve(rootDir);
+  const finalDir = path.join(root, `${CHECKPOINT_DIR_PREFIX}${content.step}`);
+  const failed = (e: unknown, at: string): CheckpointError =>
+    e instanceof CheckpointError
+      ? e
+      : new CheckpointError('write_failed', `saveCheckpoint: writing ${finalDir} failed: ${describeFileSystemError(e, at)}. Free space or fix the directory, or save elsewhere; the previous checkpoints are untouched.`);
   try {
+    await fsp.mkdir(root, { recursive: true });
+  } catch (e) {
+    throw failed(e, root);
+  }
+  const lock = await acquireCheckpointLock(root, lockTimeoutMs, 'saveCheckpoint');
+  let tmp: string | null = null;
+  let old: string | null = null;
+  let committed = false;
+  let at = root;
+  try {
+    await recoverCheckpoints(root);
+    if (!overwrite && (await exists(finalDir))) {
+      throw new CheckpointError('exists', `saveCheckpoint: ${finalDir} already exists. Pass { overwrite: true } to replace it, or save under another step.`);
+    }
+    const createdAt = new Date().toISOString();
+    tmp = path.join(root, leftoverName(TEMP_PREFIX, content.step, lock.token));
+    const tmpName = path.basename(tmp);
+    at = tmp;
+    await fsp.mkdir(tmp);
+    saveStep(`mkdir ${tmpName}`);
     const files: ManifestFile[] = [];
     const tensors: ManifestTensor[] = [];
     let written = 0;
@@ -112,12 +148,19 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
       const group = content.groups[g];
       const layout = layouts[g];
       const hash = createHash('sha256');
-      const fh = await fsp.open(path.join(tmp, group.file), 'wx');
+      at = path.join(tmp, group.file);
+      const fh = await fsp.open(at, 'wx');
       try {
         const write = async (bytes: Buffer): Promise<void> => {
-          for (let at = 0; at < bytes.length; at += chunkBytes) {
-            const chunk = bytes.subarray(at, Math.min(bytes.length, at + chunkBytes));
-            await fh.write(chunk);
+          for (let off = 0; off < bytes.length; off += chunkBytes) {
+            const chunk = bytes.subarray(off, Math.min(bytes.length, off + chunkBytes));
+            // write(2) may write less than asked (a disk filling up): loop until the chunk is whole or it throws.
+            for (let done = 0; done < chunk.length; ) {
+              const { bytesWritten } = await fh.write(chunk, done, chunk.length - done);
+              if (bytesWritten === 0) throw Object.assign(new Error('write returned 0 bytes'), { code: 'EIO', path: at });
+              done += bytesWritten;
+            }
+            saveStep(`write ${group.file} @${written}`);
             hash.update(chunk);
             written += chunk.length;
             onProgress?.({ file: group.file, bytesWritten: written, totalBytes });
@@ -126,6 +169,7 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
         await write(layout.header);
         for (const t of group.tensors) await write(tensorBytes(t.data));
         await fh.sync();
+        saveStep(`fsync ${group.file}`);
       } finally {
         await fh.close();
       }
@@ -142,75 +186,90 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
       files,
       tensors,
     };
-    await writeSynced(path.join(tmp, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    at = path.join(tmp, MANIFEST_TEMP_FILE);
+    await writeSynced(at, JSON.stringify(manifest, null, 2) + '\n');
+    at = path.join(tmp, MANIFEST_FILE);
+    await fsp.rename(path.join(tmp, MANIFEST_TEMP_FILE), at);
+    saveStep(`rename ${MANIFEST_TEMP_FILE} -> ${MANIFEST_FILE}`);
+    at = tmp;
     await syncDir(tmp);
-    let replaced: string | null = null;
+    saveStep(`fsync dir ${tmpName}`);
+    at = root;
+    await syncDir(root); // the working directory's entry is durable before anything is moved
+    saveStep('fsync root');
     if (overwrite && (await exists(finalDir))) {
-      replaced = path.join(root, `${TRASH_PREFIX}${content.step}-${process.pid}-${Date.now()}`);
-      await fsp.rename(finalDir, replaced);
+      old = path.join(root, leftoverName(OLD_PREFIX, content.step, lock.token));
+      await fsp.rename(finalDir, old);
+      saveStep(`rename ${path.basename(finalDir)} -> ${path.basename(old)}`);
     }
     await fsp.rename(tmp, finalDir);
-    await syncDir(root);
-    if (replaced) await fsp.rm(replaced, { recursive: true, force: true });
-    const pruned = await prune(root, keepLast);
+    committed = true;
+    saveStep(`rename ${tmpName} -> ${path.basename(finalDir)}`);
+    await afterCommit(async () => {
+      await syncDir(root);
+      saveStep('fsync root');
+    });
+    if (old) {
+      const replaced = old;
+      await afterCommit(async () => {
+        await fsp.rm(replaced, { recursive: true, force: true });
+        saveStep(`remove ${path.basename(replaced)}`);
+      });
+    }
+    const pruned = await prune(root, content.step, keepLast, lock.token);
     return { dir: finalDir, manifest, pruned };
   } catch (e) {
-    await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
-    if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError('write_failed', `saveCheckpoint: writing ${finalDir} failed (${(e as Error).message}); the previous checkpoints are untouched.`);
+    if (!committed) {
+      if (old) await fsp.rename(old, finalDir).catch(() => undefined); // put the replaced checkpoint back
+      if (tmp) await fsp.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    }
+    throw failed(e, at);
+  } finally {
+    await lock.release();
   }
 }
 
-async function prune(root: string, keepLast: number): Promise<string[]> {
+/** Runs a cleanup step after the commit point: its failure leaves leftovers for the next save or list, never an error. */
+async function afterCommit(step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch {
+    // the checkpoint is committed; recoverCheckpoints removes what is left on the next save or list
+  }
+}
+
+/** Keep-last-N pruning: never the step just saved; the others lowest step first. Returns the removed directories. */
+async function prune(root: string, savedStep: number, keepLast: number, token: string): Promise<string[]> {
   if (!Number.isFinite(keepLast)) return [];
-  const all = await listCheckpoints(root);
-  const doomed = all.slice(0, Math.max(0, all.length - keepLast));
+  const others = (await completeCheckpoints(root).catch(() => [])).filter((c) => c.step !== savedStep);
+  const doomed = others.slice(0, Math.max(0, others.length - (keepLast - 1)));
   const pruned: string[] = [];
   for (const c of doomed) {
-    const trash = path.join(root, `${TRASH_PREFIX}${c.step}-${process.pid}-${Date.now()}`);
-    await fsp.rename(c.dir, trash);
-    await fsp.rm(trash, { recursive: true, force: true });
-    pruned.push(c.dir);
+    await afterCommit(async () => {
+      const trash = path.join(root, leftoverName(TRASH_PREFIX, c.step, token));
+      await fsp.rename(c.dir, trash); // out of the listing in one step, then deleted
+      saveStep(`rename ${path.basename(c.dir)} -> ${path.basename(trash)}`);
+      pruned.push(c.dir);
+      await fsp.rm(trash, { recursive: true, force: true });
+      saveStep(`remove ${path.basename(trash)}`);
+    });
   }
-  if (pruned.length > 0) await syncDir(root);
+  if (pruned.length > 0) {
+    await afterCommit(async () => {
+      await syncDir(root);
+      saveStep('fsync root');
+    });
+  }
   return pruned;
-}
-
-/** Removes temp/trash directories left by processes that no longer run (a crash mid-save). */
-async function removeStaleTemps(root: string): Promise<void> {
-  for (const name of await fsp.readdir(root)) {
-    const prefix = name.startsWith(TEMP_PREFIX) ? TEMP_PREFIX : name.startsWith(TRASH_PREFIX) ? TRASH_PREFIX : null;
-    if (!prefix) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[1]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) {
-      await fsp.rm(path.join(root, name), { recursive: true, force: true });
-    }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as { code?: string }).code === 'EPERM';
-  }
 }
 
 async function writeSynced(file: string, text: string): Promise<void> {
   const fh = await fsp.open(file, 'wx');
   try {
     await fh.writeFile(text, 'utf8');
+    saveStep(`write ${path.basename(file)}`);
     await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, 'r');
-  try {
-    await fh.sync();
+    saveStep(`fsync ${path.basename(file)}`);
   } finally {
     await fh.close();
   }
@@ -234,7 +293,11 @@ function validateOptions(o: SaveCheckpointOptions): Required<Omit<SaveCheckpoint
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
     throw new CheckpointError('bad_checkpoint', `saveCheckpoint: expected options.chunkBytes to be a positive integer, but got ${chunkBytes}.`);
   }
-  return { keepLast, overwrite: o.overwrite ?? false, onProgress: o.onProgress, chunkBytes };
+  const lockTimeoutMs = o.lockTimeoutMs ?? 600_000;
+  if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
+    throw new CheckpointError('bad_checkpoint', `saveCheckpoint: expected options.lockTimeoutMs to be a non-negative number of milliseconds, but got ${lockTimeoutMs}.`);
+  }
+  return { keepLast, overwrite: o.overwrite ?? false, onProgress: o.onProgress, chunkBytes, lockTimeoutMs };
 }
 
 function validateContent(c: CheckpointContent): void {

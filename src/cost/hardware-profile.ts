@@ -2,7 +2,7 @@ import { ConfigError } from '../errors';
 import type { Topology } from '../strategy/topology';
 import { resolveTopology } from '../strategy/resolve-topology';
 import { DATACENTER_HOST_PROFILE, type CpuHostProfile } from './cpu-host-profile';
-import { TPU_CHIP_PROFILES, type TpuChipProfile } from './tpu-chip-profile';
+import { tpuChipProfile, type TpuChipProfile } from './tpu-chip-profile';
 
 /**
  * A whole system for the cost model: a TPU slice (topology + chip figures) and the CPU hosts that feed it.
@@ -44,7 +44,7 @@ export function hardwareProfile(topology: Topology | string, options: HardwarePr
         `CPU-hosted embeddings are modelled as a TPU slice whose tables live on its hosts (placement 'cpu').`,
     );
   }
-  const tpu = TPU_CHIP_PROFILES[topo.generation];
+  const tpu = tpuChipProfile(topo.generation, 'hardwareProfile');
   const host = options.host ?? DATACENTER_HOST_PROFILE;
   return Object.freeze({
     name: `${topo.name} + ${host.name}`,

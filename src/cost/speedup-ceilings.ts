@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
 import { resolveTopology } from '../strategy/resolve-topology';
 import { DATACENTER_HOST_PROFILE, type CpuHostProfile } from './cpu-host-profile';
-import { TPU_CHIP_PROFILES } from './tpu-chip-profile';
+import { tpuChipProfile } from './tpu-chip-profile';
 
 /** One TPU slice's bandwidths and the speedup ceilings they imply (see {@link speedupCeilings}). */
 export interface SpeedupCeiling {
@@ -50,7 +50,7 @@ export function speedupCeilings(
       if (topo.generation === 'cpu') {
         throw new ConfigError('invalid_profile', `speedupCeilings: expected TPU topologies (v3-8, v4-8, v4-32, v5p-8, v6e-8), but got '${topo.name}'.`);
       }
-      const tpu = TPU_CHIP_PROFILES[topo.generation];
+      const tpu = tpuChipProfile(topo.generation, 'speedupCeilings');
       const hosts = Math.ceil(topo.chips / tpu.chipsPerHost);
       const slice = topo.chips * tpu.hbmBytesPerS;
       const dram = hosts * host.dramBytesPerS;

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors';
 import * as C from './hardware-constants';
 
 /** TPU generations with a chip profile. */
@@ -73,3 +74,18 @@ export const TPU_CHIP_PROFILES: Readonly<Record<TpuGeneration, TpuChipProfile>> 
     source: 'Cloud TPU v6e docs (HBM, ICI 800 GBps bidirectional, FLOP/s, 8 chips per host); PCIe 32 GB/s from the scaling book',
   }),
 });
+
+/**
+ * The chip profile of a TPU generation, looked up among {@link TPU_CHIP_PROFILES}' own keys only (a custom
+ * Topology's `generation` may be any string, e.g. `'constructor'`).
+ * @param generation the topology's generation; @param api the calling API, for the message.
+ * @returns the profile.
+ * @throws ConfigError `unknown_generation` listing {@link TPU_GENERATIONS}.
+ * @example tpuChipProfile('v4', 'hardwareProfile').sparseCoresPerChip // 4
+ */
+export function tpuChipProfile(generation: string, api: string): TpuChipProfile {
+  if (typeof generation !== 'string' || !Object.hasOwn(TPU_CHIP_PROFILES, generation)) {
+    throw new ConfigError('unknown_generation', `${api}: expected the topology's generation to be one of ${TPU_GENERATIONS.join(', ')}, but got ${JSON.stringify(generation)}. Build custom topologies from a known generation.`);
+  }
+  return TPU_CHIP_PROFILES[generation as TpuGeneration];
+}

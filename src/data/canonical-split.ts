@@ -41,7 +41,7 @@ export function canonicalSplit<F extends FeatureName = NumericFeatureName>(
     throw new ConfigError('unknown_split', `canonicalSplit: expected split to be one of ${CANONICAL_SPLITS.join(', ')}, but got ${JSON.stringify(split)}.`);
   }
   const c = movieLensConfig('100k-ratings');
-  const { source, looked } = resolveLocalSource(c, options);
+  const { source, looked } = resolveLocalSource(c, options, 'canonicalSplit');
   if (!source) {
     throw new DataError('missing_file', `canonicalSplit: expected ml-100k/${split}.base in one of: ${looked.join(', ')}, but it is in none. Set MOVIELENS_DIR or pass { dir }.`);
   }

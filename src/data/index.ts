@@ -10,11 +10,12 @@
  *   batches are typed-array gathers or views; `toTensors(batch)` gives int32 ids and float32 ratings.
  * - `tutorialSplit(data, { seed: 42 })` → 80,000 train / 20,000 test; `canonicalSplit('u1', { dir? })` reads
  *   ml-100k's `u1.base`/`u1.test` … `ub`.
- * - `downloadMovieLens(version, { baseUrl?, cacheDir?, checksums?, progress? })`: verified download + unpack.
+ * - `downloadMovieLens(version, { baseUrl?, cacheDir?, checksums?, progress?, connectTimeoutMs?, idleTimeoutMs? })`:
+ *   verified download + unpack (30 s timeouts by default, capped at the archive's known size, atomic cache entries).
  *
  * Ids are kept as in the files (Int32Array); TFDS stores them as strings of the same digits. Shuffles use this
  * library's seeded `Random`, not TensorFlow's Philox stream: the same procedure, a different order.
- * Data lookup: `dir`, else `$MOVIELENS_DIR`, else `../shared/data/<ml-folder>` beside the repo or the current
+ * Data lookup: `dir`, else `$MOVIELENS_DIR` when set (only there; missing data there is an error), else `../shared/data/<ml-folder>` beside the repo or the current
  * directory, else the cache (`$TPU_EMBEDDINGS_CACHE` or `~/.cache/tpu-embeddings`).
  *
  * @example

@@ -1,17 +1,27 @@
 import { DataError } from '../errors';
+import { lineTooLong, MAX_LINE_BYTES } from './byte-input';
+import { MAX_ID } from './value-rules';
 
 const NL = 10;
 const CR = 13;
 const QUOTE = 34;
-const MINUS = 45;
 const DOT = 46;
 const ZERO = 48;
+/** More digits than this would not be exact in a double (2^53 ≈ 9.007e15). */
+const MAX_INT_DIGITS = 15;
+// Module-local copies of the imported limits: the hot loops read them per line and per id, and an imported binding
+// can compile to a property load (or a getter call) on the other module's exports object.
+const MAX_LINE = MAX_LINE_BYTES;
+const MAX_ID_LOCAL = MAX_ID;
+/** What an id must be (built once: the readers call {@link LineScanner.id} twice per rating). */
+const ID_RULE = `a positive integer id from 1 to ${MAX_ID} (digits only)`;
 
 /**
  * Parses delimited text straight from bytes, one field at a time, without splitting the file into strings.
  * Numbers are decoded from the bytes; only text fields become strings (in the file's encoding).
  * Blank lines are skipped; a trailing `\r` (CRLF files) is ignored. Every error is a {@link DataError}
- * (`malformed_line`) naming the file, the 1-based line number and the field.
+ * (`malformed_line`) naming the file, the 1-based line number and the field; a line longer than
+ * {@link MAX_LINE_BYTES} is a `line_too_long` DataError.
  *
  * @example
  * const s = new LineScanner(bytes, 'u.data', '\t');
@@ -67,6 +77,7 @@ export class LineScanner {
       if (end < 0) end = n;
       this.next = end + 1;
       this.lineNo++;
+      if (end - start > MAX_LINE) throw lineTooLong(this.file, this.lineNo, end - start);
       let stop = end;
       if (stop > start && b[stop - 1] === CR) stop--;
       if (stop === start) continue;
@@ -85,32 +96,56 @@ export class LineScanner {
     return this.buf.toString(this.encoding, this.lineStart, this.lineEnd);
   }
 
-  /** Reads a (possibly negative) decimal integer field. @throws DataError when it is not one. */
-  int(field: string): number {
+  /**
+   * Reads a non-negative decimal integer field: ASCII digits only, 1 to 15 of them (exact in a double). Signs,
+   * spaces, `0x3`, `1e3`, `3.0` and empty fields are refused.
+   * @param expected what the error says was expected. @default 'a decimal integer (digits only)'
+   * @throws DataError `malformed_line` when it is not one.
+   */
+  int(field: string, expected = 'a decimal integer (digits only)'): number {
     this.begin(field);
     const b = this.bytes;
     const start = this.pos;
     let i = start;
-    let negative = false;
-    if (i < this.lineEnd && b[i] === MINUS) {
-      negative = true;
-      i++;
-    }
     let value = 0;
-    const digitsStart = i;
     while (i < this.lineEnd) {
       const d = b[i] - ZERO;
       if (d < 0 || d > 9) break;
       value = value * 10 + d;
       i++;
     }
-    if (i === digitsStart || !this.atFieldEnd(i)) this.fail(field, 'an integer', start);
+    if (i === start || i - start > MAX_INT_DIGITS || !this.atFieldEnd(i)) this.fail(field, expected, start);
     this.finish(i);
-    return negative ? -value : value;
+    return value;
   }
 
-  /** Reads a decimal number field (`4`, `3.5`, `-1e3`). @throws DataError when it is not a finite number. */
-  number(field: string): number {
+  /**
+   * Reads a decimal integer field (as {@link int}) and checks `min ≤ value ≤ max`.
+   * @param expected the rule, as the error states it, e.g. `'an integer rating from 1 to 5'`.
+   * @throws DataError `malformed_line` naming the rule and the value.
+   */
+  intIn(field: string, min: number, max: number, expected: string): number {
+    const value = this.int(field, expected);
+    if (value < min || value > max) this.fail(field, expected);
+    return value;
+  }
+
+  /**
+   * Reads an id field: a positive decimal integer that fits an Int32Array (1 to {@link MAX_ID}); a larger value is
+   * refused rather than wrapped (`4294967297` never becomes 1).
+   * @throws DataError `malformed_line`.
+   */
+  id(field: string): number {
+    return this.intIn(field, 1, MAX_ID_LOCAL, ID_RULE);
+  }
+
+  /**
+   * Reads a decimal number field: digits, optionally a dot and more digits (`4`, `3.5`, `4.0`). Signs, exponents,
+   * spaces, a bare dot and empty fields are refused.
+   * @param expected what the error says was expected. @default 'a decimal number'
+   * @throws DataError `malformed_line` when it is not one.
+   */
+  number(field: string, expected = 'a decimal number'): number {
     this.begin(field);
     const b = this.bytes;
     const start = this.pos;
@@ -122,7 +157,8 @@ export class LineScanner {
       value = value * 10 + d;
       i++;
     }
-    if (i > start && i < this.lineEnd && b[i] === DOT) {
+    let ok = i > start && i - start <= MAX_INT_DIGITS;
+    if (ok && i < this.lineEnd && b[i] === DOT) {
       i++;
       let scale = 1;
       let frac = 0;
@@ -134,20 +170,12 @@ export class LineScanner {
         scale *= 10;
         i++;
       }
-      if (i === fracStart) i = -1;
-      else value += frac / scale;
+      ok = i > fracStart && i - fracStart <= MAX_INT_DIGITS;
+      value += frac / scale;
     }
-    if (i > start && this.atFieldEnd(i)) {
-      this.finish(i);
-      return value;
-    }
-    // Rare forms (sign, exponent): fall back to the string parser.
-    const end = this.fieldEnd(start);
-    const text = this.buf.toString('latin1', start, end);
-    const parsed = text.trim() === '' ? NaN : Number(text);
-    if (!Number.isFinite(parsed)) this.fail(field, 'a number', start);
-    this.finish(end);
-    return parsed;
+    if (!ok || !this.atFieldEnd(i)) this.fail(field, expected, start);
+    this.finish(i);
+    return value;
   }
 
   /** Reads a text field up to the next separator. */
@@ -263,3 +291,4 @@ export class LineScanner {
     }
   }
 }
+

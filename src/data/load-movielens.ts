@@ -1,6 +1,6 @@
 import { DataError } from '../errors';
 import { downloadMovieLens, type DownloadOptions } from './download-movielens';
-import { defaultCacheDir, findMovieLensDir } from './find-movielens-dir';
+import { defaultCacheDir, findMovieLensDir, MOVIELENS_DIR_ENV } from './find-movielens-dir';
 import { movieLensConfig, type MovieLensConfig, type MovieLensConfigName } from './movielens-configs';
 import type { MovieLensData } from './movielens-data';
 import { directorySource, zipSource, type MovieLensSource } from './movielens-source';
@@ -10,7 +10,7 @@ import { movieLensFiles, readMovieLens } from './read-movielens';
 export interface LoadMovieLensOptions {
   /**
    * An unpacked MovieLens directory: the `ml-100k` folder itself or its parent.
-   * @default undefined: `$MOVIELENS_DIR`, then `../shared/data` beside the repo / current directory, then the cache
+   * @default undefined: `$MOVIELENS_DIR` when set (only there: an error if it lacks the data), else `../shared/data` beside the repo / current directory, then the cache
    */
   readonly dir?: string;
   /** A MovieLens zip archive (as downloaded from GroupLens). @default undefined */
@@ -27,17 +27,31 @@ export interface LoadMovieLensOptions {
 
 /**
  * Resolves the source of a config without downloading.
+ * @param api how errors name the caller. @default 'loadMovieLens'
  * @returns the source, or the list of places looked at when none holds the data.
+ * @throws DataError `missing_file` when `$MOVIELENS_DIR` is set but holds no data for the config (never a silent
+ *   fall-back to another directory): the message names the variable, its value and the file expected.
  * @internal
  */
 export function resolveLocalSource(
   c: MovieLensConfig,
   options: LoadMovieLensOptions,
+  api = 'loadMovieLens',
 ): { source: MovieLensSource | null; looked: readonly string[] } {
   if (options.zip !== undefined) return { source: zipSource(options.zip, c.folder), looked: [options.zip] };
   const files = movieLensFiles(c);
   const marker = files.ratings ?? files.movies;
-  const found = findMovieLensDir(c.folder, marker, { dir: options.dir, cacheDir: options.cacheDir });
+  // With download allowed, the cache is downloadMovieLens's to check (its entry must match the expected checksum).
+  const includeCache = !('download' in options && options.download);
+  const found = findMovieLensDir(c.folder, marker, { dir: options.dir, cacheDir: options.cacheDir, includeCache });
+  if (!found.dir && found.via === 'env') {
+    throw new DataError(
+      'missing_file',
+      `${api}: ${MOVIELENS_DIR_ENV} is set to ${JSON.stringify(process.env[MOVIELENS_DIR_ENV])}, but it holds no ${c.name} data: ` +
+        `expected the file ${marker} in ${found.looked.join(' or ')}. Point ${MOVIELENS_DIR_ENV} at the folder holding ` +
+        `${c.folder}/ (or at ${c.folder}/ itself), pass { dir } or { zip }, or unset it to use the default places.`,
+    );
+  }
   return { source: found.dir ? directorySource(found.dir) : null, looked: found.looked };
 }
 
@@ -58,7 +72,9 @@ function notFound(c: MovieLensConfig, looked: readonly string[], marker: string,
  * @param options where to read from.
  * @returns the data.
  * @throws ConfigError `unknown_config` listing the valid names; DataError `missing_file` naming every place looked
- *   at, `malformed_line` (file, line, field), `checksum_mismatch` / `truncated_download` (expected vs got).
+ *   at, `malformed_line` (file, line, field, rule, value), `line_too_long`; with `download`, every error of
+ *   {@link downloadMovieLens} (`download_timeout`, `oversized_download`, `checksum_mismatch` / `truncated_download`
+ *   (expected vs got), `disk_full`, …).
  * @example
  * const data = await loadMovieLens('100k-ratings');                 // ../shared/data/ml-100k or $MOVIELENS_DIR
  * const big = await loadMovieLens('25m-ratings', { download: true }); // ~262 MB download, cached

@@ -16,7 +16,9 @@ const GENRES_100K_INDEX = GENRES_100K.map((g) => MOVIE_GENRES.indexOf(g));
  * @param input the file.
  * @param format `100k`, `1m` or `csv`.
  * @returns the movies table.
- * @throws DataError `malformed_line` (file, line, field) or `duplicate_id`.
+ * Ids must be 1 to 2^31−1 (decimal digits only).
+ *
+ * @throws DataError `malformed_line` (file, line, field, rule, value), `duplicate_id` or `line_too_long`.
  * @example
  * const movies = readMovies({ name: 'u.item', path: '/data/ml-100k/u.item' }, '100k');
  */
@@ -39,7 +41,7 @@ export function readMovies(input: ByteInput, format: '100k' | '1m' | 'csv'): Mov
         expectHeader(s, 'movieId,title,genres');
         continue;
       }
-      ids.push(s.int('movie_id'));
+      ids.push(s.id('movie_id'));
       if (format === '100k') {
         titles.push(s.text('movie_title'));
         s.skip('release_date');

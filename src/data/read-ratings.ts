@@ -2,6 +2,7 @@ import { CHUNK_BYTES, forEachLineChunk, type ByteInput } from './byte-input';
 import { LineScanner } from './line-scanner';
 import type { MoviesTable, RatingsTable, UsersTable } from './movielens-tables';
 import { expectHeader } from './read-movies';
+import { HALF_STAR_RATING_RULE, INTEGER_RATING_RULE, isHalfStarRating, maxTimestamp } from './value-rules';
 
 /**
  * Reads a ratings file into a {@link RatingsTable}, joining each rating to its movie (and user) row:
@@ -10,13 +11,17 @@ import { expectHeader } from './read-movies';
  * typed arrays (about 24 bytes per rating), so a 25M-row `ratings.csv` is read in chunks without building
  * per-line strings.
  *
+ * Values are checked (rules in value-rules.ts): ids 1 to 2^31−1; ratings integers 1–5 (100k, 1m) or 0.5–5 in halves
+ * (CSV); timestamps 0 to now plus a day; decimal digits only (no sign, space, `0x`, exponent); lines up to 1 MiB.
+ *
  * @param input the file.
  * @param format `100k`, `1m` or `csv`.
  * @param movies the movies table ratings refer to.
  * @param users the users table (100k/1m ratings configs), or null.
  * @param chunkBytes read size for files on disk. @default CHUNK_BYTES (32 MiB)
  * @returns the ratings table.
- * @throws DataError `malformed_line` naming file, line and field (also for a movie or user id absent from its table).
+ * @throws DataError `malformed_line` naming file, line, field, rule and value (also for a movie or user id absent
+ *   from its table); `line_too_long`.
  * @example
  * const ratings = readRatings({ name: 'u.data', path }, '100k', movies, users);
  */
@@ -51,6 +56,13 @@ export function readRatings(
   const userIndex = users ? users.index : null;
   const movieFile = format === '100k' ? 'u.item' : format === '1m' ? 'movies.dat' : 'movies.csv';
   const userFile = format === '100k' ? 'u.user' : 'users.dat';
+  const halfStars = format === 'csv';
+  const latest = maxTimestamp();
+  const timestampRule = `a Unix time in seconds from 0 to ${latest} (now plus a day)`;
+  // Local copies of the imported rules, read once per rating (see line-scanner.ts).
+  const halfStarRule = HALF_STAR_RATING_RULE;
+  const integerRule = INTEGER_RATING_RULE;
+  const isHalfStar = isHalfStarRating;
   forEachLineChunk(input, (bytes, totalBytes) => {
     if (scanner) scanner.reset(bytes);
     else scanner = new LineScanner(bytes, input.name, separator, format === 'csv' ? 'utf8' : 'latin1');
@@ -68,10 +80,16 @@ export function readRatings(
         continue;
       }
       if (n === capacity) grow(n + 1);
-      const u = s.int('user_id');
-      const m = s.int('movie_id');
-      rating[n] = s.number('user_rating');
-      timestamp[n] = s.int('timestamp');
+      const u = s.id('user_id');
+      const m = s.id('movie_id');
+      if (halfStars) {
+        const r = s.number('user_rating', halfStarRule);
+        if (!isHalfStar(r)) s.fail('user_rating', halfStarRule);
+        rating[n] = r;
+      } else {
+        rating[n] = s.intIn('user_rating', 1, 5, integerRule);
+      }
+      timestamp[n] = s.intIn('timestamp', 0, latest, timestampRule);
       s.end();
       const mr = movieIndex.rowOf(m);
       if (mr < 0) s.fail('movie_id', `a movie id listed in ${movieFile}`, String(m));

@@ -3,6 +3,7 @@ import { forEachLineChunk, type ByteInput } from './byte-input';
 import { IdIndex } from './id-index';
 import { AGE_BUCKETS, bucketizeAge, OCCUPATION_100K_TO_LABEL, OCCUPATION_LABELS, OCCUPATIONS_1M } from './labels';
 import { LineScanner } from './line-scanner';
+import { MAX_AGE, MIN_AGE } from './value-rules';
 import type { UsersTable } from './movielens-tables';
 
 const LABEL_INDEX = new Map<string, number>(OCCUPATION_LABELS.map((l, i) => [l, i]));
@@ -15,7 +16,9 @@ const LABEL_INDEX = new Map<string, number>(OCCUPATION_LABELS.map((l, i) => [l, 
  * @param input the file.
  * @param format `100k` or `1m`.
  * @returns the users table.
- * @throws DataError `malformed_line` (file, line, field) or `duplicate_id`.
+ * Ids must be 1 to 2^31−1 and 100k ages 1 to 120 years (decimal digits only).
+ *
+ * @throws DataError `malformed_line` (file, line, field, rule, value), `duplicate_id` or `line_too_long`.
  * @example
  * const users = readUsers({ name: 'u.user', path: '/data/ml-100k/u.user' }, '100k');
  */
@@ -33,9 +36,9 @@ export function readUsers(input: ByteInput, format: '100k' | '1m'): UsersTable {
     else scanner = new LineScanner(bytes, input.name, format === '100k' ? '|' : '::', 'latin1');
     const s: LineScanner = scanner;
     while (s.nextLine()) {
-      ids.push(s.int('user_id'));
+      ids.push(s.id('user_id'));
       if (format === '100k') {
-        const age = s.int('user_age');
+        const age = s.intIn('user_age', MIN_AGE, MAX_AGE, `an age in years from ${MIN_AGE} to ${MAX_AGE}`);
         raw.push(age);
         bucket.push(bucketizeAge(age));
         gender.push(readGender(s));

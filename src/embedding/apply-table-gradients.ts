@@ -2,8 +2,16 @@
  * The backward pass of one table: the kept unique rows sorted by storage row (radix sort), the gradient positions
  * bucketed by row (counting sort), each row's gradient summed in chunks that stay in cache, and the rows touched
  * into cache before the optimizer updates them.
+ *
+ * All or nothing: before a chunk is updated its old rows are saved (`TableState.undo`); after, its new rows are
+ * checked finite. A finite gradient that makes a weight or slot non-finite (e.g. 3e38 under Adagrad: acc + g²
+ * overflows float32) throws, and {@link rollbackTableGradients} writes every saved row of every table back. The
+ * copy and the check are skipped (the fast path) when the step provably stays finite: see `value-bounds.ts`.
  */
+import { InputError } from '../errors';
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
+import { sequenceEnd, sequencePosition } from './sequence-positions';
+import { rowsMaxAbs } from './value-bounds';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
 const GRAD_CHUNK_FLOATS = 16384;
@@ -17,9 +25,12 @@ const GRAD_CHUNK_FLOATS = 16384;
  * @param numShards shards N; @param step the optimizer step (1 for the first `applyGradients`).
  * @param sink the running sum of the values {@link touchRows} read.
  * @param useKernels sum the gradients with the WebAssembly kernel when the table has one (else in JavaScript).
+ * @param guarded save the rows before updating them (for {@link rollbackTableGradients}) and check them after;
+ *   false only when the table's optimizer vouches for this step from the table's bounds (see `value-bounds.ts`).
+ * @param touchedMax when guarded, receives max |x| of the touched rows per array (`[weights, ...slots]`).
  * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
  */
-export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean): number {
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true, touchedMax: number[] | null = null): number {
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
@@ -43,29 +54,126 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   let gsum = ts.grad;
   const opt = ts.table.optimizer;
   const table = ts.table;
+  const stride = (1 + table.slotStorage.length) * dim;
+  const m = shardStart[numShards];
+  if (guarded && ts.undo.length < m * stride) ts.undo = new Float32Array(Math.max(m * stride, 2 * ts.undo.length));
+  const undo = ts.undo;
   for (let s = 0; s < numShards; s++) {
     const a = shardStart[s];
     const b = shardStart[s + 1];
     if (b === a) continue;
     const weights = table.shard(s);
     const slots = table.slotShards(s);
-    const selfPrefetch = useKernels && opt.prefetchesRows?.(weights, slots, dim) === true;
+    // An optimizer whose kernel reads its rows ahead itself (Adagrad in WebAssembly) is left to do so, unless the
+    // rows are first copied for a rollback.
+    const selfPrefetch = !guarded && useKernels && opt.prefetchesRows?.(weights, slots, dim) === true;
     for (let c = a; c < b; c += chunkRows) {
       const ce = Math.min(b, c + chunkRows);
       // Bring the chunk's weight and slot rows into cache first (many independent misses in flight), then sum
-      // its gradients while they arrive; the optimizer's loop then mostly hits the cache. An optimizer whose
-      // kernel reads its rows ahead itself (Adagrad in WebAssembly) is left to do so.
+      // its gradients while they arrive; the copy of the old rows (for a rollback) and the optimizer's loop then
+      // mostly hit the cache.
       if (!selfPrefetch) {
         sink = touchRows(weights, localOff, c, ce, dim, sink);
         for (let k = 0; k < slots.length; k++) sink = touchRows(slots[k], localOff, c, ce, dim, sink);
       }
       if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
       else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
+      if (guarded) saveRows(undo, weights, slots, localOff, c, ce, dim, stride);
       opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
+      if (guarded) ts.updated = ce;
+      if (guarded) {
+        // One pass over the rows just written (in cache): their maxima carry the table's bounds forward, and a NaN
+        // or ∞ among them rejects the step.
+        let finite = true;
+        for (let k = 0; k <= slots.length; k++) {
+          const mx = rowsMaxAbs(k === 0 ? weights : slots[k - 1], localOff, c, ce, dim);
+          finite = finite && mx < Infinity;
+          if (touchedMax) touchedMax[k] = Math.max(touchedMax[k] ?? 0, mx);
+        }
+        if (!finite) {
+          entries.length = 0;
+          throw nonFiniteUpdate(ts, pt, weights, slots, localOff, c, ce, gsum, dim);
+        }
+      }
     }
   }
   entries.length = 0; // keep no reference to this step's gradient values
   return sink;
+}
+
+/**
+ * Writes back the old rows {@link applyTableGradients} saved for this step (sorted rows `[0, ts.updated)`, weights
+ * and slots), so a rejected step leaves the table as it was; then `ts.updated` is 0. Nothing to do when the table
+ * was not updated this step.
+ * @param ts the table's state (its sort buffers still hold this step's order).
+ * @param numShards shards N.
+ */
+export function rollbackTableGradients(ts: TableState, numShards: number): void {
+  const done = ts.updated;
+  if (done === 0) return;
+  const table = ts.table;
+  const dim = table.dim;
+  const stride = (1 + table.slotStorage.length) * dim;
+  const localOff = ts.localOffBuf;
+  const undo = ts.undo;
+  for (let s = 0; s < numShards; s++) {
+    const a = ts.shardStart[s];
+    const b = Math.min(ts.shardStart[s + 1], done);
+    if (b <= a) continue;
+    const arrays = [table.shard(s), ...table.slotShards(s)];
+    for (let i = a; i < b; i++) {
+      const o = localOff[i];
+      for (let k = 0; k < arrays.length; k++) {
+        const dst = arrays[k];
+        const u = i * stride + k * dim;
+        for (let j = 0; j < dim; j++) dst[o + j] = undo[u + j];
+      }
+    }
+  }
+  ts.updated = 0;
+}
+
+/**
+ * Copies the weight and slot rows of sorted rows [i0, i1) into `undo` (row i at `i × stride`: weights, then slots).
+ * Element loops: `set(subarray(…))` from the tables' shared WebAssembly memories was 3× slower (measured).
+ */
+function saveRows(undo: Float32Array, weights: Float32Array, slots: readonly Float32Array[], localOff: Int32Array, i0: number, i1: number, dim: number, stride: number): void {
+  for (let i = i0; i < i1; i++) {
+    const o = localOff[i];
+    let u = i * stride;
+    for (let j = 0; j < dim; j++) undo[u + j] = weights[o + j];
+    for (let k = 0; k < slots.length; k++) {
+      u += dim;
+      const a = slots[k];
+      for (let j = 0; j < dim; j++) undo[u + j] = a[o + j];
+    }
+  }
+}
+
+/** The error for the first non-finite value among sorted rows [i0, i1): its table, tensor, id and summed gradient. */
+function nonFiniteUpdate(ts: TableState, pt: PendingTable, weights: Float32Array, slots: readonly Float32Array[], localOff: Int32Array, i0: number, i1: number, gsum: Float32Array, dim: number): InputError {
+  const table = ts.table;
+  const arrays = [weights, ...slots];
+  const names = [table.name, ...table.slotSpecs.map((x) => `${table.name}/${x.name}`)];
+  for (let i = i0; i < i1; i++) {
+    const o = localOff[i];
+    for (let k = 0; k < arrays.length; k++) {
+      for (let j = 0; j < dim; j++) {
+        const v = arrays[k][o + j];
+        if (Number.isFinite(v)) continue;
+        let id = -1;
+        for (let u = 0; u < pt.dedupCount && id < 0; u++) if ((pt.allKept || ts.kept[u]) && ts.sortedPos[u] === i) id = ts.dedup.uniqueIds[u];
+        const g = gsum[(i - i0) * dim + j];
+        return new InputError(
+          'non_finite_gradient',
+          `TPUEmbedding.applyGradients: expected an update that keeps the tables finite, but the summed gradient ${g} of row ${id} (column ${j}) of table '${table.name}' ` +
+            `(features ${ts.features.map((f) => `'${f.name}'`).join(', ')}) makes '${names[k]}' ${v} under ${table.optimizer.className}; the tables are unchanged. ` +
+            'Scale the loss or the gradients down, clip them (clipValue), or lower the learning rate.',
+        );
+      }
+    }
+  }
+  return new InputError('non_finite_gradient', `TPUEmbedding.applyGradients: the update of table '${table.name}' made a value non-finite; the tables are unchanged.`);
 }
 
 /**
@@ -184,12 +292,12 @@ function fillEntries(pf: PendingFeature, fi: number, sortedPos: Int32Array, star
   const L = pf.state.config.maxSequenceLength;
   for (let b = 0; b < batchSize; b++) {
     const ps = rowSplits[b];
-    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    const pe = L > 0 ? sequenceEnd(pf.input, b, L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
       const u = slot[p];
       if (u < 0 || scale[p] === 0) continue;
       const e = start[sortedPos[u]]++;
-      goff[e] = (L > 0 ? b * L + (p - ps) : b) * dim;
+      goff[e] = (L > 0 ? b * L + sequencePosition(pf.input, p, ps) : b) * dim;
       sc[e] = scale[p];
       feat[e] = fi;
     }

@@ -8,6 +8,7 @@ import type { PendingFeature, TableState } from './engine-state';
 import type { HelperPart } from './helper-hand-off';
 import type { NativeKernels } from '../kernels/native-kernels';
 import { SIMD_CHUNK_POSITIONS } from './simd-combiner';
+import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /**
  * The activations of `pf` (`[B, L, dim]` for a sequence feature, `[B, dim]` pooled) from the rows of the last
@@ -32,12 +33,12 @@ export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: H
     const out = outputs.buffer(pf, batchSize * L * dim);
     for (let b = 0; b < batchSize; b++) {
       const ps = rowSplits[b];
-      const pe = Math.min(rowSplits[b + 1], ps + L);
+      const pe = sequenceEnd(pf.input, b, L);
       for (let p = ps; p < pe; p++) {
         const i = slot[p];
         if (i < 0) continue;
         const a = off[i];
-        const o = (b * L + p - ps) * dim;
+        const o = (b * L + sequencePosition(pf.input, p, ps)) * dim;
         for (let k = 0; k < dim; k++) out[o + k] = st[a + k];
       }
     }

@@ -12,6 +12,7 @@ import type { EmbeddingOptimizerLike } from './optimizer-like';
 import type { FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import type { TPUEmbedding } from './tpu-embedding';
+import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /** Options of {@link DenseEmbeddingBaseline}. */
 export interface DenseEmbeddingBaselineOptions {
@@ -98,7 +99,7 @@ export class DenseEmbeddingBaseline {
             slots.set(s.name, tf.variable(value, false));
             value.dispose();
           }
-        } else if (given?.slots.accumulator) {
+        } else if (given?.slots.accumulators) {
           // Seed tfjs Adagrad's accumulator by running a zero step, then overwrite it.
           throw new ConfigError('invalid_embedding_config', 'DenseEmbeddingBaseline: starting tf.train.adagrad from a given accumulator is not supported; start from fresh slots.');
         }
@@ -185,7 +186,7 @@ export class DenseEmbeddingBaseline {
       if (t.tfOptimizer) {
         // tf.train.adagrad keeps the accumulator as an optimizer weight.
         const ws = (t.tfOptimizer as unknown as { accumulatedGrads?: { variable: tf.Variable }[] }).accumulatedGrads;
-        if (ws && ws[0]) slots.accumulator = ws[0].variable.dataSync() as Float32Array;
+        if (ws && ws[0]) slots.accumulators = ws[0].variable.dataSync() as Float32Array;
       }
       out[t.name] = { name: t.name, vocabularySize: t.config.vocabularySize, dim: t.config.dim, weights: t.weights.dataSync() as Float32Array, slots };
     }
@@ -242,18 +243,18 @@ export class DenseEmbeddingBaseline {
         w = tf.sub(w, tf.mul(g, lr));
         break;
       case 'Adagrad': {
-        const acc = tf.add(slot('accumulator'), tf.square(g));
-        setSlot('accumulator', acc);
+        const acc = tf.add(slot('accumulators'), tf.square(g));
+        setSlot('accumulators', acc);
         w = tf.sub(w, tf.div(tf.mul(g, lr), tf.sqrt(acc)));
         break;
       }
       case 'AdagradMomentum': {
         const b2 = o.beta2 as number;
-        const acc = b2 === 1 ? tf.add(slot('accumulator'), tf.square(g)) : tf.add(tf.mul(slot('accumulator'), b2), tf.mul(tf.square(g), 1 - b2));
+        const acc = b2 === 1 ? tf.add(slot('accumulators'), tf.square(g)) : tf.add(tf.mul(slot('accumulators'), b2), tf.mul(tf.square(g), 1 - b2));
         const scale = tf.pow(tf.add(acc, o.epsilon as number), -1 / (o.exponent as number));
         const gHat = tf.mul(scale, g);
         const m = tf.add(tf.mul(slot('momenta'), o.momentum as number), gHat);
-        setSlot('accumulator', acc);
+        setSlot('accumulators', acc);
         setSlot('momenta', m);
         const upd = o.useNesterov ? tf.add(tf.mul(m, o.momentum as number), gHat) : m;
         w = tf.sub(w, tf.mul(upd, lr));
@@ -277,7 +278,7 @@ export class DenseEmbeddingBaseline {
         const l2 = o.l2RegularizationStrength as number;
         const beta = o.beta as number;
         const mlr = o.multiplyLinearByLearningRate as boolean;
-        const a = slot('accumulator');
+        const a = slot('accumulators');
         const aNew = tf.add(a, tf.square(g));
         const pOld = tf.pow(a, k);
         const pNew = tf.pow(aNew, k);
@@ -285,7 +286,7 @@ export class DenseEmbeddingBaseline {
         const lin = mlr ? tf.sub(tf.add(slot('linears'), tf.mul(g, lr)), dp) : tf.sub(tf.add(slot('linears'), g), tf.div(dp, lr));
         const q = mlr ? tf.add(pNew, beta + 2 * lr * l2) : tf.add(tf.div(tf.add(pNew, beta), lr), 2 * l2);
         const th = mlr ? lr * l1 : l1;
-        setSlot('accumulator', aNew);
+        setSlot('accumulators', aNew);
         setSlot('linears', lin);
         // x = (sign(l)·t − l)/q when |l| > t, else 0  ⇔  (t − l)/q for l > t and (−t − l)/q for l < −t
         const shrunk = tf.div(tf.sub(tf.mul(tf.sign(lin), th), lin), q);
@@ -318,10 +319,10 @@ function denseInput(input: NormalizedInput, f: FeatureConfig): DenseLookupInput 
   const w: number[] = [];
   for (let b = 0; b < B; b++) {
     const ps = rowSplits[b];
-    const pe = L > 0 ? Math.min(rowSplits[b + 1], ps + L) : rowSplits[b + 1];
+    const pe = L > 0 ? sequenceEnd(input, b, L) : rowSplits[b + 1];
     for (let p = ps; p < pe; p++) {
       ids.push(values[p]);
-      seg.push(L > 0 ? b * L + (p - ps) : b);
+      seg.push(L > 0 ? b * L + sequencePosition(input, p, ps) : b);
       w.push(input.weights ? input.weights[p] : 1);
     }
   }

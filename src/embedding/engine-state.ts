@@ -6,6 +6,7 @@ import type { FeatureConfig } from './feature-config';
 import type { NormalizedInput } from './feature-input';
 import { IdDedup, type IdRouting } from './id-dedup';
 import type { ShardedTable } from './sharded-table';
+import { tableBounds } from './value-bounds';
 import type { TableLayout } from './table-layout';
 import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
@@ -64,6 +65,15 @@ export interface TableState {
   readonly wasmSums: WasmGradientSums | null;
   /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
   gradViews: Float32Array[];
+  /**
+   * The old weight and slot rows of this step's updated rows, by sorted index i at `i × (1 + slots) × dim`
+   * (weights, then each slot): what a rejected step writes back. Grown on demand and reused.
+   */
+  undo: Float32Array;
+  /** Sorted rows `[0, updated)` of this step were written (and saved in {@link undo}); 0 before the update. */
+  updated: number;
+  /** Bounds on |x| of `[weights, ...slots]` (see `value-bounds.ts`), or null when unknown (checked path only). */
+  bounds: number[] | null;
 }
 
 /** What one lookup leaves for the backward pass of one feature. */
@@ -135,6 +145,9 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     grad: new Float32Array(0),
     wasmSums: table.dim % 4 === 0 ? WasmGradientSums.create() : null,
     gradViews: [],
+    undo: new Float32Array(0),
+    updated: 0,
+    bounds: tableBounds(table),
   };
 }
 

@@ -36,6 +36,12 @@ export interface NormalizedInput {
   /** length batchSize + 1 */
   readonly rowSplits: Int32Array;
   readonly weights: Float32Array | null;
+  /**
+   * Sparse input only: the column (`indices[i][1]`) of each value, row-major like `values`. A sequence feature puts a
+   * value at its column, as TF's `scatter_nd` does (a row `[[5, 1]]` fills position 1, not 0). Absent for dense and
+   * ragged input, where a value's position is its index within its row.
+   */
+  readonly positions?: Int32Array;
 }
 
 function toArray(x: ArrayLike<number> | tf.Tensor): ArrayLike<number> {
@@ -99,12 +105,13 @@ export function normalizeFeatureInput(feature: string, input: FeatureInput): Nor
     if (arr.length > 0 && Array.isArray((arr as unknown[])[0])) {
       const rows = arr as number[][];
       const k = rows[0].length;
-      const flat: number[] = [];
+      // Copied element by element: spreading a row into push() puts every id on the stack (a row of 1e6 ids overflows it).
+      const flat: number[] = new Array<number>(rows.length * k);
       rows.forEach((r, b) => {
         if (!Array.isArray(r) || r.length !== k) {
           throw new InputError('invalid_input', `${api}: expected every row of dense ids of feature '${feature}' to have ${k} ids, but row ${b} has ${Array.isArray(r) ? r.length : String(r)}.`);
         }
-        flat.push(...r);
+        for (let j = 0; j < k; j++) flat[b * k + j] = r[j];
       });
       return { batchSize: rows.length, values: toInt32(flat, feature, 'ids'), rowSplits: uniformSplits(rows.length, k), weights: null };
     }
@@ -170,7 +177,7 @@ function normalizeSparse(feature: string, input: SparseInput): NormalizedInput {
   }
   const rowSplits = new Int32Array(B + 1);
   for (let b = 0; b < B; b++) rowSplits[b + 1] = rowSplits[b] + counts[b + 1];
-  if (sorted) return { batchSize: B, values, rowSplits, weights };
+  if (sorted) return { batchSize: B, values, rowSplits, weights, positions: Int32Array.from({ length: n }, (_, i) => idx[2 * i + 1]) };
   // Reorder row-major (by sample, then position).
   const order = Array.from({ length: n }, (_, i) => i).sort((a, c) => idx[2 * a] - idx[2 * c] || idx[2 * a + 1] - idx[2 * c + 1]);
   for (let i = 1; i < n; i++) {
@@ -180,9 +187,11 @@ function normalizeSparse(feature: string, input: SparseInput): NormalizedInput {
   }
   const v2 = new Int32Array(n);
   const w2 = weights ? new Float32Array(n) : null;
+  const positions = new Int32Array(n);
   order.forEach((src, i) => {
     v2[i] = values[src];
+    positions[i] = idx[2 * src + 1];
     if (w2 && weights) w2[i] = weights[src];
   });
-  return { batchSize: B, values: v2, rowSplits, weights: w2 };
+  return { batchSize: B, values: v2, rowSplits, weights: w2, positions };
 }

@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors';
+import { firstNonFinite } from './first-non-finite';
+import { maxAbs } from './max-abs';
 import type { WasmHeapBackend } from './activation-output';
 import type { FeatureState, Pending } from './engine-state';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
@@ -79,11 +81,12 @@ export function lookupInputs(features: Readonly<Record<string, FeatureInput>>, s
  * Validates the gradients of the pending lookup and reads their values (every check before any table changes, in
  * this order: the object, unknown features, then per pending feature the tensor, its shape and finiteness).
  * @param grads the argument of `TPUEmbedding.applyGradients`; @param pending the last lookup.
+ * @param maxAbsOut when given, receives max |g| per feature name.
  * @returns the gradient values per feature name (see {@link gradientValues}: views valid until the next tfjs call).
  * @throws InputError `invalid_gradient`, `unknown_feature`, `missing_gradient`, `gradient_shape_mismatch`,
  *   `non_finite_gradient`.
  */
-export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending: Pending): Map<string, Float32Array> {
+export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending: Pending, maxAbsOut?: Map<string, number>): Map<string, Float32Array> {
   const api = 'TPUEmbedding.applyGradients';
   if (grads === null || typeof grads !== 'object') throw new InputError('invalid_gradient', `${api}: expected an object of gradients per feature, but got ${String(grads)}.`);
   for (const name of Object.keys(grads)) {
@@ -101,23 +104,12 @@ export function gradientData(grads: Readonly<Record<string, tf.Tensor>>, pending
       throw new InputError('gradient_shape_mismatch', `${api}: expected the gradient of '${name}' to have the activation's shape [${pf.shape}], but got [${g.shape}].`);
     }
     const arr = gradientValues(g);
-    // x · 0 is 0 for a finite x and NaN for ±∞ or NaN: one multiply-add per element, no branch; the index of the
-    // first bad value is looked for only when the sum says there is one.
-    let b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    const n4 = arr.length & ~3;
-    for (let i = 0; i < n4; i += 4) {
-      b0 += arr[i] * 0;
-      b1 += arr[i + 1] * 0;
-      b2 += arr[i + 2] * 0;
-      b3 += arr[i + 3] * 0;
+    const m = maxAbs(arr); // NaN or ∞ when a value is not finite
+    if (!(m < Infinity)) {
+      const bad = firstNonFinite(arr);
+      throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[bad]} at flat index ${bad}; the tables are unchanged.`);
     }
-    for (let i = n4; i < arr.length; i++) b0 += arr[i] * 0;
-    const bad = b0 + b1 + b2 + b3;
-    for (let i = 0; bad !== 0 && i < arr.length; i++) {
-      if (!Number.isFinite(arr[i])) {
-        throw new InputError('non_finite_gradient', `${api}: expected finite gradients, but the gradient of '${name}' holds ${arr[i]} at flat index ${i}; the tables are unchanged.`);
-      }
-    }
+    maxAbsOut?.set(name, m);
     data.set(name, arr);
   }
   return data;

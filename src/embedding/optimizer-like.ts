@@ -17,9 +17,17 @@ export interface EmbeddingOptimizerLike {
   getConfig(): object;
   /**
    * Optional: true when `applyRows` on these arrays reads its rows into cache itself (a kernel), so the engine need
-   * not touch them first.
+   * not touch them first (unless it copies them for a rollback: the checked path of an all-or-nothing step).
    */
   prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
+  /** Optional: each slot's lower bound kept by the update (see `EmbeddingOptimizer.slotFloors`). */
+  slotFloors?(): readonly number[];
+  /**
+   * Optional: bounds on |x| of `[weights, ...slots]` after an update with |g| ≤ gradBound at learning rate lr, or
+   * null when the optimizer cannot vouch that they stay finite (see `EmbeddingOptimizer.boundsAfter`); without it
+   * every step takes the checked path.
+   */
+  boundsAfter?(bounds: readonly number[], gradBound: number, lr: number): number[] | null;
 }
 
 /** The serialised form of an optimizer inside a table or embedding config. */

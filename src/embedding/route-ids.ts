@@ -6,6 +6,7 @@
 import { ShardingError } from '../errors';
 import type { TableLookupStats } from './lookup-stats-types';
 import type { NormalizedInput } from './feature-input';
+import { sequenceEnd } from './sequence-positions';
 import type { PendingFeature, PendingTable, TableState } from './engine-state';
 import type { Placement } from './table-layout';
 import { combinerScales } from './combiner-scales';
@@ -90,7 +91,7 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
         dedup.insertRouted(input.values, rs[r * Br], rs[(r + 1) * Br], raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
       } else {
         for (let b = r * Br; b < (r + 1) * Br; b++) {
-          dedup.insertRouted(input.values, rs[b], Math.min(rs[b + 1], rs[b] + L), raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
+          dedup.insertRouted(input.values, rs[b], sequenceEnd(input, b, L), raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
         }
       }
     }

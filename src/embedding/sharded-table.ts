@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { firstNonFinite } from './first-non-finite';
 import { Random } from '../random';
 import type { SlotName, SlotSpec } from '../optimizers/embedding-optimizer';
 import { fillTable } from './initializer';
@@ -15,7 +16,7 @@ export interface FullTable {
   readonly dim: number;
   /** `[vocabularySize, dim]` row-major. */
   readonly weights: Float32Array;
-  /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulator`, `momenta`, …). */
+  /** One `[vocabularySize, dim]` array per slot, keyed by slot name (`accumulators`, `momenta`, …). */
   readonly slots: Readonly<Partial<Record<SlotName, Float32Array>>>;
 }
 
@@ -119,31 +120,63 @@ export class ShardedTable {
   }
 
   /**
-   * Overwrites the table (and the slots present in `full.slots`) from the full `[vocabularySize, dim]` form; this is
-   * how a checkpoint written on any topology is resharded onto this one. Slots missing from `full` keep their values.
-   * @throws InputError `shape_mismatch` when sizes differ (nothing is changed).
+   * Checks a full `[vocabularySize, dim]` table (and the slots present in `full.slots`) without writing anything:
+   * `vocabularySize`/`dim` when given, each array a `Float32Array` of `vocabularySize × dim` values, every value
+   * finite, and no slot this table's optimizer does not keep. Messages name the tensor as checkpoints do
+   * (`<table>`, `<table>/<slot>`).
+   * @param full the values to check; @param api the calling API, for messages.
+   * @throws InputError `shape_mismatch` (shape, length or element type), `unknown_slot`, `non_finite_value`.
    */
-  importFull(full: Pick<FullTable, 'weights' | 'slots'> & Partial<Pick<FullTable, 'vocabularySize' | 'dim'>>): void {
+  checkFull(full: Pick<FullTable, 'weights' | 'slots'> & Partial<Pick<FullTable, 'vocabularySize' | 'dim'>>, api = 'importFull'): void {
     const n = this.vocabularySize * this.dim;
-    const check = (what: string, a: Float32Array | undefined): void => {
-      if (a !== undefined && a.length !== n) {
-        throw new InputError(
-          'shape_mismatch',
-          `importFull: expected ${what} of table '${this.name}' to hold ${this.vocabularySize} × ${this.dim} = ${n} values, but got ${a.length}.`,
-        );
-      }
-    };
     if ((full.vocabularySize !== undefined && full.vocabularySize !== this.vocabularySize) || (full.dim !== undefined && full.dim !== this.dim)) {
       throw new InputError(
         'shape_mismatch',
-        `importFull: expected table '${this.name}' of shape [${this.vocabularySize}, ${this.dim}], but got [${full.vocabularySize}, ${full.dim}].`,
+        `${api}: expected table '${this.name}' of shape [${this.vocabularySize}, ${this.dim}], but got [${full.vocabularySize}, ${full.dim}]. Restore tables saved from a model with the same table sizes.`,
       );
     }
-    check('weights', full.weights);
-    for (const s of this.slotSpecs) check(`slot '${s.name}'`, full.slots[s.name]);
+    const check = (tensor: string, a: unknown): void => {
+      if (!(a instanceof Float32Array) || a.length !== n) {
+        const got = a instanceof Float32Array ? `${a.length} values` : `${Object.prototype.toString.call(a).slice(8, -1)}${(a as { length?: number })?.length !== undefined ? ` of ${(a as { length: number }).length} values` : ''}`;
+        throw new InputError('shape_mismatch', `${api}: expected table '${this.name}' tensor '${tensor}' to be a Float32Array of ${this.vocabularySize} × ${this.dim} = ${n} values, but got ${got}.`);
+      }
+      const bad = firstNonFinite(a);
+      if (bad >= 0) {
+        throw new InputError(
+          'non_finite_value',
+          `${api}: expected finite values in '${tensor}', but row ${Math.floor(bad / this.dim)} holds ${a[bad]} at column ${bad % this.dim}. The checkpoint or state is corrupted; restore an older one.`,
+        );
+      }
+    };
+    check(this.name, full.weights);
+    const kept = new Set<string>(this.slotSpecs.map((s) => s.name));
+    for (const [slot, a] of Object.entries(full.slots ?? {})) {
+      if (a === undefined) continue;
+      if (!kept.has(slot)) {
+        throw new InputError(
+          'unknown_slot',
+          `${api}: table '${this.name}' has no slot '${slot}' (its optimizer ${this.optimizer.className} keeps ${[...kept].join(', ') || 'no slots'}); restore into a model built with the optimizer that wrote the state.`,
+        );
+      }
+      check(`${this.name}/${slot}`, a);
+    }
+  }
+
+  /**
+   * Overwrites the table (and the slots present in `full.slots`) from the full `[vocabularySize, dim]` form; this is
+   * how a checkpoint written on any topology is resharded onto this one. Slots missing from `full` keep their values.
+   * @throws InputError from {@link checkFull} (nothing is changed then).
+   */
+  importFull(full: Pick<FullTable, 'weights' | 'slots'> & Partial<Pick<FullTable, 'vocabularySize' | 'dim'>>): void {
+    this.checkFull(full);
+    this.writeFull(full);
+  }
+
+  /** Writes values {@link checkFull} accepted (no checks). */
+  writeFull(full: Pick<FullTable, 'weights' | 'slots'>): void {
     this.scatterFull(full.weights, this.storage);
     this.slotSpecs.forEach((s, k) => {
-      const src = full.slots[s.name];
+      const src = full.slots?.[s.name];
       if (src) this.scatterFull(src, this.slotStorage[k]);
     });
   }

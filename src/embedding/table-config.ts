@@ -9,6 +9,12 @@ import {
   type OptimizerResolver,
 } from './optimizer-like';
 
+/**
+ * The one table name {@link tableConfig} refuses besides names with `/` (which are slot names, `<table>/<slot>`):
+ * safetensors reserves the header key `__metadata__`, so a table so named could not be saved.
+ */
+export const RESERVED_TABLE_NAME = '__metadata__';
+
 /** Options of {@link tableConfig} (TensorFlow's `tf.tpu.experimental.embedding.TableConfig`). */
 export interface TableConfigOptions {
   /** Number of rows (ids 0..vocabularySize-1). Positive integer. */
@@ -51,7 +57,8 @@ export interface TableConfigJson {
  * Validates a table config once, at the boundary.
  * @param options see {@link TableConfigOptions}.
  * @returns a frozen {@link TableConfig}.
- * @throws ConfigError (`invalid_table_config`, `invalid_initializer`) naming the parameter, the rule and the value.
+ * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME})
+ *   naming the parameter, the rule and the value.
  * @example
  * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
  */
@@ -81,6 +88,12 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     throw new ConfigError(
       'invalid_table_config',
       `${api}: expected name to be a non-empty string without '/', but got ${JSON.stringify(options.name)}.`,
+    );
+  }
+  if (options.name === RESERVED_TABLE_NAME) {
+    throw new ConfigError(
+      'reserved_table_name',
+      `${api}: expected name not to be '${RESERVED_TABLE_NAME}' (safetensors reserves that key for file metadata, so the table could not be checkpointed), but got it. Pick another name.`,
     );
   }
   if (options.optimizer !== undefined && !isEmbeddingOptimizer(options.optimizer)) {

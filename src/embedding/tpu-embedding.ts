@@ -9,13 +9,14 @@ import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, typ
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
 import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
-import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type TableState } from './engine-state';
+import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
-import { applyTableGradients } from './apply-table-gradients';
+import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
+import { tableBounds } from './value-bounds';
 import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
@@ -284,15 +285,46 @@ export class TPUEmbedding {
    * Everything is validated before any table changes. Increments {@link step}.
    * @param grads one gradient per looked-up feature, with the activation's shape.
    * @throws InputError (`no_lookup`, `missing_gradient`, `unknown_feature`, `gradient_shape_mismatch`,
-   *   `non_finite_gradient`); the tables are then unchanged.
+   *   `non_finite_gradient` for a non-finite gradient and for a finite one that would make a weight or slot
+   *   non-finite, e.g. 3e38 under Adagrad); the tables are then unchanged, every table (all or nothing per step).
    */
   applyGradients(grads: Readonly<Record<string, tf.Tensor>>): void {
     const api = 'TPUEmbedding.applyGradients';
     const pending = this.pending;
     if (!pending) throw new InputError('no_lookup', `${api}: no lookup to apply gradients to; call lookup(features) first (once per applyGradients).`);
-    const data = gradientData(grads, pending);
+    const maxAbs = new Map<string, number>();
+    const data = gradientData(grads, pending, maxAbs);
     const step = this.step + 1;
-    for (const pt of pending.tables) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd);
+    // Per table: the fast path (no rollback copy, no check) when its optimizer vouches, from the table's bounds and
+    // a bound on every summed gradient (Σ over its features of max |activation gradient| × Σ |combiner scale|),
+    // that no value can become non-finite; else the checked path. Checked tables go first: a fast table cannot fail,
+    // so every table written before a failure can be rolled back.
+    const guarded: PendingTable[] = [];
+    const fast: [PendingTable, number[]][] = [];
+    for (const pt of pending.tables) {
+      pt.state.updated = 0;
+      const opt = pt.state.table.optimizer;
+      const bounds = pt.state.bounds;
+      const next = bounds && opt.boundsAfter ? opt.boundsAfter(bounds, gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) : null;
+      if (next) fast.push([pt, next]);
+      else guarded.push(pt);
+    }
+    const touched = guarded.map(() => [] as number[]);
+    try {
+      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i])));
+      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
+    } catch (e) {
+      // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
+      // slot non-finite, or any other failure mid-update).
+      for (const pt of pending.tables) rollbackTableGradients(pt.state, this.numShards);
+      throw e;
+    }
+    // The step is in: carry the bounds forward (untouched rows keep their values).
+    guarded.forEach((pt, i) => {
+      const b = pt.state.bounds;
+      pt.state.bounds = b ? b.map((x, k) => Math.max(x, touched[i][k] ?? 0)) : null;
+    });
+    for (const [pt, next] of fast) pt.state.bounds = next;
     this.step = step;
     this.pending = null;
   }
@@ -319,19 +351,30 @@ export class TPUEmbedding {
 
   /**
    * Loads tables from the full form (e.g. a checkpoint written on another topology): resharding N → M.
-   * Tables absent from `tables` keep their values. Every size is checked before anything is written.
-   * @throws InputError `unknown_table` / `shape_mismatch`.
+   * Tables absent from `tables` keep their values (and so do slots absent from a table's `slots`). All or nothing:
+   * every table is checked (name, `vocabularySize`/`dim` when given, element type and count, finite values, slots
+   * the table's optimizer keeps) before any is written.
+   * @throws InputError `unknown_table`, `shape_mismatch`, `unknown_slot`, `non_finite_value` naming the tensor
+   *   (`<table>` or `<table>/<slot>`); the tables are then unchanged.
    */
   importTables(tables: Readonly<Record<string, Pick<FullTable, 'weights' | 'slots'>>>): void {
-    for (const [name, full] of Object.entries(tables)) {
-      const t = this.table(name);
-      const n = t.vocabularySize * t.dim;
-      const sizes = [full.weights.length, ...t.slotSpecs.map((s) => full.slots[s.name]?.length ?? n)];
-      if (sizes.some((l) => l !== n)) {
-        throw new InputError('shape_mismatch', `TPUEmbedding.importTables: expected table '${name}' and its slots to hold ${t.vocabularySize} × ${t.dim} = ${n} values each, but got ${sizes.join(', ')}.`);
-      }
+    const api = 'TPUEmbedding.importTables';
+    if (tables === null || typeof tables !== 'object') {
+      throw new InputError('invalid_input', `${api}: expected an object of full tables by name (as exportTables() returns), but got ${String(tables)}.`);
     }
-    for (const [name, full] of Object.entries(tables)) this.table(name).importFull(full);
+    const checked: [ShardedTable, Pick<FullTable, 'weights' | 'slots'>][] = [];
+    for (const [name, full] of Object.entries(tables)) {
+      const t = this.tableStates.find((s) => s.table.name === name)?.table;
+      if (!t) throw new InputError('unknown_table', `${api}: expected one of ${this.tableNames.join(', ')}, but got '${name}'. Restore tables saved from a model with the same tables.`);
+      if (full === null || typeof full !== 'object') throw new InputError('shape_mismatch', `${api}: expected table '${name}' to be { weights, slots }, but got ${String(full)}.`);
+      t.checkFull(full, api);
+      checked.push([t, full]);
+    }
+    for (const [t, full] of checked) {
+      t.writeFull(full);
+      const state = this.tableStates.find((x) => x.table === t) as TableState;
+      state.bounds = tableBounds(t);
+    }
     this.pending = null;
   }
 
@@ -383,4 +426,20 @@ export class TPUEmbedding {
       seed: json.seed,
     });
   }
+}
+
+/**
+ * A bound on every summed row gradient of one table in this step: Σ over its features of max |activation gradient|
+ * × Σ |combiner scale| over the feature's kept positions (a row's sum has at most all of them). O(ids).
+ */
+function gradientBound(pt: PendingTable, pending: Pending, maxAbs: Map<string, number>): number {
+  let bound = 0;
+  for (const fs of pt.state.features) {
+    const pf = pending.features.get(fs.name);
+    if (!pf) continue;
+    let scales = 0;
+    for (let p = 0; p < pf.slot.length; p++) if (pf.slot[p] >= 0) scales += Math.abs(pf.scale[p]);
+    bound += (maxAbs.get(fs.name) ?? Infinity) * scales;
+  }
+  return bound;
 }

@@ -1,4 +1,5 @@
 import { CheckpointError } from '../errors';
+import { renameLegacySlots } from '../optimizers/legacy-slot-names';
 import type { CheckpointContent, LoadedCheckpoint } from '../checkpoint';
 import type { NamedTensor } from '../checkpoint/safetensors';
 import type { RankingModel, RankingModelState } from './ranking-model';
@@ -12,7 +13,7 @@ export const RANKING_CHECKPOINT_FILES = Object.freeze({
 
 /**
  * What `saveCheckpoint(root, …)` needs to save a ranking model: its step, configs (model, embedding, optimizer),
- * topology and three files — full tables with their slots (`tables.safetensors`: `table_0`, `table_0/accumulator`, …),
+ * topology and three files — full tables with their slots (`tables.safetensors`: `table_0`, `table_0/accumulators`, …),
  * dense weights (`dense.safetensors`) and dense optimizer state (`optimizer.safetensors`).
  *
  * @param model the model to save.
@@ -42,11 +43,13 @@ export async function rankingCheckpointContent(model: RankingModel): Promise<Che
 /**
  * Turns a loaded checkpoint (`loadCheckpoint(dir)`) back into a {@link RankingModelState} for `model.setState`,
  * grouping tensors by the file they were saved in. Tables come back full, so any topology (or CPU placement) can
- * restore them.
+ * restore them. A checkpoint with the old slot name `<table>/accumulator` is read as `<table>/accumulators`
+ * (TensorFlow's name), with a one-line notice (see `renameLegacySlots`).
  *
  * @param loaded what `loadCheckpoint` returned.
  * @returns the state.
- * @throws CheckpointError `not_a_ranking_checkpoint` when one of the three files is missing.
+ * @throws CheckpointError `not_a_ranking_checkpoint` when one of the three files is missing (then `setState` is not
+ *   reached; it checks every tensor itself); `ambiguous_slot` when a table has a slot under both its old and its new name.
  * @example
  * await model.setState(rankingStateFromCheckpoint(await loadCheckpoint(dir)));
  */
@@ -60,7 +63,7 @@ export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingMod
     groups[group].push({ name: t.name, dtype: data.dtype, shape: data.shape, data: data.data });
   }
   const files = new Set<string>(loaded.manifest.files.map((f) => f.file));
-  for (const f of [RANKING_CHECKPOINT_FILES.tables, RANKING_CHECKPOINT_FILES.dense]) {
+  for (const f of Object.values(RANKING_CHECKPOINT_FILES)) {
     if (!files.has(f)) {
       throw new CheckpointError(
         'not_a_ranking_checkpoint',
@@ -68,5 +71,6 @@ export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingMod
       );
     }
   }
-  return { step: loaded.manifest.step, tables: groups.tables, dense: groups.dense, optimizer: groups.optimizer };
+  const tables = renameLegacySlots(groups.tables, `the checkpoint of step ${loaded.manifest.step}`);
+  return { step: loaded.manifest.step, tables, dense: groups.dense, optimizer: groups.optimizer };
 }

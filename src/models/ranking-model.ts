@@ -3,15 +3,17 @@ import { ConfigError, InputError } from '../errors';
 import { denseOptimizerFor } from '../optimizers';
 import type { EmbeddingOptimizer } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
+import { fileSystemIO, type FileSystemIOOptions } from '../checkpoint/file-system-io';
 import { DenseStack } from './dense-stack';
 import { History, type EpochLogs, type StepLogs } from './history';
 import { progressCallback, progressModeFor } from './progress-callback';
 import { checkRatingBatch, openBatches, type BatchReader, type RatingBatch, type RatingDataset } from './rating-batch';
 import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
 import { buildServingModel } from './serving-model';
+import { checkRankingState } from './check-ranking-state';
 import type { TrainingCallback } from './training-callback';
 import type { TPUEmbedding } from '../embedding';
-import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors, tensorsToTables } from './ranking-embedding';
+import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
 
 /** Options of {@link RankingModel.compile}. */
 export interface CompileOptions {
@@ -74,9 +76,9 @@ export interface PredictInput {
  *
  * | group | names |
  * |---|---|
- * | `tables` | `<table>`, `<table>/accumulator` (or the table optimizer's slots) — `[vocab, dim]` each |
+ * | `tables` | `<table>`, `<table>/accumulators` (or the table optimizer's slots) — `[vocab, dim]` each |
  * | `dense` | `ratings/layer_with_weights-<i>/kernel` `[in, out]`, `…/bias` `[out]` |
- * | `optimizer` | `optimizer/iter` (int32 scalar) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
+ * | `optimizer` | `optimizer/iter` (int64 scalar, as Keras keeps it) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
  */
 export interface RankingModelState {
   /** Training steps taken (the global step). */
@@ -379,8 +381,14 @@ export class RankingModel {
     }));
     const optimizer: NamedTensor[] = [];
     for (const { name, tensor } of await this.denseOptimizer.getWeights()) {
-      const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
-      optimizer.push({ name: this.stateNameOfOptimizerWeight(name), dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
+      const stateName = this.stateNameOfOptimizerWeight(name);
+      if (stateName === 'optimizer/iter') {
+        // Keras keeps the iteration count as int64; tfjs as int32.
+        optimizer.push({ name: stateName, dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt((tensor.dataSync() as Int32Array)[0])) });
+      } else {
+        const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
+        optimizer.push({ name: stateName, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
+      }
       // tfjs makes a new scalar for the iteration count; the other weights are the optimizer's own variables.
       if (!(tensor instanceof tf.Variable)) tensor.dispose();
     }
@@ -390,36 +398,47 @@ export class RankingModel {
   /**
    * Restores a state from {@link getState} (or a checkpoint): tables (resharded onto this model's topology), dense
    * weights and dense optimizer state. Training then continues exactly as it would have.
-   * @throws InputError `bad_state` naming a missing tensor or a shape mismatch (checked before anything changes).
+   *
+   * All or nothing: the whole state is checked first ({@link checkRankingState}: every tensor present and none
+   * unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is rebuilt aside, and only
+   * then are tables, dense weights, optimizer and step replaced. A rejected state leaves the model as it was.
+   * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
    */
   async setState(state: RankingModelState): Promise<void> {
     this.checkAlive('setState');
-    const byName = new Map(state.dense.map((t) => [t.name, t]));
-    for (const w of this.tower.weights) {
-      const t = byName.get(w.name);
-      if (!t) throw new InputError('bad_state', `RankingModel.setState: expected dense tensor '${w.name}', but the state has none. The state holds ${[...byName.keys()].join(', ') || 'no dense tensors'}.`);
-      if (t.shape.length !== w.variable.shape.length || t.shape.some((d, i) => d !== w.variable.shape[i])) {
-        throw new InputError('bad_state', `RankingModel.setState: expected '${w.name}' of shape [${w.variable.shape.join(', ')}], but got [${t.shape.join(', ')}]. The state comes from a model with other layer sizes.`);
-      }
+    const embedding = this.embedding;
+    const checked = checkRankingState('RankingModel.setState', state, { embedding, dense: this.tower.weights, optimizer: this.optimizerInUse });
+    // Rebuild the dense optimizer aside (its slots in the order applyGradients uses: the tower's variable order).
+    const fresh = denseOptimizerFor(this.optimizerInUse);
+    const weights: { name: string; tensor: tf.Tensor }[] = checked.optimizer.map((t) => ({
+      name: this.optimizerWeightNameOfState(t.name),
+      // int64 (the iteration count, as Keras keeps it; older checkpoints have int32) becomes tfjs's int32.
+      tensor: t.data instanceof BigInt64Array
+        ? tf.tensor(Int32Array.from(t.data, Number), [...t.shape], 'int32')
+        : tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
+    }));
+    try {
+      await fresh.setWeights(weights);
+    } catch (e) {
+      fresh.dispose();
+      throw e;
+    } finally {
+      tf.dispose(weights.map((w) => w.tensor));
     }
-    tensorsToTables(this.embedding, state.tables);
-    for (const w of this.tower.weights) {
-      const t = byName.get(w.name) as NamedTensor;
-      const value = tf.tensor(t.data as Float32Array, [...t.shape], 'float32');
+    if (this.disposed || this.embeddingImpl !== embedding) {
+      fresh.dispose();
+      this.checkAlive('setState');
+    }
+    // Commit: nothing below can fail on a checked state.
+    embedding.importTables(checked.tables);
+    this.tower.weights.forEach((w, i) => {
+      const value = tf.tensor(checked.dense[i], [...w.variable.shape], 'float32');
       w.variable.assign(value);
       value.dispose();
-    }
-    // A fresh dense optimizer, then its slots, in the order applyGradients uses (the tower's variable order).
-    const fresh = denseOptimizerFor(this.optimizerInUse);
-    const weights: { name: string; tensor: tf.Tensor }[] = state.optimizer.map((t) => ({
-      name: this.optimizerWeightNameOfState(t.name),
-      tensor: tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
-    }));
-    await fresh.setWeights(weights);
-    tf.dispose(weights.map((w) => w.tensor));
+    });
     this.denseOpt?.dispose();
     this.denseOpt = fresh;
-    this.globalStep = state.step;
+    this.globalStep = checked.step;
   }
 
   private stateNameOfOptimizerWeight(name: string): string {
@@ -436,7 +455,8 @@ export class RankingModel {
   /**
    * A plain tfjs `LayersModel` for serving: named int32 inputs `user_id` and `movie_id` (`[batch]` ids; declared `[batch, 1]`),
    * `Embedding` layers holding the trained full tables, `Concatenate`, the same Dense stack, output `[batch, 1]`.
-   * Save it with `model.save(...)`; `tf.loadLayersModel` alone can serve it (no project code).
+   * Save it with {@link RankingModel.saveServingModel} (or `model.save(fileSystemIO(dir))`); `tf.loadLayersModel` alone
+   * can serve it (no project code).
    * @returns a new LayersModel (dispose it when done).
    */
   exportServingModel(): tf.LayersModel {
@@ -449,6 +469,35 @@ export class RankingModel {
       dense: this.tower.weights.map((w) => ({ name: w.name, variable: w.variable })),
       units: this.tower.units,
     });
+  }
+
+  /**
+   * Builds the serving model ({@link RankingModel.exportServingModel}) and saves it to a local directory as
+   * `model.json` + weights files with {@link fileSystemIO}, on any backend in Node (no `file://` router to register).
+   * The save is atomic: an export already in `dir` stays whole and loadable until the new one is complete (a killed
+   * process leaves the old or the new model, never a mix); the next save removes leftovers.
+   * Load it with `tf.loadLayersModel(fileSystemIO(dir))`, or `tf.loadLayersModel('file://<dir>/model.json')` after
+   * `registerFileSystemRouter()` (or under tfjs-node).
+   * @param dir the export directory (created if missing).
+   * @param options weightShardBytes (largest weights file, default 4 MiB).
+   * @returns tfjs' save result (bytes of topology and weights).
+   * @throws InputError `bad_option` when dir is not a non-empty string; CheckpointError `write_failed` when the files cannot be written.
+   * @example
+   * await model.saveServingModel('outputs/serving-model');
+   * const served = await tf.loadLayersModel(fileSystemIO('outputs/serving-model'));
+   */
+  async saveServingModel(dir: string, options: FileSystemIOOptions = {}): Promise<tf.io.SaveResult> {
+    this.checkAlive('saveServingModel');
+    if (typeof dir !== 'string' || dir.length === 0) {
+      throw new InputError('bad_option', `RankingModel.saveServingModel: expected dir to be a directory path, but got ${JSON.stringify(dir)}. Pass e.g. 'outputs/serving-model'.`);
+    }
+    const handler = fileSystemIO(dir, options);
+    const served = this.exportServingModel();
+    try {
+      return await served.save(handler);
+    } finally {
+      served.dispose();
+    }
   }
 
   /** Frees the dense variables and optimizer state. The model cannot be used afterwards. */

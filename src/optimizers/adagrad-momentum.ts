@@ -25,7 +25,7 @@ export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
 /**
  * Adagrad with momentum for embedding tables (TF `tf.tpu.experimental.embedding.AdagradMomentum`, defaults
  * lr 0.001, momentum 0, useNesterov false, exponent 2, beta2 1, epsilon 1e-10; algorithm of
- * arXiv:2002.11803). Slots `accumulator` and `momenta`, both starting at 0 (TF's `Constant()` initializers).
+ * arXiv:2002.11803). Slots `accumulators` and `momenta`, both starting at 0 (TF's `Constant()` initializers).
  * Per touched row and element, with g the row's gradient summed over the global batch:
  * ```
  * acc ← beta2 == 1 ? acc + g² : beta2·acc + (1 − beta2)·g²
@@ -40,7 +40,7 @@ export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
  *
  * @example
  * const opt = new AdagradMomentum({ learningRate: 0.1, momentum: 0.9, useNesterov: true });
- * opt.slotSpecs().map((s) => s.name); // ['accumulator', 'momenta']
+ * opt.slotSpecs().map((s) => s.name); // ['accumulators', 'momenta']
  */
 export class AdagradMomentum extends EmbeddingOptimizer {
   readonly className: string = 'AdagradMomentum';
@@ -69,12 +69,12 @@ export class AdagradMomentum extends EmbeddingOptimizer {
     this.beta2 = numberOption(api, 'beta2', options.beta2, 1, 'a finite number in [0, 1]', (x) => x >= 0 && x <= 1);
     this.epsilon = numberOption(api, 'epsilon', options.epsilon, 1e-10, 'a finite number > 0', (x) => x > 0);
     this.slots = Object.freeze([
-      Object.freeze({ name: 'accumulator', initialValue: 0 }),
+      Object.freeze({ name: 'accumulators', initialValue: 0 }),
       Object.freeze({ name: 'momenta', initialValue: 0 }),
     ]);
   }
 
-  /** @returns `[accumulator, momenta]`, both starting at 0. */
+  /** @returns `[accumulators, momenta]`, both starting at 0. */
   slotSpecs(): readonly SlotSpec[] {
     return this.slots;
   }

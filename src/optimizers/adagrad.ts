@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  BOUND_ROUNDING,
+  FINITE_STEP_LIMIT,
   numberOption,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
@@ -8,15 +10,17 @@ import {
 } from './embedding-optimizer';
 import { adagradRowsKernel, hasRowKernels } from './row-kernels';
 
+const ADAGRAD_FLOORS: readonly number[] = Object.freeze([1e-30]);
+
 /** Options of {@link Adagrad}. */
 export interface AdagradOptions extends EmbeddingOptimizerOptions {
-  /** Initial value of the `accumulator` slot; must be > 0 (TF raises otherwise). @default 0.1 */
+  /** Initial value of the `accumulators` slot; must be > 0 (TF raises otherwise). @default 0.1 */
   readonly initialAccumulatorValue?: number;
 }
 
 /**
  * Adagrad for embedding tables (TF `tf.tpu.experimental.embedding.Adagrad`: learning rate 0.001, initial
- * accumulator 0.1). Slot `accumulator` (same shape as the table). Per touched row and element, with g the
+ * accumulator 0.1). Slot `accumulators` (same shape as the table). Per touched row and element, with g the
  * row's gradient summed over the global batch:
  * ```
  * acc ← acc + g²
@@ -26,7 +30,7 @@ export interface AdagradOptions extends EmbeddingOptimizerOptions {
  *
  * @example
  * const opt = new Adagrad({ learningRate: 0.1 });
- * opt.slotSpecs(); // [{ name: 'accumulator', initialValue: 0.1 }]
+ * opt.slotSpecs(); // [{ name: 'accumulators', initialValue: 0.1 }]
  */
 export class Adagrad extends EmbeddingOptimizer {
   readonly className: string = 'Adagrad';
@@ -48,10 +52,10 @@ export class Adagrad extends EmbeddingOptimizer {
       'a finite number > 0',
       (x) => x > 0,
     );
-    this.slots = Object.freeze([Object.freeze({ name: 'accumulator', initialValue: this.initialAccumulatorValue })]);
+    this.slots = Object.freeze([Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue })]);
   }
 
-  /** @returns `[accumulator]` filled with `initialAccumulatorValue`. */
+  /** @returns `[accumulators]` filled with `initialAccumulatorValue`. */
   slotSpecs(): readonly SlotSpec[] {
     return this.slots;
   }
@@ -66,6 +70,22 @@ export class Adagrad extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 1 && hasRowKernels(weights, slots[0]);
+  }
+
+  /** The accumulator stays > 0 (it starts > 0 and only grows; 0 with a gradient of 0 would give 0/0): floor 1e-30. */
+  override slotFloors(): readonly number[] {
+    return ADAGRAD_FLOORS;
+  }
+
+  /**
+   * acc' = acc + g² ≥ g² (acc > 0), so |lr·g/√acc'| ≤ lr: |W'| ≤ |1 − λ|·|W| + lr, |acc'| ≤ |acc| + g². Vouched for
+   * while |g| ≤ 1e18 (g² in float32), lr·|g| (the kernel's first product) and the new bounds stay ≤ FINITE_STEP_LIMIT.
+   */
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const acc = (bounds[1] + gradBound * gradBound) * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + lr * BOUND_ROUNDING) * BOUND_ROUNDING);
+    const ok = gradBound <= 1e18 && lr * gradBound <= FINITE_STEP_LIMIT && acc <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT;
+    return ok ? [w, acc] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  BOUND_ROUNDING,
+  FINITE_STEP_LIMIT,
   booleanOption,
   configError,
   numberOption,
@@ -9,6 +11,8 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adamRowsKernel, hasRowKernels } from './row-kernels';
+
+const ADAM_FLOORS: readonly number[] = Object.freeze([-Infinity, 0]);
 
 /** Options of {@link Adam} (TF `tf.tpu.experimental.embedding.Adam`). */
 export interface AdamOptions extends EmbeddingOptimizerOptions {
@@ -108,6 +112,24 @@ export class Adam extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && slots.length === 2 && hasRowKernels(weights, slots[0], slots[1]);
+  }
+
+  /** Momenta: no floor; velocities stay ≥ 0 (then √(v + ε²) and √v + ε are ≥ ε). */
+  override slotFloors(): readonly number[] {
+    return ADAM_FLOORS;
+  }
+
+  /**
+   * |m'| ≤ max(|m|, |g|), v' ≤ v + g² (β1, β2 in [0, 1)) and the step is ≤ lr·|m'|/ε: |W'| ≤ |1 − λ|·|W| + lr·|m'|/ε.
+   * Vouched for while ε ≥ 1e-18 (ε² a normal float32), |g| ≤ 1e18 (g² in float32), lr·|m'| (the kernel's first
+   * product) and the new bounds stay ≤ FINITE_STEP_LIMIT.
+   */
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const m = Math.max(bounds[1], gradBound) * BOUND_ROUNDING;
+    const v = (bounds[2] + gradBound * gradBound) * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + ((lr * m) / this.epsilon) * BOUND_ROUNDING) * BOUND_ROUNDING);
+    const ok = this.epsilon >= 1e-18 && gradBound <= 1e18 && lr * m <= FINITE_STEP_LIMIT && v <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT;
+    return ok ? [w, m, v] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

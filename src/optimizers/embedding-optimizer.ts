@@ -6,7 +6,7 @@
 import { ConfigError, InputError } from '../errors';
 
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
-export const SLOT_NAMES = ['accumulator', 'momenta', 'velocities', 'linears'] as const;
+export const SLOT_NAMES = ['accumulators', 'momenta', 'velocities', 'linears'] as const;
 /** One of {@link SLOT_NAMES}. */
 export type SlotName = (typeof SLOT_NAMES)[number];
 
@@ -15,6 +15,14 @@ export interface SlotSpec {
   readonly name: SlotName;
   readonly initialValue: number;
 }
+
+/**
+ * The largest bound on |x| (a weight or slot value, or an intermediate such as lr·g or g²)
+ * {@link EmbeddingOptimizer.boundsAfter} vouches for: 1e37, a margin of 30× below float32's 3.4e38.
+ */
+export const FINITE_STEP_LIMIT = 1e37;
+/** Relative slack on every bound for float32 rounding (a few roundings of 2^-24 each). */
+export const BOUND_ROUNDING = 1 + 2 ** -20;
 
 /** A learning rate: a number, or a function of the 1-based global step. */
 export type LearningRate = number | ((step: number) => number);
@@ -275,8 +283,45 @@ export abstract class EmbeddingOptimizer {
   applyRows(batch: RowUpdateBatch): void {
     this.checkBatch(batch);
     const lr = this.learningRateAt(batch.step);
-    const decay = this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
-    this.updateRows(batch, lr, decay);
+    this.updateRows(batch, lr, this.decayAt(lr));
+  }
+
+  /**
+   * The lower bound of each slot (in `slotSpecs()` order) that the update keeps (an invariant: the engine checks it
+   * when a table is built or imported, and {@link boundsAfter} may rely on it). @returns −∞ for each slot unless the
+   * optimizer needs more (Adagrad's accumulator stays > 0, Adam's velocities ≥ 0).
+   */
+  slotFloors(): readonly number[] {
+    return this.slotSpecs().map(() => -Infinity);
+  }
+
+  /**
+   * Bounds after one update, for the engine's fast path (an all-or-nothing step without the rollback copy): given
+   * bounds on |x| of the weights and each slot (`[weights, ...slots]`, slots at or above {@link slotFloors}), a bound
+   * on every summed gradient |g| and the learning rate, bounds on |x| afterwards — or null when the optimizer cannot
+   * vouch that every value and intermediate stays ≤ {@link FINITE_STEP_LIMIT}, in the float32 kernels and the
+   * float64 loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
+   * @param bounds current bounds; @param gradBound a bound on |g|; @param lr the step's learning rate.
+   * @returns the bounds after the update, or null.
+   */
+  boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    void bounds;
+    void gradBound;
+    void lr;
+    return null;
+  }
+
+  /** max(bound, |finite weight-clip limits|): clipping moves a weight to its limits, never beyond. */
+  protected clippedBound(bound: number): number {
+    let b = bound;
+    if (Number.isFinite(this.clipWeightMin)) b = Math.max(b, Math.abs(this.clipWeightMin));
+    if (Number.isFinite(this.clipWeightMax)) b = Math.max(b, Math.abs(this.clipWeightMax));
+    return b;
+  }
+
+  /** λ of the decoupled weight decay at learning rate `lr` (0 for none). */
+  protected decayAt(lr: number): number {
+    return this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
   }
 
   /** True when no gradient or weight clipping applies (then the WebAssembly kernels may run the update). */

@@ -19,7 +19,7 @@ export interface FTRLOptions extends EmbeddingOptimizerOptions {
   readonly l2RegularizationStrength?: number;
   /** β of the FTRL paper (adds β/lr to the quadratic term), ≥ 0. @default 0 */
   readonly beta?: number;
-  /** Initial `accumulator` value: > 0, or ≥ 0 when `allowZeroAccumulator`. @default 0.1 */
+  /** Initial `accumulators` value: > 0, or ≥ 0 when `allowZeroAccumulator`. @default 0.1 */
   readonly initialAccumulatorValue?: number;
   /**
    * The `linears` slot stores linear × lr; handles zero and near-zero learning rates without NaN. Equivalent
@@ -35,7 +35,7 @@ export interface FTRLOptions extends EmbeddingOptimizerOptions {
 
 /**
  * FTRL-Proximal for embedding tables (TF `tf.tpu.experimental.embedding.FTRL`: lr 0.001, learningRatePower
- * −0.5, l1 0, l2 0, beta 0, initial accumulator 0.1; McMahan et al. 2013, Algorithm 1). Slots `accumulator`
+ * −0.5, l1 0, l2 0, beta 0, initial accumulator 0.1; McMahan et al. 2013, Algorithm 1). Slots `accumulators`
  * (initialAccumulatorValue) and `linears` (0). Per touched row and element, with g the summed gradient,
  * k = −learningRatePower, W the current weight (after weight decay):
  * ```
@@ -50,7 +50,7 @@ export interface FTRLOptions extends EmbeddingOptimizerOptions {
  *
  * @example
  * const opt = new FTRL({ learningRate: 0.1, l1RegularizationStrength: 0.001 });
- * opt.slotSpecs(); // [{ name: 'accumulator', initialValue: 0.1 }, { name: 'linears', initialValue: 0 }]
+ * opt.slotSpecs(); // [{ name: 'accumulators', initialValue: 0.1 }, { name: 'linears', initialValue: 0 }]
  */
 export class FTRL extends EmbeddingOptimizer {
   readonly className: string = 'FTRL';
@@ -88,12 +88,12 @@ export class FTRL extends EmbeddingOptimizer {
       ? numberOption(api, 'initialAccumulatorValue', options.initialAccumulatorValue, 0.1, 'a finite number ≥ 0', (x) => x >= 0)
       : numberOption(api, 'initialAccumulatorValue', options.initialAccumulatorValue, 0.1, 'a finite number > 0 (or ≥ 0 with allowZeroAccumulator: true)', (x) => x > 0);
     this.slots = Object.freeze([
-      Object.freeze({ name: 'accumulator', initialValue: this.initialAccumulatorValue }),
+      Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue }),
       Object.freeze({ name: 'linears', initialValue: 0 }),
     ]);
   }
 
-  /** @returns `[accumulator, linears]`. */
+  /** @returns `[accumulators, linears]`. */
   slotSpecs(): readonly SlotSpec[] {
     return this.slots;
   }

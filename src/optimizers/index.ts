@@ -27,3 +27,4 @@ export type { OptimizerFactory, OptimizerFromConfigOptions, WrappedOptimizerConf
 export { kerasAdagrad, KERAS_ADAGRAD_EPSILON } from './keras-adagrad';
 export type { KerasAdagradOptions } from './keras-adagrad';
 export { denseOptimizerFor } from './dense-optimizer-for';
+export { LEGACY_SLOT_NAMES, renameLegacySlots } from './legacy-slot-names';

@@ -1,5 +1,7 @@
 import {
   EmbeddingOptimizer,
+  BOUND_ROUNDING,
+  FINITE_STEP_LIMIT,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
   type RowUpdateBatch,
@@ -50,6 +52,16 @@ export class SGD extends EmbeddingOptimizer {
    */
   prefetchesRows(weights: Float32Array, _slots: readonly Float32Array[], dim: number): boolean {
     return this.unclipped() && this.weightDecayFactor === 0 && dim % 4 === 0 && hasRowKernels(weights);
+  }
+
+  /**
+   * `W ← (1 − λ)·W − lr·g`: |W'| ≤ |1 − λ|·|W| + lr·|g| (then clipping); vouched for while that and lr·|g| stay
+   * ≤ FINITE_STEP_LIMIT.
+   */
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const step = lr * gradBound * BOUND_ROUNDING;
+    const w = this.clippedBound((Math.abs(1 - this.decayAt(lr)) * bounds[0] + step) * BOUND_ROUNDING);
+    return step <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT ? [w] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

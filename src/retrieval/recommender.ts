@@ -2,13 +2,17 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileSystemIO } from '../checkpoint/file-system-io';
+import { newGeneration, observed, syncDir, syncFilesIn, writeSynced } from '../checkpoint/durable-writes';
 import { CheckpointError, InputError } from '../errors';
 import type { CandidateIndex } from './candidate-index';
 import { loadCandidateIndex } from './load-candidate-index';
 
 /** Manifest file of a saved {@link Recommender}. */
 export const RECOMMENDER_FILE = 'recommender.json';
-/** Sub-directories of a saved recommender: the query model (tfjs LayersModel) and the candidate index. */
+/**
+ * Sub-directories of a saved recommender: the query model (tfjs LayersModel) and the candidate index. A save names
+ * them `<name>-<generation>` (recorded in recommender.json); directories saved before that carry the bare names.
+ */
 export const RECOMMENDER_DIRS = Object.freeze({ query: 'query', index: 'index' });
 
 /** Top-k recommendations for one user: movie ids, best first, with their scores (inner products). */
@@ -26,8 +30,9 @@ export interface RecommendOptions {
 
 /**
  * The serving half of retrieval: the exported query model (`user_id` → query embedding) and a candidate index.
- * `recommend(userId, k)` embeds the user and returns the k nearest candidates by inner product. Saved as one
- * directory (`recommender.json`, `query/model.json` + weights, `index/…`) and loaded back with {@link load}.
+ * `recommend(userId, k)` embeds the user and returns the k nearest candidates by inner product. Saved atomically
+ * as one directory (`recommender.json`, `query-<generation>/model.json` + weights, `index-<generation>/…`) and
+ * loaded back with {@link load}.
  *
  * @example
  * const rec = model.recommender('hnsw');
@@ -104,18 +109,60 @@ export class Recommender {
     });
   }
 
-  /** Saves the query model and the index into `dir` (created if needed). */
+  /**
+   * Saves the query model and the index into `dir` (created if needed), atomically: both go to new sub-directories
+   * `query-<generation>` and `index-<generation>` (fsynced), then a new recommender.json naming them is written under
+   * a temporary name, fsynced and renamed onto `recommender.json` (the commit point); then the previous save's
+   * sub-directories and leftovers of interrupted saves are deleted. A process killed at any step leaves the previous
+   * recommender or the new one loadable, never a mix; a failed save deletes its new files.
+   * @throws CheckpointError `write_failed` when the files cannot be written (the previous recommender is unchanged).
+   */
   async save(dir: string): Promise<void> {
-    await fs.mkdir(dir, { recursive: true });
-    await this.queryModel.save(fileSystemIO(path.join(dir, RECOMMENDER_DIRS.query)));
-    await this.index.save(path.join(dir, RECOMMENDER_DIRS.index));
-    const manifest = { format: 'tpu-embeddings/recommender', version: 1, dim: this.index.dim, indexKind: this.index.kind, candidates: this.index.size, userVocabularySize: this.userVocabularySize };
-    await fs.writeFile(path.join(dir, RECOMMENDER_FILE), JSON.stringify(manifest, null, 2));
+    const root = path.resolve(dir);
+    const generation = newGeneration();
+    const query = `${RECOMMENDER_DIRS.query}-${generation}`;
+    const index = `${RECOMMENDER_DIRS.index}-${generation}`;
+    const file = path.join(root, RECOMMENDER_FILE);
+    const temp = path.join(root, `.${RECOMMENDER_FILE}.tmp-${generation}`);
+    let committed = false;
+    try {
+      await fs.mkdir(root, { recursive: true });
+      await this.queryModel.save(fileSystemIO(path.join(root, query)));
+      await this.index.save(path.join(root, index));
+      await syncFilesIn(path.join(root, index));
+      await observed('index', path.join(root, index));
+      const manifest = { format: 'tpu-embeddings/recommender', version: 1, dim: this.index.dim, indexKind: this.index.kind, candidates: this.index.size, userVocabularySize: this.userVocabularySize, query, index };
+      await writeSynced(temp, Buffer.from(JSON.stringify(manifest, null, 2), 'utf8'));
+      await observed('manifest-temp', temp);
+      await fs.rename(temp, file);
+      committed = true;
+      await observed('commit', file);
+      await syncDir(root);
+      await observed('sync-dir', root);
+    } catch (e) {
+      if (!committed) for (const p of [query, index, temp]) await fs.rm(path.resolve(root, p), { recursive: true, force: true }).catch(() => undefined);
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError('write_failed', `Recommender.save: could not save to ${root} (${(e as Error).message}); the previous recommender there, if any, is unchanged. Check that the directory is writable and has room.`);
+    }
+    // Committed: remove the previous save's sub-directories and leftovers (best effort; the next save retries).
+    const owned = new RegExp(`^((${RECOMMENDER_DIRS.query}|${RECOMMENDER_DIRS.index})(-[0-9a-z]+)?|\\.${RECOMMENDER_FILE.replace('.', '\\.')}\\.tmp-.*)$`);
+    let removed = 0;
+    for (const name of await fs.readdir(root).catch(() => [] as string[])) {
+      if (name === query || name === index || !owned.test(name)) continue;
+      if (await fs.rm(path.join(root, name), { recursive: true, force: true }).then(() => true, () => false)) {
+        removed++;
+        await observed('remove', path.join(root, name));
+      }
+    }
+    if (removed > 0) {
+      await syncDir(root).catch(() => undefined);
+      await observed('sync-dir', root);
+    }
   }
 
   /**
    * Loads a recommender saved with {@link save}.
-   * @throws CheckpointError `missing_file` / `bad_index`.
+   * @throws CheckpointError `missing_file` / `bad_index` (also for a sub-directory name that leaves `dir`).
    */
   static async load(dir: string): Promise<Recommender> {
     const file = path.join(dir, RECOMMENDER_FILE);
@@ -123,8 +170,15 @@ export class Recommender {
       throw new CheckpointError('missing_file', `Recommender.load: could not read ${file} (${e.message}); save one with recommender.save(dir).`);
     });
     if (manifest?.format !== 'tpu-embeddings/recommender') throw new CheckpointError('bad_index', `Recommender.load: ${file} is not a recommender manifest.`);
-    const model = await tf.loadLayersModel(fileSystemIO(path.join(dir, RECOMMENDER_DIRS.query)));
-    const index = await loadCandidateIndex(path.join(dir, RECOMMENDER_DIRS.index));
+    const sub = (key: 'query' | 'index'): string => {
+      const name = manifest[key] ?? RECOMMENDER_DIRS[key];
+      if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) {
+        throw new CheckpointError('bad_index', `Recommender.load: ${file} names its ${key} directory ${JSON.stringify(name)}; expected a plain name inside ${dir} such as '${RECOMMENDER_DIRS[key]}-<generation>'. Save the recommender again.`);
+      }
+      return path.join(dir, name);
+    };
+    const model = await tf.loadLayersModel(fileSystemIO(sub('query')));
+    const index = await loadCandidateIndex(sub('index'));
     return new Recommender(model, index);
   }
 

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileSystemIO } from '../checkpoint/file-system-io';
 import { ConfigError, InputError } from '../errors';
+import { predictInChunks, predictRange, yieldToEventLoop } from './chunked-predict';
+import { HttpError } from './http-error';
 import { describeModel, type ModelSignature } from './model-signature';
-import { DEFAULT_SIGNATURE, parsePredictRequest, type PredictRequest } from './parse-predict-request';
+import { JsonText, stringifyListInSteps } from './json-text';
+import { DEFAULT_SIGNATURE, parsePredictSteps, type PredictRequest } from './parse-predict-request';
+import { parseJsonBody, readBody } from './request-body';
 
 /** What a custom route handler receives. */
 export interface RouteContext {
@@ -14,8 +18,17 @@ export interface RouteContext {
   readonly signature: ModelSignature;
   /** The served model's name. */
   readonly name: string;
-  /** Runs the model on a validated request (as `:predict` does) and returns one nested array per output. */
+  /**
+   * Runs the model on a validated request (as `:predict` does) and returns one nested array per output.
+   * Synchronous: it holds the event loop for the whole batch (at most `maxInstancesPerRequest` examples, else it
+   * throws an `InputError`, answered 400). Prefer {@link RouteContext.predictAsync} for large batches.
+   */
   readonly predict: (request: PredictRequest) => unknown[][];
+  /**
+   * The same answer as `predict`, computed in chunks of `predictChunkSize` examples that yield to the event loop;
+   * rejects (and the server sends nothing) when the client disconnects or the server shuts down mid-way.
+   */
+  readonly predictAsync: (request: PredictRequest) => Promise<unknown[][]>;
 }
 
 /**
@@ -24,7 +37,10 @@ export interface RouteContext {
  */
 export type RouteHandler = (context: RouteContext) => unknown | Promise<unknown>;
 
-/** Options of {@link startModelServer}. Give `model` or `modelDir`. */
+/**
+ * Options of {@link startModelServer}. Give `model` or `modelDir`. Every limit and timeout has a default sized for
+ * one process on a small machine; all are positive integers.
+ */
 export interface ModelServerOptions {
   /** A loaded LayersModel to serve. */
   readonly model?: tf.LayersModel;
@@ -40,13 +56,60 @@ export interface ModelServerOptions {
   readonly port?: number;
   /** Largest request body in bytes; larger bodies get HTTP 400. @default 1 MiB */
   readonly maxBodyBytes?: number;
+  /** Deepest `[`/`{` nesting of a JSON body; deeper bodies get HTTP 400 (checked before parsing). @default 32 */
+  readonly maxJsonDepth?: number;
+  /** Largest batch (instances, or values per input in columnar format) of one request; larger get HTTP 400. @default 10000 */
+  readonly maxInstancesPerRequest?: number;
+  /**
+   * Examples run per chunk of inference; the server yields to other requests between chunks and stops computing
+   * for a client that disconnected. Smaller chunks: lower latency for others, a little less throughput. @default 64
+   */
+  readonly predictChunkSize?: number;
+  /**
+   * POST requests (predict and custom verbs) computed at once; one more gets HTTP 429 with `Retry-After`.
+   * Status and metadata GETs are never refused. @default 8
+   */
+  readonly maxConcurrentRequests?: number;
+  /** The `Retry-After` of a 429, in seconds. @default 1 */
+  readonly retryAfterSeconds?: number;
+  /** Time a client has to send the request headers (from connect, or from the previous answer), in ms; then 408 and close. @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send the whole request (headers and body: slow-body clients), in ms; then 408 and close. ≥ headersTimeoutMs. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open after an answer, in ms. @default 5000 */
+  readonly keepAliveTimeoutMs?: number;
+  /**
+   * On {@link ModelServer.close}: idle and half-received connections close at once; requests being computed get
+   * this long (ms) to answer, then their connections are cut. @default 2000
+   */
+  readonly closeGraceMs?: number;
   /** Vocabulary size per input name, when it cannot be found from the Embedding layers. @default {} */
   readonly vocabularySizes?: Readonly<Record<string, number>>;
   /** Extra verbs, e.g. `{ recommend: handler }` serves `POST /v1/models/<name>:recommend`. @default {} */
   readonly routes?: Readonly<Record<string, RouteHandler>>;
-  /** Where to log one line per server event (start, 5xx errors). @default no logging */
+  /** Where to log one line per server event (start, 5xx errors with their stack; client errors are not logged). @default no logging */
   readonly log?: (line: string) => void;
 }
+
+/**
+ * The defaults of {@link ModelServerOptions}' limits and timeouts (documented there); `scripts/serve.ts` takes each
+ * as a kebab-case flag (`--predict-chunk-size 64`).
+ *
+ * @example
+ * MODEL_SERVER_DEFAULTS.maxInstancesPerRequest; // 10000
+ */
+export const MODEL_SERVER_DEFAULTS = Object.freeze({
+  maxBodyBytes: 1024 * 1024,
+  maxJsonDepth: 32,
+  maxInstancesPerRequest: 10_000,
+  predictChunkSize: 64,
+  maxConcurrentRequests: 8,
+  retryAfterSeconds: 1,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  closeGraceMs: 2_000,
+});
 
 /** A running server. */
 export interface ModelServer {
@@ -57,16 +120,16 @@ export interface ModelServer {
   readonly name: string;
   readonly model: tf.LayersModel;
   readonly signature: ModelSignature;
-  /** Stops accepting connections and resolves once open ones are closed. The model is not disposed. */
+  /**
+   * Stops accepting connections, closes idle and half-received ones (slow or stalled clients) at once, lets requests
+   * being computed answer for up to `closeGraceMs`, then cuts what is left; resolves once every connection is
+   * closed. Calling it again returns the same promise. The model is not disposed.
+   */
   close(): Promise<void>;
 }
 
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
+/** Validation and serialisation pause every this many inference chunks' worth of examples (they are that much cheaper). */
+const STEPS_PER_CHUNK = 4;
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
 const PATH_RE = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:([A-Za-z_]+))?\/?$/;
 
@@ -78,12 +141,19 @@ const PATH_RE = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]
  *   or `{"inputs": {"user_id": [30], "movie_id": [100]}}` → `{"outputs": [[3.9]]}` (see {@link parsePredictRequest}).
  * - `POST /v1/models/<name>:<verb>` for each custom route.
  * `/versions/<v>` (and `/labels/<l>`) are accepted before the verb. Errors answer `{"error": "<message>"}` with
- * TF Serving's codes: 400 for invalid input (malformed JSON, missing or unknown fields, wrong types, ids out of
- * range, bodies over `maxBodyBytes` — TF Serving maps every INVALID_ARGUMENT to 400, so oversized bodies get 400
- * too, not 413), 404 for an unknown model, version, path or verb, 405 for a wrong method, 500 for a model
- * failure. The server keeps serving after every error.
+ * TF Serving's codes: 400 for invalid input (malformed JSON or URL escapes, JSON nested deeper than `maxJsonDepth`,
+ * missing or unknown fields, wrong types, ids out of range, batches over `maxInstancesPerRequest`, bodies over
+ * `maxBodyBytes` — TF Serving maps every INVALID_ARGUMENT to 400, so oversized bodies get 400 too, not 413), 404 for
+ * an unknown model, version, path or verb, 405 (with `Allow`) for a wrong method, 408 for a client too slow to send
+ * its request (`headersTimeoutMs`, `requestTimeoutMs`), 429 (with `Retry-After`) when `maxConcurrentRequests` POSTs
+ * are already being computed, 500 for a model failure only (logged with its stack; client errors are not logged).
+ * The server keeps serving after every error.
  *
- * @param options model or modelDir, name, host, port, maxBodyBytes, vocabularySizes, routes.
+ * Responsiveness: inference runs in chunks of `predictChunkSize` examples that yield to the event loop, so a status
+ * GET is answered between chunks of a maximal predict; a client that disconnects stops its computation at the next
+ * chunk. See {@link MODEL_SERVER_DEFAULTS} for the default limits and timeouts.
+ *
+ * @param options model or modelDir, name, host, port, limits and timeouts, vocabularySizes, routes, log.
  * @returns the running server (its `port` is the bound one).
  * @throws ConfigError `bad_server` for invalid options, `bad_model` for a model the server cannot describe;
  *   CheckpointError when `modelDir` cannot be loaded; the listen error (e.g. EADDRINUSE).
@@ -97,7 +167,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const version = options.version ?? 1;
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const limits: Record<keyof typeof MODEL_SERVER_DEFAULTS, number> = { ...MODEL_SERVER_DEFAULTS };
   const routes = options.routes ?? {};
   const log = options.log ?? (() => undefined);
   const bad = (rule: string): never => {
@@ -107,26 +177,39 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   if (!NAME_RE.test(name)) bad(`expected name to use letters, digits, '_', '-' or '.', but got ${JSON.stringify(name)}.`);
   if (!Number.isSafeInteger(version) || version < 1) bad(`expected version to be a positive integer, but got ${version}.`);
   if (!Number.isInteger(port) || port < 0 || port > 65535) bad(`expected port to be an integer in [0, 65535], but got ${port}.`);
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) bad(`expected maxBodyBytes to be a positive integer, but got ${maxBodyBytes}.`);
+  for (const key of Object.keys(MODEL_SERVER_DEFAULTS) as (keyof typeof MODEL_SERVER_DEFAULTS)[]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value < 1) bad(`expected ${key} to be a positive integer, but got ${value}; leave it out for the default ${MODEL_SERVER_DEFAULTS[key]}.`);
+    limits[key] = value;
+  }
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    bad(`expected headersTimeoutMs (${limits.headersTimeoutMs}) to be at most requestTimeoutMs (${limits.requestTimeoutMs}), since the request includes its headers.`);
+  }
   for (const verb of Object.keys(routes)) {
     if (!/^[A-Za-z_]+$/.test(verb) || verb === 'predict') bad(`expected route names to be letters or '_' other than 'predict', but got ${JSON.stringify(verb)}.`);
     if (typeof routes[verb] !== 'function') bad(`expected routes.${verb} to be a function.`);
   }
   const model = options.model ?? (await tf.loadLayersModel(fileSystemIO(options.modelDir!)));
   const signature = describeModel(model, { vocabularySizes: options.vocabularySizes });
+  const maxInstances = limits.maxInstancesPerRequest;
 
-  // model.apply, not model.predict: predict() forces inputs to rank ≥ 2, which a `[batch]` input (per-example shape []) refuses.
-  const predict = (request: PredictRequest): unknown[][] => {
-    const outs = tf.tidy(() => {
-      const xs = signature.inputs.map((input) => tf.tensor(request.inputs.get(input.name)!, [request.batchSize, ...input.exampleShape], input.dtype));
-      const out = model.apply(xs, { training: false }) as tf.Tensor | tf.Tensor[];
-      return Array.isArray(out) ? out : [out];
-    });
-    try {
-      return outs.map((t) => t.arraySync() as unknown[]);
-    } finally {
-      tf.dispose(outs);
+  const checkBatch = (request: PredictRequest) => {
+    if (request.batchSize > maxInstances) {
+      throw new InputError('bad_request', `predict: the request holds ${request.batchSize} examples, more than the limit of ${maxInstances} per request (maxInstancesPerRequest); split the batch.`);
     }
+  };
+  /** Synchronous inference for custom routes (capped like :predict). */
+  const predict = (request: PredictRequest): unknown[][] => {
+    checkBatch(request);
+    return predictRange(model, signature, request, 0, request.batchSize);
+  };
+  /** Chunked inference that stops when `gone()` says the answer is no longer wanted. */
+  const predictFor = async (request: PredictRequest, gone: () => boolean): Promise<unknown[][]> => {
+    checkBatch(request);
+    const outs = await predictInChunks(model, signature, request, limits.predictChunkSize, gone);
+    if (outs === null) throw new Abandoned();
+    return outs;
   };
 
   const status = () => ({
@@ -156,51 +239,129 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     };
   };
 
-  const handle = async (req: http.IncomingMessage): Promise<unknown> => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  let computing = 0; // POST requests admitted and not yet answered
+  let closing: Promise<void> | null = null;
+  const sockets = new Set<Socket>(); // every open connection
+  const busy = new Set<Socket>(); // connections whose request is complete and being answered
+
+  const handle = async (req: http.IncomingMessage, gone: () => boolean): Promise<unknown> => {
+    const url = parseUrl(req.url);
     const m = PATH_RE.exec(url.pathname);
     if (!m) throw new HttpError(404, `no route for ${req.method} ${url.pathname}; expected /v1/models/${name}, /v1/models/${name}/metadata or POST /v1/models/${name}:predict`);
-    const [, modelName, v, label, suffix, verb] = m;
-    if (decodeURIComponent(modelName) !== name) throw new HttpError(404, `Servable not found for request: Latest(${decodeURIComponent(modelName)}); this server serves model "${name}"`);
+    const [, rawName, v, label, suffix, verb] = m;
+    const modelName = decodePathSegment(rawName);
+    if (modelName !== name) throw new HttpError(404, `Servable not found for request: Latest(${modelName}); this server serves model "${name}"`);
     if (v !== undefined && v !== String(version)) throw new HttpError(404, `Servable not found for request: Specific(${name}, ${v}); available version: ${version}`);
     if (label !== undefined && label !== 'stable') throw new HttpError(404, `unknown version label "${label}"; this server knows "stable" only`);
     if (suffix === undefined || suffix === '/metadata') {
-      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use GET`);
+      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use GET`, { Allow: 'GET' });
       await drain(req);
       return suffix === undefined ? status() : metadata();
     }
     if (verb !== 'predict' && !Object.hasOwn(routes, verb)) {
       throw new HttpError(404, `unknown method ":${verb}"; this server handles :predict${Object.keys(routes).map((r) => `, :${r}`).join('')}`);
     }
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use POST with a JSON body`);
-    const body = await readJson(req, maxBodyBytes);
-    if (verb === 'predict') {
-      const request = parsePredictRequest(body, signature);
-      const outs = predict(request);
-      const outNames = signature.outputs.map((o) => o.name);
-      if (request.format === 'row') {
-        const predictions = Array.from({ length: request.batchSize }, (_, r) => (outs.length === 1 ? outs[0][r] : Object.fromEntries(outNames.map((n, k) => [n, outs[k][r]]))));
-        return { predictions };
-      }
-      return { outputs: outs.length === 1 ? outs[0] : Object.fromEntries(outNames.map((n, k) => [n, outs[k]])) };
+    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use POST with a JSON body`, { Allow: 'POST' });
+    const bytes = await readBody(req, limits.maxBodyBytes);
+    if (gone()) throw new Abandoned();
+    if (computing >= limits.maxConcurrentRequests) {
+      throw new HttpError(429, `the server is busy: ${computing} requests are being computed (maxConcurrentRequests = ${limits.maxConcurrentRequests}); retry after ${limits.retryAfterSeconds} s`, {
+        'Retry-After': String(limits.retryAfterSeconds),
+      });
     }
-    return routes[verb]({ body, model, signature, name, predict });
+    computing++;
+    try {
+      const body = parseJsonBody(bytes, limits.maxJsonDepth);
+      await yieldToEventLoop();
+      if (gone()) throw new Abandoned();
+      if (verb === 'predict') {
+        // Validation, inference and serialisation each pause every few chunks' worth of examples.
+        const steps = parsePredictSteps(body, signature, maxInstances, STEPS_PER_CHUNK * limits.predictChunkSize);
+        let step = steps.next();
+        while (!step.done) {
+          await yieldToEventLoop();
+          if (gone()) throw new Abandoned();
+          step = steps.next();
+        }
+        const request = step.value;
+        await yieldToEventLoop();
+        const outs = await predictFor(request, gone);
+        const json = async (list: readonly unknown[]) => {
+          const text = await stringifyListInSteps(list, STEPS_PER_CHUNK * limits.predictChunkSize, gone);
+          if (text === null) throw new Abandoned();
+          return text;
+        };
+        const outNames = signature.outputs.map((o) => o.name);
+        if (request.format === 'row') {
+          const predictions = Array.from({ length: request.batchSize }, (_, r) => (outs.length === 1 ? outs[0][r] : Object.fromEntries(outNames.map((n, k) => [n, outs[k][r]]))));
+          return new JsonText(`{"predictions":${await json(predictions)}}`);
+        }
+        if (outs.length === 1) return new JsonText(`{"outputs":${await json(outs[0])}}`);
+        const fields: string[] = [];
+        for (let k = 0; k < outs.length; k++) fields.push(`${JSON.stringify(outNames[k])}:${await json(outs[k])}`);
+        return new JsonText(`{"outputs":{${fields.join(',')}}}`);
+      }
+      return await routes[verb]({ body, model, signature, name, predict, predictAsync: (request) => predictFor(request, gone) });
+    } finally {
+      computing--;
+    }
   };
 
-  const server = http.createServer((req, res) => {
-    handle(req)
-      .then((payload) => send(res, 200, payload))
-      .catch((e: unknown) => {
-        const code = e instanceof HttpError ? e.status : e instanceof InputError ? 400 : 500;
-        if (code === 500) log(`model server: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? e}`);
-        // A body we stopped reading (oversized) must not be parsed as the next request: close that connection.
-        if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
-        send(res, code, { error: (e as Error)?.message ?? String(e) });
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this period (30 s by default): check often enough to honour them.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      const socket = req.socket;
+      let closed = false;
+      res.once('close', () => {
+        closed = true;
+        busy.delete(socket);
       });
+      // Work stops when the client went away, or when close() cut the connection after its grace period.
+      const gone = () => closed || socket.destroyed;
+      const markBusy = () => {
+        if (!closed) busy.add(socket);
+      };
+      if (req.complete) markBusy();
+      else req.once('end', markBusy);
+      handle(req, gone)
+        .then((payload) => send(res, 200, payload, closing !== null))
+        .catch((e: unknown) => {
+          if (e instanceof Abandoned || gone()) return;
+          const client = e instanceof HttpError || e instanceof InputError;
+          const code = e instanceof HttpError ? e.status : client ? 400 : 500;
+          if (!client) log(`model server: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? e}`);
+          // A body we stopped reading (oversized) must not be parsed as the next request: close that connection.
+          const close = closing !== null || !req.complete;
+          send(res, code, { error: (e as Error)?.message ?? String(e) }, close, e instanceof HttpError ? e.headers : {});
+        });
+    },
+  );
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      busy.delete(socket);
+    });
   });
-  server.on('clientError', (err, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: `malformed HTTP request (${err.message})` })}`);
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    // Reply only if nothing of an answer was written on this socket yet (as node's default handler does).
+    const inFlight = (socket as Socket & { _httpMessage?: http.ServerResponse })._httpMessage;
+    if (socket.writable && !inFlight?.headersSent) {
+      const [code, reason, message] =
+        err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'Request Timeout', `the request was not received in time (headersTimeoutMs ${limits.headersTimeoutMs}, requestTimeoutMs ${limits.requestTimeoutMs})`]
+          : err.code === 'HPE_HEADER_OVERFLOW'
+            ? [431, 'Request Header Fields Too Large', 'the request headers are too large']
+            : [400, 'Bad Request', `malformed HTTP request (${err.code ?? err.message})`];
+      const text = JSON.stringify({ error: message });
+      socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`, () => socket.destroy());
+    } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -211,87 +372,63 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   });
   const address = server.address() as AddressInfo;
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const result: ModelServer = {
-    url: `http://${urlHost}:${address.port}`,
-    host: address.address,
-    port: address.port,
-    name,
-    model,
-    signature,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeIdleConnections();
-      }),
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      const cut = setTimeout(() => server.closeAllConnections(), limits.closeGraceMs);
+      server.close((err) => {
+        clearTimeout(cut);
+        if (err) reject(err);
+        else resolve();
+      });
+      // Idle keep-alive connections and half-received requests (slow or stalled clients) have nothing to wait for.
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+    });
+    return closing;
   };
+  const result: ModelServer = { url: `http://${urlHost}:${address.port}`, host: address.address, port: address.port, name, model, signature, close };
   log(`model server: serving "${name}" v${version} at ${result.url}/v1/models/${name} (inputs ${signature.inputs.map((i) => `${i.name}:${i.dtype}`).join(', ')})`);
   return result;
 }
 
-function send(res: http.ServerResponse, status: number, payload: unknown): void {
+/** Thrown when the answer is no longer wanted (client gone, or connection cut by close()); nothing is sent. */
+class Abandoned extends Error {}
+
+function parseUrl(raw: string | undefined): URL {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    throw new HttpError(400, 'malformed request URL; expected a path such as /v1/models/<name>:predict');
+  }
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `malformed %-escape in the URL path; escape '%' as %25`);
+  }
+}
+
+function send(res: http.ServerResponse, status: number, payload: unknown, closeConnection: boolean, headers: Readonly<Record<string, string>> = {}): void {
+  if (res.destroyed) return;
   if (res.headersSent) {
     res.end();
     return;
   }
   let text: string;
   try {
-    text = JSON.stringify(payload ?? null);
+    text = payload instanceof JsonText ? payload.text : JSON.stringify(payload ?? null);
   } catch (e) {
     status = 500;
     text = JSON.stringify({ error: `the handler returned a value that is not JSON-serialisable (${(e as Error).message})` });
   }
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...(closeConnection ? { Connection: 'close' } : {}) });
   res.end(text);
 }
 
 function drain(req: http.IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
     if (req.complete) return resolve();
-    req.on('end', resolve).on('error', () => resolve()).resume();
-  });
-}
-
-/** Reads the body up to `max` bytes and parses it; an oversized body is refused as soon as it is known. */
-function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    const tooBig = (n: string) => new HttpError(400, `request body of ${n} bytes exceeds the limit of ${max} bytes (maxBodyBytes); send smaller batches`);
-    if (Number.isFinite(declared) && declared > max) {
-      reject(tooBig(String(declared)));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > max) {
-        done = true;
-        reject(tooBig(`more than ${max}`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('error', (e) => {
-      if (!done) {
-        done = true;
-        reject(new HttpError(400, `could not read the request body (${e.message})`));
-      }
-    });
-    req.on('end', () => {
-      if (done) return;
-      done = true;
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') {
-        reject(new HttpError(400, 'the request body is empty; expected JSON such as {"instances": [...]}'));
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch (e) {
-        reject(new HttpError(400, `malformed JSON body: ${(e as Error).message}`));
-      }
-    });
+    req.on('end', resolve).on('error', () => resolve()).on('close', () => resolve()).resume();
   });
 }

@@ -75,7 +75,8 @@ export type TopologyName = keyof typeof TOPOLOGIES;
  * @example topology('v4-8').numShards // 16
  */
 export function topology(name: string): Topology {
-  const t = (TOPOLOGIES as Record<string, Topology>)[name];
+  // Own keys only: a plain-object lookup would return Object.prototype's members for 'constructor', 'toString', ….
+  const t = typeof name === 'string' && Object.hasOwn(TOPOLOGIES, name) ? (TOPOLOGIES as Record<string, Topology>)[name] : undefined;
   if (!t) {
     throw new ConfigError(
       'unknown_topology',

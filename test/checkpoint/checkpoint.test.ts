@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -139,6 +139,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.equal((await listCheckpoints(all)).length, 4);
   });
 
+  it('never prunes the checkpoint just saved, even when its step is below the newest (issue 11, item 2)', async () => {
+    const root = freshRoot();
+    for (const step of [100, 200]) await saveCheckpoint(root, content(step), { keepLast: 2 });
+    // Rule: the step just saved is kept; the others are pruned lowest step first until keepLast remain.
+    const r = await saveCheckpoint(root, content(50), { keepLast: 2 });
+    assert.equal(r.dir, path.join(root, 'ckpt-50'));
+    assert.deepEqual(r.pruned, [path.join(root, 'ckpt-100')]);
+    assert.deepEqual((await listCheckpoints(root)).map((c) => c.step), [50, 200]);
+    const { manifest, tensors } = await loadCheckpoint(r.dir);
+    assert.equal(manifest.step, 50);
+    assert.equal((tensors.get('user_id')!.data as Float32Array)[0], 50);
+    const r1 = await saveCheckpoint(root, content(10), { keepLast: 1 });
+    assert.deepEqual(r1.pruned, [path.join(root, 'ckpt-50'), path.join(root, 'ckpt-200')]);
+    assert.deepEqual(readdirSync(root), ['ckpt-10']);
+  });
+
   it('refuses to overwrite a step unless asked, and replaces it whole when asked', async () => {
     const root = freshRoot();
     await saveCheckpoint(root, content(7));
@@ -163,6 +179,22 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     assert.equal(await latestCheckpoint(freshRoot()), null);
   });
 
+  it('restores a checkpoint an older version left as its only copy in .trash-ckpt-… (overwrite killed between renames)', async () => {
+    const root = freshRoot();
+    await saveCheckpoint(root, content(1));
+    await saveCheckpoint(root, content(2));
+    // What versions before this one left: ckpt-2 moved to .trash-ckpt-2-<pid>-<epoch ms>, the new copy never renamed in.
+    renameSync(path.join(root, 'ckpt-2'), path.join(root, '.trash-ckpt-2-999999999-1795951782721'));
+    mkdirSync(path.join(root, '.tmp-ckpt-2-999999999-AbCdEf'));
+    // A pruned one being deleted when the process died: its manifest is there, a file is gone. Not restored.
+    await saveCheckpoint(root, content(3));
+    renameSync(path.join(root, 'ckpt-3'), path.join(root, '.trash-ckpt-3-999999999-1795951782999'));
+    rmSync(path.join(root, '.trash-ckpt-3-999999999-1795951782999', 'dense.safetensors'));
+    assert.deepEqual((await listCheckpoints(root)).map((c) => c.step), [1, 2]);
+    assert.deepEqual(readdirSync(root).sort(), ['ckpt-1', 'ckpt-2']);
+    assert.equal(((await loadCheckpoint(path.join(root, 'ckpt-2'))).tensors.get('user_id')!.data as Float32Array)[0], 2);
+  });
+
   it('validates the content and options with messages that say the rule', async () => {
     const root = freshRoot();
     const c = content(1);
@@ -174,6 +206,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await bad({ ...c, groups: [c.groups[0], c.groups[0]].map((g, i) => ({ ...g, file: `g${i}.safetensors` })) }, /'user_id' appears twice/);
     await bad({ ...c, topology: [1] }, /topology to be a plain object/);
     await bad(c, /keepLast to be a positive integer or Infinity, but got 0/, { keepLast: 0 });
-    assert.equal(existsSync(root) ? readdirSync(root).length : 0, 0); // nothing written
+    await bad({ ...c, groups: [{ file: 'w.safetensors', tensors: [{ name: 'w', dtype: 'float32', shape: [2, 3], data: new Float32Array(5) }] }] }, /'w' has shape \[2, 3\] \(6 elements\) but its data holds 5/);
+    assert.ok(!existsSync(root)); // nothing written, not even the root
   });
 });

@@ -91,4 +91,14 @@ describe('measureCopyBandwidth', () => {
     assert.throws(() => measureCopyBandwidth({ bytes: 0 }), /measureCopyBandwidth: expected bytes to be a positive integer, but got 0/);
     assert.throws(() => measureCopyBandwidth({ bytes: 1024, repeats: 1.5 }), /expected repeats to be a positive integer, but got 1\.5/);
   });
+
+  it("a custom topology's generation is looked up among the chip profiles' own keys (e.g. 'toString' is unknown)", async () => {
+    const { TOPOLOGIES } = await import('../../src/strategy');
+    const { speedupCeilings } = await import('../../src/cost');
+    for (const generation of ['toString', 'constructor', '__proto__', 'v7']) {
+      const custom = { ...TOPOLOGIES['v4-8'], name: `custom-${generation}`, generation } as unknown as (typeof TOPOLOGIES)['v4-8'];
+      assert.throws(() => hardwareProfile(custom), (e: unknown) => e instanceof ConfigError && e.kind === 'unknown_generation' && /hardwareProfile: expected the topology's generation to be one of v3, v4, v5p, v6e/.test(e.message), generation);
+      assert.throws(() => speedupCeilings(DATACENTER_HOST_PROFILE, [custom as never]), (e: unknown) => e instanceof ConfigError && /generation/.test(e.message), generation);
+    }
+  });
 });

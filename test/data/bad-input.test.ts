@@ -21,15 +21,15 @@ function with100k(overrides: Record<string, string>): string {
   return writeFolder(dir, 'ml-100k', { ...ML_100K, ...overrides }, 'latin1');
 }
 
-test('a rating that is not a number: file, line 3, field user_rating, the value', () => {
+test('a rating that is not a number: file, line 3, field user_rating, the rule, the value', () => {
   const dir = with100k({ 'u.data': '1\t1\t5\t874965758\n2\t543\t3\t876893171\n3\t267\tx\t878542960\n' });
   assert.throws(() => loadMovieLensSync('100k-ratings', { dir }),
-    dataError('malformed_line', /u\.data:3: field user_rating: expected a number, but got "x" in line "3\\t267\\tx\\t878542960"/));
+    dataError('malformed_line', /u\.data:3: field user_rating: expected an integer rating from 1 to 5, but got "x" in line "3\\t267\\tx\\t878542960"/));
 });
 
 test('an id that is not an integer: field user_id', () => {
   const dir = with100k({ 'u.data': '1\t1\t5\t874965758\nabc\t543\t3\t876893171\n' });
-  assert.throws(() => loadMovieLensSync('100k-ratings', { dir }), dataError('malformed_line', /u\.data:2: field user_id: expected an integer, but got "abc"/));
+  assert.throws(() => loadMovieLensSync('100k-ratings', { dir }), dataError('malformed_line', /u\.data:2: field user_id: expected a positive integer id from 1 to 2147483647 \(digits only\), but got "abc"/));
 });
 
 test('a line with too few or too many fields', () => {
@@ -76,7 +76,7 @@ test('CSV: a wrong header, an unclosed quote, a bad rating on a CRLF line', () =
   dir = writeFolder(tempDir(), 'ml-20m', { ...files, 'movies.csv': 'movieId,title,genres\r\n1,"Toy Story (1995),Comedy\r\n' });
   assert.throws(() => loadMovieLensSync('20m-movies', { dir }), dataError('malformed_line', /movies\.csv:2: field movie_title: expected a closing double quote/));
   dir = writeFolder(tempDir(), 'ml-20m', { ...files, 'ratings.csv': 'userId,movieId,rating,timestamp\r\n1,1,4.0,964982703\r\n1,11,four,964981247\r\n' });
-  assert.throws(() => loadMovieLensSync('20m-ratings', { dir }), dataError('malformed_line', /ratings\.csv:3: field user_rating: expected a number, but got "four"/));
+  assert.throws(() => loadMovieLensSync('20m-ratings', { dir }), dataError('malformed_line', /ratings\.csv:3: field user_rating: expected a rating from 0\.5 to 5 in steps of 0\.5, but got "four"/));
 });
 
 test('a missing file names the file and the directory it looked in', () => {

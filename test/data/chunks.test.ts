@@ -33,5 +33,5 @@ test('readRatings in 16-byte chunks: same columns as one piece; errors keep the 
   const bad = files['ratings.csv'] + '7,1,x,1\r\n';
   writeFileSync(join(dir, 'bad.csv'), bad);
   assert.throws(() => readRatings({ name: 'bad.csv', path: join(dir, 'bad.csv') }, 'csv', movies, null, 16),
-    /bad\.csv:6: field user_rating: expected a number, but got "x"/);
+    /bad\.csv:6: field user_rating: expected a rating from 0\.5 to 5 in steps of 0\.5, but got "x"/);
 });

@@ -13,8 +13,9 @@ import {
   OCCUPATION_LABELS,
   MOVIELENS_CONFIGS,
   findMovieLensDir,
+  canonicalSplit,
 } from '../../src/data';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, DataError } from '../../src/errors';
 import { csvFiles, ML_100K, ML_1M, tempDir, writeFolder } from './synthetic';
 
 const G = (name: string): number => MOVIE_GENRES.indexOf(name as (typeof MOVIE_GENRES)[number]);
@@ -133,26 +134,61 @@ test('a local zip (fflate) reads like the directory', async () => {
   assert.ok(readFileSync(zip).length > 0);
 });
 
-test('default lookup: MOVIELENS_DIR first (the folder or its parent); else names every place it looked', async () => {
-  const dir = tempDir();
-  writeFolder(dir, 'ml-1m', ML_1M, 'latin1');
+/** Runs `body` with $MOVIELENS_DIR set to `value` (or unset), then restores it. */
+async function withMovieLensDir<T>(value: string | undefined, body: () => Promise<T> | T): Promise<T> {
   const saved = process.env.MOVIELENS_DIR;
   try {
-    process.env.MOVIELENS_DIR = dir;
+    if (value === undefined) delete process.env.MOVIELENS_DIR;
+    else process.env.MOVIELENS_DIR = value;
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.MOVIELENS_DIR;
+    else process.env.MOVIELENS_DIR = saved;
+  }
+}
+
+test('default lookup: MOVIELENS_DIR (the folder or its parent) is used when set', async () => {
+  const dir = tempDir();
+  writeFolder(dir, 'ml-1m', ML_1M, 'latin1');
+  await withMovieLensDir(dir, async () => {
     assert.equal((await loadMovieLens('1m-ratings')).length, 3);
-    assert.equal(findMovieLensDir('ml-1m', 'ratings.dat').dir, join(dir, 'ml-1m'));
-    const empty = tempDir();
-    process.env.MOVIELENS_DIR = empty;
+    assert.deepEqual(findMovieLensDir('ml-1m', 'ratings.dat'), { dir: join(dir, 'ml-1m'), looked: [dir, join(dir, 'ml-1m')], via: 'env' });
+  });
+  await withMovieLensDir(join(dir, 'ml-1m'), async () => assert.equal(loadMovieLensSync('1m-movies').length, 2));
+});
+
+test('MOVIELENS_DIR naming a folder without the data: DataError naming it and the file expected, no fall-back', async () => {
+  // ../shared/data/ml-100k exists beside the repo, so a fall-back would silently load the real 100k data.
+  const empty = tempDir();
+  await withMovieLensDir(empty, async () => {
+    const named = (e: unknown): boolean => {
+      assert.ok(e instanceof DataError, String(e));
+      assert.equal(e.kind, 'missing_file');
+      assert.ok(e.message.startsWith(`loadMovieLens: MOVIELENS_DIR is set to ${JSON.stringify(empty)}, but it holds no 100k-ratings data: `), e.message);
+      assert.ok(e.message.includes(`expected the file u.data in ${empty} or ${join(empty, 'ml-100k')}`), e.message);
+      assert.doesNotMatch(e.message, /shared/);
+      return true;
+    };
+    assert.throws(() => loadMovieLensSync('100k-ratings'), named);
+    await assert.rejects(loadMovieLens('100k-ratings', { cacheDir: join(empty, 'cache') }), named);
+    assert.throws(() => canonicalSplit('u1'), (e: unknown) => e instanceof DataError && /^canonicalSplit: MOVIELENS_DIR is set to/.test(e.message));
+    assert.deepEqual(findMovieLensDir('ml-100k', 'u.data'), { dir: null, looked: [empty, join(empty, 'ml-100k')], via: 'env' });
+    // An explicit dir still wins over the variable.
+    const dir = tempDir();
+    writeFolder(dir, 'ml-100k', ML_100K, 'latin1');
+    assert.equal(loadMovieLensSync('100k-ratings', { dir }).length, 5);
+  });
+});
+
+test('default lookup without MOVIELENS_DIR: names every place it looked', async () => {
+  const empty = tempDir();
+  await withMovieLensDir(undefined, async () => {
     await assert.rejects(loadMovieLens('1m-ratings', { cacheDir: join(empty, 'cache') }), (e: Error) => {
       assert.match(e.message, /loadMovieLens: expected ml-1m\/ratings\.dat for 1m-ratings, but found it in none of: /);
-      assert.ok(e.message.includes(join(empty, 'ml-1m')), 'names $MOVIELENS_DIR/ml-1m');
       assert.ok(e.message.includes(join('shared', 'data', 'ml-1m')), 'names ../shared/data/ml-1m');
       assert.ok(e.message.includes(join(empty, 'cache', 'ml-1m')), 'names the cache');
       assert.match(e.message, /pass \{ download: true \}/);
       return true;
     });
-  } finally {
-    if (saved === undefined) delete process.env.MOVIELENS_DIR;
-    else process.env.MOVIELENS_DIR = saved;
-  }
+  });
 });

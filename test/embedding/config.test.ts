@@ -27,6 +27,14 @@ describe('tableConfig', () => {
     assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, optimizer: {} as never }), isConfigError(/expected optimizer to be an embedding optimizer/));
   });
 
+  it("refuses safetensors' reserved key __metadata__ as a table name at config time (also from a JSON config)", () => {
+    const reserved = (e: unknown) => e instanceof ConfigError && e.kind === 'reserved_table_name' && /tableConfig: expected name not to be '__metadata__'/.test(e.message);
+    assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, name: '__metadata__' }), reserved);
+    const json = { ...tableConfig({ vocabularySize: 10, dim: 4, name: 'movies' }).getConfig(), name: '__metadata__' };
+    assert.throws(() => tableConfigFromConfig(json), reserved);
+    assert.equal(tableConfig({ vocabularySize: 10, dim: 4, name: '__metadata' }).name, '__metadata');
+  });
+
   it('getConfig → fromConfig round-trips, optimizer included', () => {
     const t = tableConfig({ vocabularySize: 7, dim: 3, combiner: 'sqrtn', name: 'movies', optimizer: new Adagrad({ learningRate: 0.2 }), initializer: { kind: 'truncatedNormal', stddev: 0.1 } });
     const back = tableConfigFromConfig(t.getConfig(), optimizerFromConfig);

@@ -138,7 +138,7 @@ describe('TPUEmbedding agrees with the dense tfjs baseline within 1e-5 after 3 s
     const e = emb.exportTables().table_0;
     const d = dense.exportTables().table_0;
     assert.ok(maxAbsDiff(e.weights, d.weights) < 1e-5);
-    assert.ok(maxRelDiff(e.slots.accumulator!, d.slots.accumulator!) < 1e-5);
+    assert.ok(maxRelDiff(e.slots.accumulators!, d.slots.accumulators!) < 1e-5);
     dense.dispose();
   });
 });

@@ -86,7 +86,7 @@ describe('TPUEmbedding sharding', () => {
     }
     // A write through the view reaches the table: shard 0, local row 0 is row 0 (mod sharding, rotation 0).
     t.slotShards(0)[0][0] = 7;
-    assert.equal(emb.exportTables()[t.name].slots.accumulator![0], 7);
+    assert.equal(emb.exportTables()[t.name].slots.accumulators![0], 7);
   });
 
   it('looking up every row through any topology and sharding returns the original table', () => {
@@ -130,12 +130,12 @@ describe('TPUEmbedding sharding', () => {
       dst.importTables(exported);
       const back = dst.exportTables().items;
       assert.deepEqual(Array.from(back.weights), Array.from(exported.items.weights), `${topology}/${placement} weights`);
-      assert.deepEqual(Array.from(back.slots.accumulator!), Array.from(exported.items.slots.accumulator!), `${topology}/${placement} accumulator`);
+      assert.deepEqual(Array.from(back.slots.accumulators!), Array.from(exported.items.slots.accumulators!), `${topology}/${placement} accumulator`);
     }
     // Ids 7b mod 41 (b < 16) touch rows {0, 1, 2, 7, 8, 9, …} once each: accumulator 0.1 + 1² = 1.1;
     // row 3 is untouched: 0.1.
-    assert.ok(Math.abs(exported.items.slots.accumulator![0] - 1.1) < 1e-6);
-    assert.ok(Math.abs(exported.items.slots.accumulator![9] - 0.1) < 1e-6);
+    assert.ok(Math.abs(exported.items.slots.accumulators![0] - 1.1) < 1e-6);
+    assert.ok(Math.abs(exported.items.slots.accumulators![9] - 0.1) < 1e-6);
   });
 
   it('the same seed gives the same initial table on every topology', () => {

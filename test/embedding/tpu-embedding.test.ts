@@ -63,7 +63,7 @@ describe('TPUEmbedding lookup and applyGradients (hand-derived)', () => {
     // Adagrad lr 0.1, accumulator 0.1: acc = 0.1 + [16, 36] = [16.1, 36.1];
     // W = [1, 10] − 0.1·[4, 6]/√acc = [1 − 0.4/4.012481, 10 − 0.6/6.008328] = [0.900311, 9.900139]
     const ada = run(new Adagrad({ learningRate: 0.1 }));
-    assert.ok(Math.abs(ada.slots.accumulator![2] - 16.1) < 1e-5 && Math.abs(ada.slots.accumulator![3] - 36.1) < 1e-5);
+    assert.ok(Math.abs(ada.slots.accumulators![2] - 16.1) < 1e-5 && Math.abs(ada.slots.accumulators![3] - 36.1) < 1e-5);
     assert.ok(Math.abs(ada.weights[2] - 0.900311) < 1e-6, String(ada.weights[2]));
     assert.ok(Math.abs(ada.weights[3] - 9.900139) < 1e-5, String(ada.weights[3]));
     // rows 2 and 3 were touched with g = 0: unchanged

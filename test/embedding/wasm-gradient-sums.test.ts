@@ -63,7 +63,7 @@ describe('WasmGradientSums (the gradient-sum kernel)', () => {
     const b = js.exportTables().t;
     let maxDiff = 0;
     for (let i = 0; i < a.weights.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.weights[i] - b.weights[i]));
-    for (let i = 0; i < a.slots.accumulator!.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.slots.accumulator![i] - b.slots.accumulator![i]));
+    for (let i = 0; i < a.slots.accumulators!.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.slots.accumulators![i] - b.slots.accumulators![i]));
     assert.ok(maxDiff < 1e-5, `max |Δ| ${maxDiff}`);
     const initial = make().exportTables().t.weights;
     assert.ok(a.weights.some((w, i) => Math.abs(w - initial[i]) > 1e-3), 'the steps changed the table');

@@ -40,7 +40,7 @@ describe('ranking model checkpoints', () => {
     const saved = await saveCheckpoint(root, await rankingCheckpointContent(trained));
     const loaded = await loadCheckpoint(saved.dir);
     assert.equal(loaded.manifest.step, 3);
-    assert.deepEqual(loaded.tensors.get('table_1/accumulator')?.shape, [50, 4]); // users: table_1
+    assert.deepEqual(loaded.tensors.get('table_1/accumulators')?.shape, [50, 4]); // users: table_1
     assert.deepEqual(loaded.tensors.get('table_0')?.shape, [40, 4]); // movies: table_0
     assert.ok(loaded.tensors.has('ratings/layer_with_weights-1/bias/accumulator'));
 

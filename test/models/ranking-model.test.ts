@@ -70,7 +70,7 @@ describe('RankingModel', () => {
     const state = await model.getState();
     assert.deepEqual(
       state.tables.map((t) => `${t.name}:${t.shape.join('x')}`),
-      ['table_0:2048x64', 'table_0/accumulator:2048x64', 'table_1:2048x64', 'table_1/accumulator:2048x64'],
+      ['table_0:2048x64', 'table_0/accumulators:2048x64', 'table_1:2048x64', 'table_1/accumulators:2048x64'],
     );
     // kernel 0 is [2·64, 256]: the concatenation of the user and movie activations.
     assert.deepEqual(state.dense.map((t) => t.shape), [[128, 256], [256], [256, 64], [64], [64, 1], [1]]);
@@ -170,8 +170,8 @@ describe('RankingModel', () => {
   it('setState names what is missing or mis-shaped and changes nothing', async () => {
     const model = tinyModel();
     const state = await model.getState();
-    const noTable = { ...state, tables: state.tables.filter((t) => t.name !== 'table_1/accumulator') };
-    await assert.rejects(model.setState(noTable), (e: unknown) => e instanceof InputError && /table_1\/accumulator/.test(e.message));
+    const noTable = { ...state, tables: state.tables.filter((t) => t.name !== 'table_1/accumulators') };
+    await assert.rejects(model.setState(noTable), (e: unknown) => e instanceof InputError && /table_1\/accumulators/.test(e.message));
     const wide = new RankingModel({ topology: 'cpu', userVocabularySize: 12, movieVocabularySize: 12, embeddingDim: 4, hiddenUnits: [16] });
     await assert.rejects(wide.setState(state), (e: unknown) => e instanceof InputError && /expected 'ratings\/layer_with_weights-0\/kernel' of shape \[8, 16\], but got \[8, 8\]/.test(e.message));
     model.dispose();

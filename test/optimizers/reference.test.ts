@@ -211,10 +211,10 @@ test('FTRL: a zero learning rate is an error unless multiplyLinearByLearningRate
 
 test('slot specs: names, order and initial values as in TensorFlow', () => {
   assert.deepEqual(new SGD().slotSpecs(), []);
-  assert.deepEqual(new Adagrad().slotSpecs(), [{ name: 'accumulator', initialValue: 0.1 }]);
-  assert.deepEqual(new Adagrad({ initialAccumulatorValue: 0.25 }).slotSpecs(), [{ name: 'accumulator', initialValue: 0.25 }]);
+  assert.deepEqual(new Adagrad().slotSpecs(), [{ name: 'accumulators', initialValue: 0.1 }]);
+  assert.deepEqual(new Adagrad({ initialAccumulatorValue: 0.25 }).slotSpecs(), [{ name: 'accumulators', initialValue: 0.25 }]);
   assert.deepEqual(new AdagradMomentum().slotSpecs(), [
-    { name: 'accumulator', initialValue: 0 },
+    { name: 'accumulators', initialValue: 0 },
     { name: 'momenta', initialValue: 0 },
   ]);
   assert.deepEqual(new Adam().slotSpecs(), [
@@ -222,7 +222,7 @@ test('slot specs: names, order and initial values as in TensorFlow', () => {
     { name: 'velocities', initialValue: 0 },
   ]);
   assert.deepEqual(new FTRL().slotSpecs(), [
-    { name: 'accumulator', initialValue: 0.1 },
+    { name: 'accumulators', initialValue: 0.1 },
     { name: 'linears', initialValue: 0 },
   ]);
   const opt = new Adam();

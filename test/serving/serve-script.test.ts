@@ -2,11 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { fileSystemIO } from '../../src/checkpoint';
+import { startServeChild } from './serve-child';
 
 const SCRIPT = path.resolve(__dirname, '../../scripts/serve.ts');
 const dir = mkdtempSync(path.join(tmpdir(), 'serve-script-'));
@@ -50,6 +52,38 @@ describe('scripts/serve.ts', () => {
     } finally {
       clearTimeout(guard);
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits within a few seconds on SIGTERM while a half-sent request and an idle keep-alive connection are open', async () => {
+    const server = await startServeChild(dir, ['--name', 'm', '--close-grace-ms', '1000'], 30_000);
+    try {
+      const open = (text: string) =>
+        new Promise<{ socket: net.Socket; closed: Promise<string> }>((resolve) => {
+          const socket = net.connect(server.port, '127.0.0.1', () => {
+            socket.write(text);
+            resolve({ socket, closed: new Promise((r) => socket.on('close', () => r(received))) });
+          });
+          let received = '';
+          socket.on('data', (d) => (received += d));
+          socket.on('error', () => undefined);
+        });
+      // A request whose body never finishes, one whose headers never finish, and an idle keep-alive connection.
+      const halfBody = await open('POST /v1/models/m:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"instances": [1,');
+      const halfHeaders = await open('GET /v1/models/m HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+      const idle = await open('GET /v1/models/m HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      server.child.kill('SIGTERM');
+      const code = await server.exited;
+      const exitMs = Date.now() - t0;
+      assert.equal(code, 0);
+      assert.ok(exitMs < 3000, `exited ${exitMs} ms after SIGTERM`);
+      console.log(`serve.ts exited ${exitMs} ms after SIGTERM with a half-sent body, half-sent headers and an idle connection open`);
+      for (const c of [halfBody, halfHeaders, idle]) await c.closed;
+      assert.match(await idle.closed, /^HTTP\/1\.1 200 OK/);
+    } finally {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }
   });
 

@@ -85,4 +85,15 @@ describe('CPUStrategy', () => {
     assert.equal(s.perReplicaBatchSize(5), 5);
     assert.ok(s instanceof TPUStrategy);
   });
+
+  it("names of Object.prototype's members are unknown topologies, not presets (own keys only)", async () => {
+    const { TPUEmbedding, featureConfig, tableConfig } = await import('../../src/embedding');
+    const { SGD } = await import('../../src/optimizers');
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      const unknown = (e: unknown) => e instanceof ConfigError && e.kind === 'unknown_topology' && new RegExp(`expected one of cpu, v3-8, .*but got '${name}'`).test(e.message);
+      assert.throws(() => topology(name), unknown, name);
+      assert.throws(() => resolveTopology(name), unknown, name);
+      assert.throws(() => new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 4, dim: 2 }) }) }, optimizer: new SGD(), topology: name }), unknown, name);
+    }
+  });
 });

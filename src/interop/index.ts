@@ -1,0 +1,13 @@
+export { emitTfConfig } from './emit-tf-config';
+export { pythonLiteral } from './python-source';
+export type { EmitTfConfigOptions } from './emit-tf-config';
+export { suggestedIdLimits } from './suggested-id-limits';
+export type { TableIdLimits } from './suggested-id-limits';
+export { exportSavedModel } from './export-saved-model';
+export type { ExportedSavedModel } from './export-saved-model';
+export { runPythonModule, pythonExecutable, PYTHON_INSTALL_HINT, INTEROP_PYTHON_DIR } from './python-bridge';
+export type { PythonRun } from './python-bridge';
+export { emitKerasRsConfig } from './emit-keras-rs-config';
+export type { EmitKerasRsConfigOptions } from './emit-keras-rs-config';
+export { emitJaxConfig } from './emit-jax-config';
+export type { EmitJaxConfigOptions } from './emit-jax-config';
