@@ -11,6 +11,7 @@ import type { TableLayout } from './table-layout';
 import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
 import { NativeIdDedup } from './native-id-dedup';
+import { NativeGradientSums } from './native-gradient-sums';
 
 /** One feature of a `TPUEmbedding`: its config, its table and its reused per-position buffers. */
 export interface FeatureState {
@@ -63,6 +64,8 @@ export interface TableState {
   grad: Float32Array;
   /** The gradient-sum kernel, or null where WebAssembly SIMD is unavailable (or `dim % 4 ≠ 0`). */
   readonly wasmSums: WasmGradientSums | null;
+  /** The native twin of {@link wasmSums} (null without it or without the native kernels). */
+  readonly nativeSums: NativeGradientSums | null;
   /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
   gradViews: Float32Array[];
   /**
@@ -144,6 +147,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     shardStart: new Int32Array(numShards + 1),
     grad: new Float32Array(0),
     wasmSums: table.dim % 4 === 0 ? WasmGradientSums.create() : null,
+    nativeSums: table.dim % 4 === 0 ? NativeGradientSums.create() : null,
     gradViews: [],
     undo: new Float32Array(0),
     updated: 0,

@@ -102,8 +102,9 @@ export class TPUEmbedding {
    */
   useHelperThread = true;
   /**
-   * Use the native kernels (C++, see `nativeKernelStatus`) where they loaded: the pooled gather + combine and the id
-   * router (same results as the WebAssembly kernels), when {@link useSimd} is on too. False: the WebAssembly path,
+   * Use the native kernels (C++, see `nativeKernelStatus`) where they loaded: the pooled gather + combine, the id
+   * router, the gradient sums and the optimizers' row updates (same results as the WebAssembly kernels and
+   * JavaScript loops they replace), when {@link useSimd} is on too. False: the WebAssembly path,
    * for comparison.
    */
   useNative = true;
@@ -310,9 +311,11 @@ export class TPUEmbedding {
       else guarded.push(pt);
     }
     const touched = guarded.map(() => [] as number[]);
+    const kernels = this.activeNative();
+    const native = kernels ? { kernels, threads: this.nativeThreads } : null;
     try {
-      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i])));
-      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
+      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i], native)));
+      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false, null, native);
     } catch (e) {
       // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
       // slot non-finite, or any other failure mid-update).

@@ -8,6 +8,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { hasRowKernels, sgdRowsKernel } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 /** Options of {@link SGD}: only the shared ones. */
 export type SGDOptions = EmbeddingOptimizerOptions;
@@ -66,7 +67,12 @@ export class SGD extends EmbeddingOptimizer {
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
-    if (decay === 0 && this.unclipped() && batch.kernels !== false && sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
+    const native = batch.kernels !== false ? batch.native : null;
+    if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (native && nativeRowsFast(native, 0, batch, lr)) return;
+      if (sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
+    }
+    if (native && nativeRowsExact(native, this, batch, lr, decay)) return;
     const gMin = this.clipGradientMin;
     const gMax = this.clipGradientMax;
     const wMin = this.clipWeightMin;
