@@ -59,8 +59,10 @@ Napi::Value InsertRouted(const Napi::CallbackInfo& info) {
   const int32_t tagHi = static_cast<int32_t>(static_cast<uint32_t>(replica) << 16);
   int32_t* ips = idsPS.data + base;
   int32_t* ups = uniqPS.data + base;
+  constexpr int AHEAD = 16;  // hash slots requested this many ids ahead: several cache misses in flight
   for (int i = 0; i < n; i++) {
     const int p = start + i;
+    if (i + AHEAD < n) __builtin_prefetch(table + 2 * ((static_cast<uint32_t>(ids[p + AHEAD]) * 0x9e3779b1u) >> shift), 1);
     const int32_t id = ids[p];
     uint32_t h = (static_cast<uint32_t>(id) * 0x9e3779b1u) >> shift;
     int32_t k = table[2 * h];
