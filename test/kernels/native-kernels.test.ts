@@ -186,3 +186,54 @@ describe('native kernels: huge pages for tables', () => {
     assert.equal(adviseTableHugePages(new Float32Array(HUGE_PAGE_MIN_BYTES / 4 - 1)), 0);
   });
 });
+
+describe('native kernels: several threads of JavaScript', () => {
+  it('a worker_threads Worker and the main thread combine at once, and the pool outlives the worker', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const file = nativeKernelStatus().path!;
+    // Both threads gather the same 20,000 rows (2 threads each); each checks its copy against the table.
+    const code = `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const k = require(workerData.file);
+      const rows = 50000, dim = 16, B = 20000;
+      const storage = new Float32Array(rows * dim).map((_, i) => i % 9973);
+      const posOff = Int32Array.from({ length: B }, (_, b) => ((b * 7919) % rows) * dim * 4);
+      const scale = new Float32Array(B).fill(1);
+      const splits = Int32Array.from({ length: B + 1 }, (_, b) => b);
+      const out = new Float32Array(B * dim);
+      let bad = 0;
+      for (let r = 0; r < workerData.rounds; r++) {
+        k.combine(storage, posOff, scale, splits, B, dim, out, 100, 2);
+        for (let b = 0; b < B; b += 97) if (out[b * dim + 3] !== storage[posOff[b] / 4 + 3]) bad++;
+      }
+      parentPort.postMessage(bad);`;
+    const run = (rounds: number) =>
+      new Promise<number>((resolve, reject) => {
+        const w = new Worker(code, { eval: true, workerData: { file, rounds } });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    const k = nativeKernels()!;
+    const rows = 50_000, dim = 16, B = 20_000;
+    const storage = new Float32Array(rows * dim).map((_, i) => i % 9973);
+    const posOff = Int32Array.from({ length: B }, (_, b) => ((b * 7919) % rows) * dim * 4);
+    const splits = Int32Array.from({ length: B + 1 }, (_, b) => b);
+    const out = new Float32Array(B * dim);
+    const check = (): number => {
+      k.combine(storage, posOff, new Float32Array(B).fill(1), splits, B, dim, out, 100, 2);
+      let bad = 0;
+      for (let b = 0; b < B; b++) if (out[b * dim + 3] !== storage[posOff[b] / 4 + 3]) bad++;
+      return bad;
+    };
+    const worker = run(200);
+    let mainBad = 0;
+    for (let r = 0; r < 50; r++) {
+      mainBad += check();
+      await new Promise((res) => setImmediate(res));
+    }
+    assert.equal(await worker, 0, 'the worker’s gathers are exact');
+    assert.equal(mainBad, 0, 'the main thread’s gathers are exact');
+    await new Promise((res) => setTimeout(res, 100)); // the worker's environment has exited (its cleanup hook ran)
+    assert.equal(check(), 0, 'the pool still works after the worker exited');
+  });
+});

@@ -38,7 +38,8 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("poolStats", Napi::Function::New(env, PoolStats));
-  napi_add_env_cleanup_hook(env, [](void*) { shutdownPool(); }, nullptr);
+  retainPool();
+  napi_add_env_cleanup_hook(env, [](void*) { releasePool(); }, nullptr);
   return exports;
 }
 

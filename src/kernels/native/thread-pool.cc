@@ -38,9 +38,12 @@ int ThreadPool::work() {
 }
 
 void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn) {
-  const int helpers = std::min(threads - 1, workers());
-  lastChunks_ = chunks;
-  workerChunks_.store(0, std::memory_order_relaxed);
+  std::unique_lock<std::mutex> running(runMutex_, std::try_to_lock);
+  const int helpers = running.owns_lock() ? std::min(threads - 1, workers()) : 0;
+  if (running.owns_lock()) {
+    lastChunks_ = chunks;
+    workerChunks_.store(0, std::memory_order_relaxed);
+  }
   if (helpers <= 0 || chunks < 2) {
     for (int c = 0; c < chunks; c++) fn(c);
     return;
@@ -91,6 +94,7 @@ void ThreadPool::loop() {
 namespace {
 std::unique_ptr<ThreadPool> thePool;
 std::mutex poolMutex;
+int environments = 0;
 }  // namespace
 
 ThreadPool& pool() {
@@ -102,9 +106,14 @@ ThreadPool& pool() {
   return *thePool;
 }
 
-void shutdownPool() {
+void retainPool() {
   std::lock_guard<std::mutex> lock(poolMutex);
-  thePool.reset();
+  environments++;
+}
+
+void releasePool() {
+  std::lock_guard<std::mutex> lock(poolMutex);
+  if (--environments <= 0) thePool.reset();
 }
 
 }  // namespace tpu_native

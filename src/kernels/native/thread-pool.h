@@ -37,6 +37,8 @@ class ThreadPool {
   int work();
 
   std::vector<std::thread> threads_;
+  /** Held by the run() in progress: a concurrent caller (another worker_threads environment) runs its chunks inline. */
+  std::mutex runMutex_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<uint64_t> generation_{0};
@@ -55,7 +57,9 @@ class ThreadPool {
 
 /** The process's pool, created on first use with hardware threads − 1 workers (at most 7). */
 ThreadPool& pool();
-/** Stops and joins the pool's threads (the environment's cleanup hook). */
-void shutdownPool();
+/** Counts an environment (a Node main or worker thread) that loaded the addon. */
+void retainPool();
+/** Uncounts one (its cleanup hook); the last one stops and joins the pool's threads. */
+void releasePool();
 
 }  // namespace tpu_native
