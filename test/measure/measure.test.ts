@@ -4,9 +4,6 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import {
   checkCpuModel,
-  cpuModelFigure,
-  loadBalanceFigure,
-  lookupCostFigure,
   lookupCostTable,
   measureGatherBandwidth,
   measureLoadBalance,
@@ -14,6 +11,7 @@ import {
   rowsTable,
   sampleIds,
 } from '../../src/measure';
+import { cpuModelFigure, loadBalanceFigure, lookupCostFigure } from '../../src/viz';
 import { cpuHostProfile, estimateStep, hardwareProfile } from '../../src/cost';
 
 before(async () => {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
-import type { LoadBalanceResult } from './measure-load-balance';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
+import type { LoadBalanceResult } from '../measure/measure-load-balance';
 
 /** Options of {@link loadBalanceFigure}. */
 export interface LoadBalanceFigureOptions {

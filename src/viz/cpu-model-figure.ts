@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
 
 /** One configuration of {@link cpuModelFigure}: its label and the times to compare, ms. */
 export interface CpuModelBars {
