@@ -8,6 +8,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { nativeRowsExact } from './native-row-update';
 
 /** Options of {@link AdagradMomentum} (TF `tf.tpu.experimental.embedding.AdagradMomentum`). */
 export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
@@ -92,6 +93,7 @@ export class AdagradMomentum extends EmbeddingOptimizer {
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
+    if (batch.kernels !== false && batch.native && nativeRowsExact(batch.native, this, batch, lr, decay)) return;
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const mom = batch.slots[1];

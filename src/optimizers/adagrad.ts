@@ -10,6 +10,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adagradRowsKernel, hasRowKernels } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 const ADAGRAD_FLOORS: readonly number[] = Object.freeze([1e-30]);
 
@@ -94,10 +95,12 @@ export class Adagrad extends EmbeddingOptimizer {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     if (decay === 0 && this.unclipped()) {
+      if (batch.kernels !== false && batch.native && nativeRowsFast(batch.native, 1, batch, lr)) return;
       if (batch.kernels !== false && adagradRowsKernel(w, acc, rowOffsets, count, grads, dim, lr)) return;
       adagradRowsPlain(w, acc, rowOffsets, count, grads, dim, lr);
       return;
     }
+    if (batch.kernels !== false && batch.native && nativeRowsExact(batch.native, this, batch, lr, decay)) return;
     const gMin = Math.fround(this.clipGradientMin); // float32, as TF
     const gMax = Math.fround(this.clipGradientMax); // float32, as TF
     const wMin = Math.fround(this.clipWeightMin); // float32, as TF

@@ -11,6 +11,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adamRowsKernel, hasRowKernels } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 const ADAM_FLOORS: readonly number[] = Object.freeze([-Infinity, 0]);
 
@@ -132,9 +133,12 @@ export class Adam extends EmbeddingOptimizer {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const ms = batch.slots[0];
     const vs = batch.slots[1];
+    const native = batch.kernels !== false ? batch.native : null;
     if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (native && nativeRowsFast(native, 2, batch, lr, { b1: this.beta1, b2: this.beta2, eps: this.epsilon, inside: this.sumInsideSqrt })) return;
       if (adamRowsKernel(w, ms, vs, rowOffsets, count, grads, dim, lr, this.beta1, this.beta2, this.epsilon, this.sumInsideSqrt)) return;
     }
+    if (native && nativeRowsExact(native, this, batch, lr, decay)) return;
     const gMin = Math.fround(this.clipGradientMin); // float32, as TF
     const gMax = Math.fround(this.clipGradientMax); // float32, as TF
     const wMin = Math.fround(this.clipWeightMin); // float32, as TF

@@ -4,6 +4,7 @@
  */
 
 import { ConfigError, InputError } from '../errors';
+import type { NativeRowContext } from './native-row-update';
 
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
 export const SLOT_NAMES = ['accumulators', 'momenta', 'velocities', 'linears'] as const;
@@ -50,6 +51,11 @@ export interface RowUpdateBatch {
    * the same float32 operations as the JavaScript loop, so the same bits). @default true
    */
   readonly kernels?: boolean;
+  /**
+   * The native kernels and threads to update the rows with (same bits as the WebAssembly kernel or JavaScript loop
+   * they replace; see `native-row-update.ts`), or null/absent: not used. Set by the engine (`TPUEmbedding.useNative`).
+   */
+  readonly native?: NativeRowContext | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

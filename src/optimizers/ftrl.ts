@@ -9,6 +9,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { nativeRowsExact } from './native-row-update';
 
 /** Options of {@link FTRL} (TF `tf.tpu.experimental.embedding.FTRL`). */
 export interface FTRLOptions extends EmbeddingOptimizerOptions {
@@ -121,6 +122,7 @@ export class FTRL extends EmbeddingOptimizer {
           'FTRL divides by the learning rate; set multiplyLinearByLearningRate: true to allow a zero learning rate.',
       );
     }
+    if (batch.kernels !== false && batch.native && nativeRowsExact(batch.native, this, batch, lr, decay)) return;
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const lin = batch.slots[1];

@@ -9,6 +9,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { hasRowKernels, sgdRowsKernel } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 /** Options of {@link SGD}: only the shared ones. */
 export type SGDOptions = EmbeddingOptimizerOptions;
@@ -68,7 +69,12 @@ export class SGD extends EmbeddingOptimizer {
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
-    if (decay === 0 && this.unclipped() && batch.kernels !== false && sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
+    const native = batch.kernels !== false ? batch.native : null;
+    if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (native && nativeRowsFast(native, 0, batch, lr)) return;
+      if (sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
+    }
+    if (native && nativeRowsExact(native, this, batch, lr, decay)) return;
     const gMin = Math.fround(this.clipGradientMin); // float32, as TF
     const gMax = Math.fround(this.clipGradientMax); // float32, as TF
     const wMin = Math.fround(this.clipWeightMin); // float32, as TF

@@ -15,12 +15,14 @@ before(async () => {
 
 /** A table big enough (12.8 MB) and a batch large enough (24,576 ids) for the helper to take part. */
 function make(combiner: 'mean' | 'sum' | 'sqrtn', limits: { maxIdsPerPartition?: number; allowIdDropping?: boolean } = {}): TPUEmbedding {
-  return new TPUEmbedding({
+  const emb = new TPUEmbedding({
     features: { f: featureConfig({ table: tableConfig({ vocabularySize: 50_000, dim: 64, combiner, initializer: 'truncatedNormal' }) }) },
     optimizer: new SGD(),
     topology: 'v4-8',
     ...limits,
   });
+  emb.useNative = false; // the helper is the WebAssembly path's second thread (the native kernels have their own)
+  return emb;
 }
 
 function batch(rng: Random, B: number, weighted: boolean): { values: Int32Array; rowSplits: Int32Array; weights?: Float32Array } {
@@ -69,7 +71,7 @@ describe('gather helper thread', () => {
 
   it('lets a table it has used be freed: dropping the embedding returns its weights and accumulator (RSS)', () => {
     const script = path.join(__dirname, 'fixtures', 'helper-release.ts');
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TPU_EMBEDDINGS_NATIVE: '0' } });
     assert.equal(r.status, 0, r.stderr);
     const { rssWithTable, rssAfterDrop, tableBytes, helperRanAgain, helperReplaced } = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.equal(helperReplaced, true, 'the helper that held the table retired');

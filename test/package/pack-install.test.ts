@@ -140,6 +140,9 @@ describe('npm pack + npm install into a fresh project', () => {
     const installed = path.join(consumer, 'node_modules', PKG.name);
     assert.ok(fs.existsSync(path.join(installed, 'dist', 'index.js')));
     assert.doesNotMatch(install.stdout + install.stderr, /setup:/, 'the postinstall printed something in a consumer install');
+    // The install script builds the native kernels from the shipped sources (a failed build would not fail the install).
+    assert.match(install.stdout, /^build-native: built build\/Release\/tpu_embeddings_native\.node/m, install.out);
+    assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'tpu_embeddings_native.node')));
     for (const notebookOnly of ['tslab', 'plotly.js-dist', 'zeromq', 'typescript', 'playwright-core']) {
       assert.ok(!fs.existsSync(path.join(consumer, 'node_modules', notebookOnly)), `${notebookOnly} was installed`);
     }
