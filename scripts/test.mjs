@@ -3,7 +3,7 @@
 // in three stages: unit tests, then notebook execution (real Jupyter + tslab), then the browser checks of the
 // HTML reports, which reuse the notebooks executed just before instead of running them twice.
 // (node --test sorts the files it is given, so each stage is its own run.) Prints a closing
-// "N passed, N failed" line over all stages; exits non-zero when any stage fails.
+// "N passed, N failed" line over all stages (cancelled tests count as failed); exits non-zero when any stage fails.
 // Usage: node scripts/test.mjs [filter…]   e.g. `npm test -- data` runs only files whose path contains "data".
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,8 +48,9 @@ function run(stageFiles) {
       const lines = text.split('\n');
       tail = lines.pop();
       for (const line of lines) {
-        const m = /^# (pass|fail) (\d+)$/.exec(line);
-        if (m) counts[m[1]] += Number(m[2]);
+        // A test cancelled (its before hook failed, or its parent ended first) did not pass: count it as failed.
+        const m = /^# (pass|fail|cancelled) (\d+)$/.exec(line);
+        if (m) counts[m[1] === 'cancelled' ? 'fail' : m[1]] += Number(m[2]);
         const top = /^(?:not )?ok \d+ - (.+?)(?: # .*)?$/.exec(line);
         if (top) lastTest = top[1];
         const d = /^ {2}duration_ms: ([\d.]+)$/.exec(line);
