@@ -23,7 +23,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../src/backend';
-import { DenseEmbeddingBaseline, TPUEmbedding, featureConfig, tableConfig } from '../src/embedding';
+import { DenseEmbeddingBaseline } from '../src/baseline';
+import { TPUEmbedding, featureConfig, tableConfig } from '../src/embedding';
 import { measureGatherBandwidth } from '../src/measure';
 import { Adagrad } from '../src/optimizers';
 import { rowKernelArray } from '../src/optimizers/row-kernels';
@@ -297,16 +298,16 @@ export async function runEmbeddingBench(options: { vocabSweep?: number[]; log?: 
     const sparse = timeSparseStep(emb, inputs, grad);
     const dense = DenseEmbeddingBaseline.fromEmbedding(emb);
     const denseTimes: number[] = [];
-    inputs.slice(0, 4).forEach((inp, i) => {
+    for (const [i, inp] of inputs.slice(0, 4).entries()) {
       const t0 = now();
       const out = dense.lookup({ items: inp });
       dense.applyGradients({ items: grad });
       out.items.dataSync();
-      dense.exportTables(); // reads the table back: the update has finished
+      await dense.exportTables(); // reads the table back: the update has finished
       const dt = now() - t0;
       out.items.dispose();
       if (i >= 1) denseTimes.push(dt);
-    });
+    }
     dense.dispose();
     const denseMs = median(denseTimes);
     const label = `batch 4,096 × ${idsPerSample} id${idsPerSample > 1 ? 's' : ''}`;

@@ -5,9 +5,6 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import {
   checkCpuModel,
-  cpuModelFigure,
-  loadBalanceFigure,
-  lookupCostFigure,
   lookupCostTable,
   measureGatherBandwidth,
   measureLoadBalance,
@@ -15,6 +12,7 @@ import {
   rowsTable,
   sampleIds,
 } from '../../src/measure';
+import { cpuModelFigure, loadBalanceFigure, lookupCostFigure } from '../../src/viz';
 import { cpuHostProfile, estimateStep, hardwareProfile } from '../../src/cost';
 
 /** The gather helper needs a second core: its test skips on one, saying why. */

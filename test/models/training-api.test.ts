@@ -8,8 +8,6 @@ import {
   globalBatchSize,
   History,
   liveLossCallback,
-  liveLossFigureCallback,
-  lossFigure,
   progressCallback,
   progressModeFor,
   RankingModel,
@@ -19,6 +17,7 @@ import {
   type RatingBatch,
   type ShuffleBatchable,
 } from '../../src/models';
+import { liveLossFigureCallback, lossFigure } from '../../src/viz';
 
 /** A data-folder-like dataset over synthetic ratings (rating = 1 + (u + m) % 5). */
 class FakeDataset implements ShuffleBatchable {

@@ -190,7 +190,7 @@ describe('npm pack + npm install into a fresh project', () => {
     assert.match(badFlag.stderr, /^tpu-embeddings: train: unknown option --epoch\b/);
     const badPort = run(bin, ['serve', 'export', '--port', 'x'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badPort.status, 2, badPort.out);
-    assert.match(badPort.stderr, /serve: expected --port to be a non-negative integer, but got 'x'/);
+    assert.match(badPort.stderr, /serve: expected --port to be an integer ≥ 0, but got 'x'/);
     // train writes loss figures: without the optional peer plotly.js-dist it stops before training, saying why.
     const noPlotly = run(bin, ['train', '--quick', '--outputs', 'train-out'], { cwd: consumer, timeout: 60_000 });
     assert.equal(noPlotly.status, 1, noPlotly.out);

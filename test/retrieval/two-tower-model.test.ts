@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { ConfigError } from '../../src/errors';
 import { Random } from '../../src/random';
+import { SIDE_FEATURE_VOCABULARY, type MovieLensSideFeatures } from '../../src/data';
 import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalSideFeatures } from '../../src/retrieval';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'two-tower-test-'));
@@ -28,7 +29,11 @@ const side: RetrievalSideFeatures = {
   bucketized_user_age: Int32Array.from({ length: USERS }, (_, u) => u % 7),
   user_occupation_label: Int32Array.from({ length: USERS }, (_, u) => u % 5),
   movie_genres: { values: Int32Array.from({ length: MOVIES }, (_, m) => Math.floor(m / 12)), rowSplits: Int32Array.from({ length: MOVIES + 1 }, (_, i) => i) },
+  vocabulary: SIDE_FEATURE_VOCABULARY,
 };
+
+// Compile-time check (npm run typecheck): what data/'s retrievalSideFeatures builds is what the model reads.
+export const sideFeaturesFromData = (s: MovieLensSideFeatures): RetrievalSideFeatures => s;
 
 describe('TwoTowerModel', () => {
   before(async () => {
@@ -38,6 +43,11 @@ describe('TwoTowerModel', () => {
   it('validates its config with messages naming the field', () => {
     assert.throws(() => twoTowerConfig({ embeddingDim: 0 }), (e: unknown) => e instanceof ConfigError && /embeddingDim to be a positive integer, but got 0/.test(e.message));
     assert.throws(() => twoTowerConfig({ candidateGenres: true }), /expected sideFeatures/);
+    const noVocabulary = { ...side, vocabulary: { ...side.vocabulary, user_gender: 0 } };
+    assert.throws(
+      () => twoTowerConfig({ queryFeatures: ['user_gender'], sideFeatures: noVocabulary }),
+      (e: unknown) => e instanceof ConfigError && /sideFeatures\.vocabulary\.user_gender .* positive integer, but got 0/.test(e.message),
+    );
     assert.throws(() => twoTowerConfig({ queryFeatures: ['zip' as never], sideFeatures: side }), /queryFeatures to be distinct names from user_gender/);
     assert.throws(() => twoTowerConfig({ queryUnits: [16, 8], embeddingDim: 32 }), /last of queryUnits to be embeddingDim \(32\)/);
     assert.throws(() => twoTowerConfig({ movieVocabularySize: 10, candidateIds: [3, 12] }), /candidateIds to be integer ids in \[0, 10\).*got 12 at 1/);

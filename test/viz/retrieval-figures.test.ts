@@ -3,8 +3,9 @@ import { before, test } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { loadMovieLensSync } from '../../src/data';
 import { ConfigError } from '../../src/errors';
-import { TwoTowerModel, compareSearch, genreProjectionFigure, pcaProjection, topKHistoryFigure, type RetrievalBatch } from '../../src/retrieval';
-import { GENRE_COLOURS, OTHER_GENRE_COLOUR } from '../../src/retrieval/retrieval-figures';
+import { TwoTowerModel, pcaProjection, type RetrievalBatch } from '../../src/retrieval';
+import { compareSearch, genreProjectionFigure, topKHistoryFigure } from '../../src/viz';
+import { GENRE_COLOURS, OTHER_GENRE_COLOUR } from '../../src/viz/retrieval-figures';
 import { Random } from '../../src/random';
 import { ML_100K, tempDir, writeFolder } from '../data/synthetic';
 

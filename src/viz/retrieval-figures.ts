@@ -2,13 +2,13 @@ import { table, type ColumnTable } from 'arquero';
 import type { MovieLensData } from '../data/movielens-data';
 import { MOVIE_GENRES } from '../data/labels';
 import { ConfigError, InputError } from '../errors';
-import { lineFigure } from '../viz/line-figure';
-import { scatterFigure } from '../viz/scatter-figure';
-import type { Figure, Series } from '../viz/figure-types';
-import { recallAtK, type SearchResult } from './candidate-index';
-import { pcaProjection } from './pca-projection';
-import type { Recommender } from './recommender';
-import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from './two-tower-model';
+import { lineFigure } from './line-figure';
+import { scatterFigure } from './scatter-figure';
+import type { Figure, Series } from './figure-types';
+import { recallAtK, type SearchResult } from '../retrieval/candidate-index';
+import { pcaProjection } from '../retrieval/pca-projection';
+import type { Recommender } from '../retrieval/recommender';
+import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from '../retrieval/two-tower-model';
 
 /**
  * Top-K accuracy per epoch, one line per K, from {@link TwoTowerModel.fit}'s history (epochs that were validated).

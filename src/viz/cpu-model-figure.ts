@@ -1,7 +1,7 @@
-import { logAxis } from '../viz/log-axis';
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
 
 /** One configuration of {@link cpuModelFigure}: its label and the times to compare, ms. */
 export interface CpuModelBars {

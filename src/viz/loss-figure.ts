@@ -1,8 +1,8 @@
-import type { Figure } from '../viz/figure-types';
-import { lineFigure } from '../viz/line-figure';
-import { liveFigure, type LiveFigureOptions } from '../viz/live-figure';
-import type { History } from './history';
-import { liveLossCallback, type TrainingCallback } from './training-callback';
+import type { Figure } from './figure-types';
+import { lineFigure } from './line-figure';
+import { liveFigure, type LiveFigureOptions } from './live-figure';
+import type { History } from '../models/history';
+import { liveLossCallback, type TrainingCallback } from '../models/training-callback';
 
 /**
  * The training-loss figure of a {@link History}: the loss of every step (x = global step) and, when recorded, the

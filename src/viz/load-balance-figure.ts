@@ -1,8 +1,8 @@
-import { logAxis } from '../viz/log-axis';
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
-import type { LoadBalanceResult } from './measure-load-balance';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
+import type { LoadBalanceResult } from '../measure/measure-load-balance';
 
 /** Options of {@link loadBalanceFigure}. */
 export interface LoadBalanceFigureOptions {

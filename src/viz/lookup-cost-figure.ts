@@ -1,8 +1,8 @@
-import { logAxis } from '../viz/log-axis';
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure, PlotlyTrace } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
-import type { LookupCostResult } from './measure-lookup-cost';
+import type { Figure, PlotlyTrace } from './figure-types';
+import { baseLayout } from './template';
+import type { LookupCostResult } from '../measure/measure-lookup-cost';
 
 /** The swept parameter of a {@link lookupCostFigure}. */
 export const LOOKUP_COST_AXES = ['vocabularySize', 'idsPerStep', 'dim'] as const;

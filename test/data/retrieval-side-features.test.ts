@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { loadMovieLensSync } from '../../src/data';
 import { MOVIE_GENRES, OCCUPATION_LABELS } from '../../src/data/labels';
 import { InputError } from '../../src/errors';
-import { SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from '../../src/retrieval';
+import { SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from '../../src/data';
 import { genresOf } from '../../src/retrieval/retrieval-side-features';
-import { csvFiles, ML_100K, tempDir, writeFolder } from '../data/synthetic';
+import { csvFiles, ML_100K, tempDir, writeFolder } from './synthetic';
 
 const G = (name: string): number => MOVIE_GENRES.indexOf(name as (typeof MOVIE_GENRES)[number]);
 const O = (name: string): number => OCCUPATION_LABELS.indexOf(name as (typeof OCCUPATION_LABELS)[number]);
