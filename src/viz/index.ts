@@ -8,6 +8,8 @@ export type { HistogramFigureOptions } from './histogram-figure';
 export { lineFigure } from './line-figure';
 export type { LineFigureOptions } from './line-figure';
 export { logLogFigure } from './log-log-figure';
+export { LOG_AXIS_DECADES_FOR_POWERS_ONLY, logAxis } from './log-axis';
+export type { LogAxis } from './log-axis';
 export type { CountSeries, LogLogFigureOptions } from './log-log-figure';
 export { heatmapFigure } from './heatmap-figure';
 export type { HeatmapFigureOptions } from './heatmap-figure';

@@ -1,3 +1,4 @@
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
 import type { Figure } from './figure-types';
 import { baseLayout } from './template';
@@ -39,5 +40,5 @@ export function loadBalanceFigure(options: LoadBalanceFigureOptions): Figure {
     yTitle: unique ? 'unique ids per step' : 'ids per step',
     yUnit: 'ids',
   });
-  return { data, layout: { ...layout, yaxis: { ...layout.yaxis, type: 'log' }, xaxis: { ...layout.xaxis, dtick: 1 }, hovermode: 'closest' } };
+  return { data, layout: { ...layout, yaxis: { ...layout.yaxis, ...logAxis(data.flatMap((t) => t.y as number[])) }, xaxis: { ...layout.xaxis, dtick: 1 }, hovermode: 'closest' } };
 }

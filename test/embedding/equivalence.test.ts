@@ -50,8 +50,8 @@ function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-async function runCase(opt: keyof typeof OPTIMIZERS, combiner: (typeof COMBINERS)[number], kind: (typeof KINDS)[number], topology: string): Promise<void> {
-  const table = tableConfig({ vocabularySize: V, dim: 4, combiner, name: 'items' });
+async function runCase(opt: keyof typeof OPTIMIZERS, combiner: (typeof COMBINERS)[number], kind: (typeof KINDS)[number], topology: string, dim = 4): Promise<void> {
+  const table = tableConfig({ vocabularySize: V, dim, combiner, name: 'items' });
   const features = {
     a: featureConfig({ table, maxSequenceLength: kind === 'sequence' ? 3 : 0 }),
     b: featureConfig({ table }), // shares the table: rows repeat across features too
@@ -98,6 +98,10 @@ describe('TPUEmbedding agrees with the dense tfjs baseline within 1e-5 after 3 s
         it(`${opt} × ${combiner} × ${kind} on ${topology}`, () => runCase(opt, combiner, kind, topology));
       }
     }
+  }
+  // An odd dim (7): no SIMD gather or row kernel (dim % 4 ≠ 0), the JavaScript loops, rows at odd strides.
+  for (const opt of Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS)[]) {
+    it(`${opt} × sqrtn × weighted at dim 7 on v4-8`, () => runCase(opt, 'sqrtn', 'weighted', 'v4-8', 7));
   }
   for (const topology of TOPOLOGIES) {
     for (const sharding of ['div', 'table'] as const) {

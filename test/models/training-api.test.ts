@@ -131,6 +131,9 @@ describe('progress and loss figures', () => {
     const fig = lossFigure(history);
     assert.equal(fig.data.length, 2);
     assert.deepEqual(fig.data[1].x, [5, 10]);
+    // A log loss axis (the first steps' loss would flatten the rest on a linear one); every step is drawn.
+    assert.equal((fig.layout.yaxis as { type: string }).type, 'log');
+    assert.equal((fig.data[0].x as number[]).length, 10);
     // In a notebook the figure is shown once and then replaced in place.
     const shown: string[] = [];
     const display = { html: (s: string) => void shown.push(s) };

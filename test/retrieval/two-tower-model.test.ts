@@ -82,7 +82,12 @@ describe('TwoTowerModel', () => {
     assert.ok(history[3].loss < history[0].loss, `loss ${history[0].loss} → ${history[3].loss}`);
     // Chance of top-12 of 60 is 0.2; the groups are perfectly separable by user and genre.
     assert.ok(history[3].topK![12] > 0.6, `top-12 ${history[3].topK![12]}`);
-    assert.ok(model.candidateProbability![13] > 0);
+    // logQ probabilities: p(m) = count(m) / examples over the training batches (12 × 64 = 768), at least 1 / 768
+    // for a movie never drawn (id 0: movies are 1–60).
+    const count13 = train.reduce((n, b) => n + (b.movie_id as Int32Array).filter((m) => m === 13).length, 0);
+    assert.ok(count13 > 0);
+    assert.equal(model.candidateProbability![13], count13 / 768);
+    assert.equal(model.candidateProbability![0], 1 / 768);
     const q = model.queryEmbeddings([1, 2]);
     assert.equal(q.length, 16);
     assert.equal(model.candidateEmbeddings().length, MOVIES * 8);
