@@ -14,12 +14,13 @@ const SRC = join(__dirname, '..', 'src');
 /** The one table of allowed edges: folder (or root file) of src/ → what it may import. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   errors: [],
+  'option-keys': ['errors'],
   random: [],
   backend: [],
   kernels: [],
   strategy: ['errors'],
-  optimizers: ['errors', 'kernels'],
-  embedding: ['errors', 'random', 'kernels', 'optimizers', 'strategy'],
+  optimizers: ['errors', 'option-keys', 'kernels'],
+  embedding: ['errors', 'option-keys', 'random', 'kernels', 'optimizers', 'strategy'],
   data: ['errors', 'random'],
   checkpoint: ['errors'],
   serving: ['errors', 'checkpoint'],
@@ -28,7 +29,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   models: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint'],
   retrieval: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint', 'serving', 'models'],
   baseline: ['errors', 'random', 'optimizers', 'embedding'],
-  measure: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'cost', 'baseline'],
+  measure: ['errors', 'random', 'kernels', 'optimizers', 'strategy', 'embedding', 'cost', 'baseline'],
   viz: ['errors', 'data', 'embedding', 'cost', 'models', 'retrieval', 'measure'],
 };
 /**

@@ -8,6 +8,7 @@ import type { LookupStats } from '../embedding/lookup-stats-types';
 import { tableConfig } from '../embedding/table-config';
 import type { Placement, Sharding } from '../embedding/table-layout';
 import { TPUEmbedding } from '../embedding/tpu-embedding';
+import { nativeKernels } from '../kernels/native-kernels';
 import { Adagrad } from '../optimizers/adagrad';
 import { Random } from '../random';
 import type { Topology } from '../strategy/topology';
@@ -46,6 +47,9 @@ export interface MeasureLookupCostOptions {
   readonly kernels?: boolean;
   /** Let the gather helper thread take part in large lookups (`TPUEmbedding.useHelperThread`). @default true */
   readonly helperThread?: boolean;
+  /** Run the native C++ kernels where they loaded (`TPUEmbedding.useNative`; with their own threads, the gather
+   * helper then stays idle); false: the WebAssembly kernels. @default true */
+  readonly native?: boolean;
 }
 
 /** Times of the dense tfjs baseline (gather; dense `[V, dim]` gradient + tfjs Adagrad). */
@@ -76,6 +80,8 @@ export interface LookupCostResult {
   /** Whether the gather helper thread combined part of at least one lookup (it takes part only when asked for, with
    * the kernels, on ≥ 2 cores, for ≥ 16,384 ids per step and a table of ≥ 8 MiB; see `GatherHelper`). */
   readonly helperThread: boolean;
+  /** Whether the native C++ kernels ran the lookups (asked for with `native` and `kernels`, and the addon loaded). */
+  readonly native: boolean;
   /** Bytes of the table's weights (V·dim·4); Adagrad's accumulator doubles it. */
   readonly tableBytes: number;
   /** Median `TPUEmbedding.lookup` time, ms (dedup, route, gather, combine, activation tensor). */
@@ -160,6 +166,7 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
   });
   emb.useSimd = options.kernels ?? true;
   emb.useHelperThread = options.helperThread ?? true;
+  emb.useNative = options.native ?? true;
   if (B % emb.numReplicas !== 0) {
     fail(`expected the global batch idsPerStep / idsPerSample = ${B} to be divisible by the ${emb.numReplicas} replicas of ${emb.topology.name}.`);
   }
@@ -210,6 +217,7 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
     sharding: emb.sharding,
     kernels: emb.useSimd && emb.tables[0].simd !== null,
     helperThread: helperRan,
+    native: emb.useSimd && emb.useNative && emb.tables[0].simd !== null && nativeKernels() !== null,
     tableBytes: V * dim * 4,
     lookupMs,
     updateMs,

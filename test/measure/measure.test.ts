@@ -14,6 +14,7 @@ import {
 } from '../../src/measure';
 import { cpuModelFigure, loadBalanceFigure, lookupCostFigure } from '../../src/viz';
 import { cpuHostProfile, estimateStep, hardwareProfile } from '../../src/cost';
+import { nativeKernels } from '../../src/kernels/native-kernels';
 
 /** The gather helper needs a second core: its test skips on one, saying why. */
 const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
@@ -83,15 +84,22 @@ test('measureLookupCost: kernels reports false where the table has no SIMD gathe
 test('measureLookupCost: helperThread reports that the gather helper ran on a large lookup, and not when it is off', { skip: NEEDS_TWO_CORES }, async () => {
   // 2^17 rows × 16 × 4 B = 8 MiB (the helper's smallest table) and 16,384 ids per step (its smallest lookup).
   const big = { vocabularySize: 2 ** 17, dim: 16, idsPerStep: 16_384, dense: false, repeats: 1, warmup: 0 } as const;
-  const on = await measureLookupCost(big);
+  // The helper belongs to the WebAssembly path (the native kernels have their own threads): ask for that path.
+  const on = await measureLookupCost({ ...big, native: false });
   assert.equal(on.kernels, true);
+  assert.equal(on.native, false);
   assert.equal(on.helperThread, true);
-  const off = await measureLookupCost({ ...big, helperThread: false });
+  const off = await measureLookupCost({ ...big, native: false, helperThread: false });
   assert.equal(off.kernels, true);
   assert.equal(off.helperThread, false);
   const js = await measureLookupCost({ ...big, kernels: false });
   assert.equal(js.kernels, false);
+  assert.equal(js.native, false);
   assert.equal(js.helperThread, false);
+  // With the native kernels (where they loaded), the helper stays idle and the result says which path ran.
+  const native = await measureLookupCost(big);
+  assert.equal(native.native, nativeKernels() !== null);
+  if (native.native) assert.equal(native.helperThread, false);
 });
 
 test('measureLookupCost: a batch not divisible by the replicas, or ids not a multiple of idsPerSample, throw', async () => {
