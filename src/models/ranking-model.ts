@@ -13,6 +13,7 @@ import { buildServingModel } from './serving-model';
 import { checkRankingState } from './check-ranking-state';
 import type { TrainingCallback } from './training-callback';
 import type { TPUEmbedding } from '../embedding';
+import { runTrainingStep } from './training-step';
 import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
 
 /** Options of {@link RankingModel.compile}. */
@@ -187,33 +188,13 @@ export class RankingModel {
   trainStep(batch: RatingBatch): number {
     this.checkAlive('trainStep');
     const b = checkRatingBatch('RankingModel.trainStep', batch);
-    const embedding = this.embedding;
-    const denseOpt = this.denseOptimizer;
-    const acts = embedding.lookup({ user_id: batch.user_id, movie_id: batch.movie_id });
-    const labels = tf.tensor1d(batch.user_rating, 'float32');
-    const vars = this.tower.variables;
-    let lossValue: number;
-    try {
-      const { value, grads } = tf.engine().gradients(
-        () => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, labels, b),
-        [...vars, acts.user_id, acts.movie_id],
-        undefined,
-        false,
-      );
-      try {
-        // The embedding validates everything (finite gradients, shapes) before it changes a row: apply it first, so a
-        // rejected step leaves the dense weights untouched too.
-        embedding.applyGradients({ user_id: grads[vars.length], movie_id: grads[vars.length + 1] });
-        const named: tf.NamedTensorMap = {};
-        vars.forEach((v, i) => (named[v.name] = grads[i]));
-        denseOpt.applyGradients(named);
-        lossValue = value.dataSync()[0];
-      } finally {
-        tf.dispose([value, ...grads]);
-      }
-    } finally {
-      tf.dispose([labels, acts.user_id, acts.movie_id]);
-    }
+    const lossValue = runTrainingStep({
+      api: 'RankingModel.trainStep',
+      lookups: [{ embedding: this.embedding, features: { user_id: batch.user_id, movie_id: batch.movie_id } }],
+      variables: this.tower.variables,
+      denseOptimizer: this.denseOptimizer,
+      loss: ([acts]) => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, tf.tensor1d(batch.user_rating, 'float32'), b),
+    });
     this.globalStep++;
     return lossValue;
   }

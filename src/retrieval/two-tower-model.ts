@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type FeatureInput } from '../embedding';
 import { ConfigError, InputError } from '../errors';
 import { DenseStack } from '../models/dense-stack';
+import { runTrainingStep } from '../models/training-step';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
 import { ExactIndex, type ExactIndexOptions } from './exact-index';
@@ -165,46 +166,21 @@ export class TwoTowerModel {
       }
       probs = Float32Array.from(movies, (m) => this.candidateProbability![m] ?? 1);
     }
-    const qActs = this.queryEmbedding.lookup(this.queryFeatures(users));
-    let cActs: Record<string, tf.Tensor>;
-    try {
-      cActs = this.candidateEmbedding.lookup(this.candidateFeatures(movies));
-    } catch (e) {
-      tf.dispose(Object.values(qActs));
-      throw e;
-    }
-    const qNames = Object.keys(qActs);
-    const cNames = Object.keys(cActs);
-    const vars = [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])];
-    const leaves = [...vars, ...qNames.map((k) => qActs[k]), ...cNames.map((k) => cActs[k])];
-    let loss: number;
-    try {
-      const { value, grads } = tf.engine().gradients(
-        () => retrievalLoss(this.head(this.queryTower, qNames.map((k) => qActs[k])), this.head(this.candidateTower, cNames.map((k) => cActs[k])), {
+    const loss = runTrainingStep({
+      api: 'TwoTowerModel.trainStep',
+      lookups: [
+        { embedding: this.queryEmbedding, features: this.queryFeatures(users) },
+        { embedding: this.candidateEmbedding, features: this.candidateFeatures(movies) },
+      ],
+      variables: [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])],
+      denseOptimizer: this.denseOpt,
+      loss: ([q, cand]) =>
+        retrievalLoss(this.head(this.queryTower, Object.values(q)), this.head(this.candidateTower, Object.values(cand)), {
           temperature: c.temperature,
           candidateIds: c.removeAccidentalHits ? movies : undefined,
           candidateSamplingProbability: probs,
         }),
-        leaves,
-        undefined,
-        false,
-      );
-      try {
-        if (this.denseOpt && vars.length) {
-          const named: tf.NamedTensorMap = {};
-          vars.forEach((v, i) => (named[v.name] = grads[i]));
-          this.denseOpt.applyGradients(named);
-        }
-        const g = grads.slice(vars.length);
-        this.queryEmbedding.applyGradients(Object.fromEntries(qNames.map((k, i) => [k, g[i]])));
-        this.candidateEmbedding.applyGradients(Object.fromEntries(cNames.map((k, i) => [k, g[qNames.length + i]])));
-        loss = value.dataSync()[0];
-      } finally {
-        tf.dispose([value, ...grads]);
-      }
-    } finally {
-      tf.dispose([...Object.values(qActs), ...Object.values(cActs)]);
-    }
+    });
     this.steps++;
     return loss;
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { Random } from '../../src/random';
 import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalSideFeatures } from '../../src/retrieval';
 
@@ -108,6 +108,37 @@ describe('TwoTowerModel', () => {
       rec.dispose();
       loaded.dispose();
     }
+    model.dispose();
+  });
+
+  it('a rejected step (non-finite gradients) changes neither tower: no table, dense weight or optimizer slot', async () => {
+    // temperature 1e-300 is a valid option, but 1/temperature overflows float32: the score gradients become ±Inf/NaN.
+    const model = new TwoTowerModel({
+      topology: 'v4-8',
+      userVocabularySize: USERS,
+      movieVocabularySize: MOVIES + 1,
+      embeddingDim: 8,
+      queryUnits: [8],
+      candidateUnits: [8],
+      temperature: 1e-300,
+      samplingCorrection: false,
+      candidateIds: Int32Array.from({ length: MOVIES }, (_, i) => i + 1),
+    });
+    const snapshot = (): { dense: number[][]; tables: Record<string, unknown> } => ({
+      dense: [...model.queryTower!.variables, ...model.candidateTower!.variables].map((v) => Array.from(v.dataSync())),
+      tables: { ...model.queryEmbedding.exportTables(), ...model.candidateEmbedding.exportTables() },
+    });
+    const before = snapshot();
+    const tensors = tf.memory().numTensors;
+    assert.throws(() => model.trainStep(batches(1, 16, 5)[0]), (e: unknown) => e instanceof InputError && e.kind === 'non_finite_gradient');
+    const after = snapshot();
+    assert.ok(after.dense.flat().every(Number.isFinite), 'no NaN in the dense towers');
+    assert.deepEqual(after.dense, before.dense);
+    assert.deepEqual(after.tables, before.tables);
+    assert.equal(model.step, 0);
+    assert.equal(model.queryEmbedding.step, 0);
+    assert.equal(model.candidateEmbedding.step, 0);
+    assert.equal(tf.memory().numTensors, tensors, 'the failed step frees its tensors');
     model.dispose();
   });
 
