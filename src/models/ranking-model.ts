@@ -5,13 +5,12 @@ import type { EmbeddingOptimizer } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
 import { fileSystemIO, type FileSystemIOOptions } from '../checkpoint/file-system-io';
 import { DenseStack } from './dense-stack';
-import { History, type EpochLogs, type StepLogs } from './history';
-import { progressCallback, progressModeFor } from './progress-callback';
-import { checkRatingBatch, openBatches, type BatchReader, type RatingBatch, type RatingDataset } from './rating-batch';
+import type { EpochLogs, History } from './history';
+import { runFitLoop, type FitLoopOptions } from './fit-loop';
+import { checkRatingBatch, openBatches, type RatingBatch, type RatingDataset } from './rating-batch';
 import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
 import { buildServingModel } from './serving-model';
 import { checkRankingState } from './check-ranking-state';
-import type { TrainingCallback } from './training-callback';
 import type { TPUEmbedding } from '../embedding';
 import { runTrainingStep } from './training-step';
 import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
@@ -30,24 +29,12 @@ export interface CompileOptions {
   readonly denseOptimizer?: tf.Optimizer;
 }
 
-/** Options of {@link RankingModel.fit} (Keras' `fit` arguments, camel-cased). */
-export interface FitOptions {
-  /** Epochs. @default 1 */
-  readonly epochs?: number;
-  /**
-   * Steps per epoch. When set, one iterator runs across epochs (Keras with a `tf.data` dataset and
-   * `steps_per_epoch`: epoch 2 continues where epoch 1 stopped); when the dataset runs out it starts over
-   * (Keras would stop instead). When unset, every epoch is one full pass. @default undefined
-   */
-  readonly stepsPerEpoch?: number;
+/** Options of {@link RankingModel.fit} (Keras' `fit` arguments, camel-cased; epochs, stepsPerEpoch, callbacks and verbose from the training core). */
+export interface FitOptions extends FitLoopOptions<EpochLogs> {
   /** Evaluated at the end of every epoch (`val_loss`, `val_rmse`). @default undefined */
   readonly validationData?: RatingDataset;
   /** Validation batches per epoch. @default all */
   readonly validationSteps?: number;
-  /** Extra callbacks, called after the progress reporter. @default [] */
-  readonly callbacks?: readonly TrainingCallback[];
-  /** 0 silent, 1 bar, 2 one line per epoch, 'auto' bar in a terminal and lines in notebooks/logs. @default 'auto' */
-  readonly verbose?: 0 | 1 | 2 | 'auto';
 }
 
 /** Options of {@link RankingModel.evaluate}. */
@@ -216,70 +203,21 @@ export class RankingModel {
    */
   async fit(dataset: RatingDataset, options: FitOptions = {}): Promise<History> {
     this.checkAlive('fit');
-    const epochs = options.epochs ?? 1;
-    const steps = options.stepsPerEpoch;
-    if (!Number.isInteger(epochs) || epochs < 1) {
-      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected epochs to be a positive integer, but got ${epochs}.`);
-    }
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected stepsPerEpoch to be a positive integer or undefined, but got ${steps}.`);
-    }
-    const history = new History();
-    const callbacks = [progressCallback(progressModeFor(options.verbose ?? 'auto')), ...(options.callbacks ?? [])];
-    const knownLength = (dataset as { length?: unknown }).length;
-    const stepsHint = steps ?? (typeof knownLength === 'number' && Number.isFinite(knownLength) ? knownLength : undefined);
-    for (const c of callbacks) await c.onTrainBegin?.({ epochs, stepsPerEpoch: stepsHint });
-    let reader: BatchReader | null = steps !== undefined ? openBatches('RankingModel.fit', dataset) : null;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      for (const c of callbacks) await c.onEpochBegin?.(epoch);
-      if (steps === undefined) reader = openBatches('RankingModel.fit', dataset);
-      let lossSum = 0;
-      let sse = 0;
-      let examples = 0;
-      let n = 0;
-      let seconds = 0;
-      let restarted = false;
-      while (steps === undefined || n < steps) {
-        let batch = await (reader as BatchReader).next();
-        if (batch === null && steps !== undefined && !restarted) {
-          reader = openBatches('RankingModel.fit', dataset);
-          restarted = true;
-          batch = await reader.next();
-        }
-        if (batch === null) break;
-        restarted = false;
-        const t0 = performance.now();
-        const loss = this.trainStep(batch);
-        seconds += (performance.now() - t0) / 1000;
-        const b = batch.user_id.length;
-        lossSum += loss;
-        sse += loss * b;
-        examples += b;
-        n++;
-        const logs: StepLogs = { step: this.globalStep, epoch, stepInEpoch: n - 1, loss, batchSize: b };
-        history.addStep(logs);
-        for (const c of callbacks) await c.onStepEnd?.(this.globalStep, logs, history);
-      }
-      if (n === 0) {
-        throw new InputError('empty_dataset', 'RankingModel.fit: expected at least one batch per epoch, but the dataset yielded none. Check the split and the batch size (dropRemainder drops a short last batch).');
-      }
-      let val: EvaluateResult | undefined;
-      if (options.validationData) val = await this.evaluate(options.validationData, { steps: options.validationSteps });
-      const logs: EpochLogs = {
-        epoch,
-        lastStep: this.globalStep,
-        loss: lossSum / n,
-        rmse: Math.sqrt(sse / examples),
-        ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}),
-        examples,
-        seconds,
-        examplesPerSecond: examples / Math.max(seconds, 1e-9),
-      };
-      history.addEpoch(logs);
-      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, history);
-    }
-    for (const c of callbacks) await c.onTrainEnd?.(history);
-    return history;
+    return runFitLoop<RatingBatch, EpochLogs>(
+      {
+        api: 'RankingModel.fit',
+        dataset,
+        step: (batch) => ({ loss: this.trainStep(batch), batchSize: batch.user_id.length }),
+        globalStep: () => this.globalStep,
+        epochLogs: async ({ epoch, lastStep, loss, ...rest }, totals) => {
+          const val = options.validationData ? await this.evaluate(options.validationData, { steps: options.validationSteps }) : undefined;
+          // The step loss is Σ squared errors / B, so Σ loss × B over the epoch is its Σ squared errors.
+          const rmse = Math.sqrt(totals.lossTimesBatchSum / totals.examples);
+          return { epoch, lastStep, loss, rmse, ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}), ...rest };
+        },
+      },
+      options,
+    );
   }
 
   /**

@@ -3,6 +3,8 @@ import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type Feat
 import { ConfigError, InputError } from '../errors';
 import { DenseStack } from '../models/dense-stack';
 import { runTrainingStep } from '../models/training-step';
+import { runFitLoop, type FitLoopOptions } from '../models/fit-loop';
+import type { BaseEpochLogs } from '../models/history';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
 import { ExactIndex, type ExactIndexOptions } from './exact-index';
@@ -22,32 +24,29 @@ export interface RetrievalBatch {
 /** Batches for {@link TwoTowerModel.fit}: plain {@link RetrievalBatch}es, or the library's `Dataset.batch(...)` batches. */
 export type RetrievalDataset = Iterable<RetrievalBatch | { readonly features: RetrievalBatch }>;
 
-/** One epoch of {@link TwoTowerModel.fit}. */
-export interface RetrievalEpochLogs {
-  readonly epoch: number;
+/** One epoch of {@link TwoTowerModel.fit}: the core's fields ({@link BaseEpochLogs}) and retrieval's metrics. */
+export interface RetrievalEpochLogs extends BaseEpochLogs {
   /** Mean over steps of the step loss (Σ over the batch of the softmax cross-entropy, as TFRS reports it). */
   readonly loss: number;
   /** Mean loss per example. */
   readonly lossPerExample: number;
-  readonly examples: number;
-  /** Training seconds (without evaluation). */
-  readonly seconds: number;
   /** Factorized top-K accuracy on `validationData` (when given). */
   readonly topK?: TopKAccuracy;
 }
 
-/** Options of {@link TwoTowerModel.fit}. */
-export interface RetrievalFitOptions {
-  /** @default 1 */
-  readonly epochs?: number;
+/** Options of {@link TwoTowerModel.fit}: the training core's (epochs, stepsPerEpoch, callbacks, verbose) and retrieval's. */
+export interface RetrievalFitOptions extends Omit<FitLoopOptions<RetrievalEpochLogs>, 'verbose'> {
   /** Evaluated after every epoch with {@link TwoTowerModel.evaluate}. @default undefined */
   readonly validationData?: RetrievalDataset;
   /** Cut-offs of the validation metric. @default [1, 5, 10, 50, 100] */
   readonly ks?: readonly number[];
-  /** Called after every epoch (e.g. to update a live figure). @default undefined */
+  /** Called after every epoch (e.g. to update a live figure), after the callbacks. @default undefined */
   readonly onEpochEnd?: (logs: RetrievalEpochLogs) => void | Promise<void>;
-  /** Print one line per epoch. @default true */
-  readonly verbose?: boolean;
+  /**
+   * Progress output as the ranking model's `fit` (0 silent, 1 bar, 2 one line per epoch, 'auto'); `true` is
+   * 'auto' and `false` is 0. @default 'auto'
+   */
+  readonly verbose?: boolean | 0 | 1 | 2 | 'auto';
 }
 
 /** Options of {@link TwoTowerModel.buildIndex}. */
@@ -186,42 +185,34 @@ export class TwoTowerModel {
   }
 
   /**
-   * Trains (Keras `fit`): every batch of `train` once per epoch; with `validationData`, the factorized top-K
-   * accuracy after each epoch. Estimates the logQ probabilities from `train` first when the correction is on.
+   * Trains (Keras `fit`) with the training core's loop (as `RankingModel.fit`): every batch of `train` once per
+   * epoch (or `stepsPerEpoch` steps); with `validationData`, the factorized top-K accuracy after each epoch.
+   * Estimates the logQ probabilities from `train` first when the correction is on.
    * @returns one {@link RetrievalEpochLogs} per epoch.
-   * @throws ConfigError `invalid_fit_options`; InputError for bad batches or an empty dataset.
+   * @throws ConfigError `invalid_fit_options`, `invalid_verbose`; InputError for bad batches or an empty dataset.
    */
   async fit(train: RetrievalDataset, options: RetrievalFitOptions = {}): Promise<RetrievalEpochLogs[]> {
     this.check('fit');
-    const epochs = options.epochs ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError('invalid_fit_options', `TwoTowerModel.fit: expected epochs to be a positive integer, but got ${String(epochs)}.`);
+    const { verbose, onEpochEnd, validationData, ks, ...loop } = options;
     if (this.config.samplingCorrection && !this.candidateProbability) this.estimateCandidateProbability(train);
-    const history: RetrievalEpochLogs[] = [];
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      let sum = 0;
-      let steps = 0;
-      let examples = 0;
-      let seconds = 0;
-      for (const b of train) {
-        const batch = batchOf(b);
-        const t0 = performance.now();
-        sum += this.trainStep(batch);
-        seconds += (performance.now() - t0) / 1000;
-        steps++;
-        examples += batch.user_id.length;
-        if (steps % 8 === 0) await new Promise((r) => setImmediate(r));
-      }
-      if (steps === 0) throw new InputError('empty_dataset', 'TwoTowerModel.fit: expected at least one batch per epoch, but the dataset yielded none.');
-      const topK = options.validationData ? this.evaluate(options.validationData, { ks: options.ks }) : undefined;
-      const logs: RetrievalEpochLogs = { epoch, loss: sum / steps, lossPerExample: sum / examples, examples, seconds, ...(topK ? { topK } : {}) };
-      history.push(logs);
-      if (options.verbose ?? true) {
-        const acc = topK ? ' ' + Object.entries(topK).map(([k, v]) => `top_${k} ${v.toFixed(4)}`).join(' ') : '';
-        console.log(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(1)} (${logs.lossPerExample.toFixed(4)}/example), ${seconds.toFixed(1)} s${acc}`);
-      }
-      await options.onEpochEnd?.(logs);
-    }
-    return history;
+    const history = await runFitLoop<RetrievalBatch, RetrievalEpochLogs>(
+      {
+        api: 'TwoTowerModel.fit',
+        dataset: train,
+        step: (batch) => ({ loss: this.trainStep(batch), batchSize: batch.user_id.length }),
+        globalStep: () => this.steps,
+        epochLogs: ({ epoch, lastStep, loss, ...rest }, totals) => {
+          const topK = validationData ? this.evaluate(validationData, { ks }) : undefined;
+          return { epoch, lastStep, loss, lossPerExample: totals.lossSum / totals.examples, ...(topK ? { topK } : {}), ...rest };
+        },
+      },
+      {
+        ...loop,
+        verbose: verbose === true ? 'auto' : verbose === false ? 0 : verbose,
+        callbacks: [...(loop.callbacks ?? []), ...(onEpochEnd ? [{ onEpochEnd: (_e: number, logs: RetrievalEpochLogs) => onEpochEnd(logs) }] : [])],
+      },
+    );
+    return history.epochs;
   }
 
   /**
