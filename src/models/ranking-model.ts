@@ -10,7 +10,7 @@ import { runFitLoop, type FitLoopOptions } from './fit-loop';
 import { checkRatingBatch, openBatches, type RatingBatch, type RatingDataset } from './rating-batch';
 import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
 import { buildServingModel } from './serving-model';
-import { checkRankingState } from './check-ranking-state';
+import { readModelState, restoreModelState, type ModelState, type ModelStateParts } from './model-state';
 import type { TPUEmbedding } from '../embedding';
 import { runTrainingStep } from './training-step';
 import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
@@ -60,21 +60,10 @@ export interface PredictInput {
 }
 
 /**
- * The model's whole training state as named tensors (checkpoint names, full unsharded tables):
- *
- * | group | names |
- * |---|---|
- * | `tables` | `<table>`, `<table>/accumulators` (or the table optimizer's slots) — `[vocab, dim]` each |
- * | `dense` | `ratings/layer_with_weights-<i>/kernel` `[in, out]`, `…/bias` `[out]` |
- * | `optimizer` | `optimizer/iter` (int64 scalar, as Keras keeps it) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
+ * The ranking model's whole training state ({@link ModelState}: `tables` `table_0`, `table_0/accumulators`, …;
+ * `dense` `ratings/layer_with_weights-<i>/kernel|bias`; `optimizer` `optimizer/iter` and the dense optimizer's slots).
  */
-export interface RankingModelState {
-  /** Training steps taken (the global step). */
-  readonly step: number;
-  readonly tables: readonly NamedTensor[];
-  readonly dense: readonly NamedTensor[];
-  readonly optimizer: readonly NamedTensor[];
-}
+export type RankingModelState = ModelState;
 
 /**
  * The ranking model of TensorFlow's "TPU embeddings" tutorial, trained on the simulated TPU:
@@ -291,84 +280,31 @@ export class RankingModel {
    */
   async getState(): Promise<RankingModelState> {
     this.checkAlive('getState');
-    const tables = tablesToTensors(this.embedding);
-    const dense: NamedTensor[] = this.tower.weights.map((w) => ({
-      name: w.name,
-      dtype: 'float32',
-      shape: [...w.variable.shape],
-      data: Float32Array.from(w.variable.dataSync() as Float32Array),
-    }));
-    const optimizer: NamedTensor[] = [];
-    for (const { name, tensor } of await this.denseOptimizer.getWeights()) {
-      const stateName = this.stateNameOfOptimizerWeight(name);
-      if (stateName === 'optimizer/iter') {
-        // Keras keeps the iteration count as int64; tfjs as int32.
-        optimizer.push({ name: stateName, dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt((tensor.dataSync() as Int32Array)[0])) });
-      } else {
-        const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
-        optimizer.push({ name: stateName, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
-      }
-      // tfjs makes a new scalar for the iteration count; the other weights are the optimizer's own variables.
-      if (!(tensor instanceof tf.Variable)) tensor.dispose();
-    }
-    return { step: this.globalStep, tables, dense, optimizer };
+    return readModelState(this.globalStep, this.stateParts(), this.denseOptimizer);
   }
 
   /**
    * Restores a state from {@link getState} (or a checkpoint): tables (resharded onto this model's topology), dense
    * weights and dense optimizer state. Training then continues exactly as it would have.
    *
-   * All or nothing: the whole state is checked first ({@link checkRankingState}: every tensor present and none
-   * unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is rebuilt aside, and only
-   * then are tables, dense weights, optimizer and step replaced. A rejected state leaves the model as it was.
+   * All or nothing ({@link restoreModelState}): the whole state is checked first ({@link checkRankingState}: every
+   * tensor present and none unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is
+   * rebuilt aside, and only then are tables, dense weights, optimizer and step replaced. A rejected state leaves the
+   * model as it was.
    * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
    */
   async setState(state: RankingModelState): Promise<void> {
     this.checkAlive('setState');
     const embedding = this.embedding;
-    const checked = checkRankingState('RankingModel.setState', state, { embedding, dense: this.tower.weights, optimizer: this.optimizerInUse });
-    // Rebuild the dense optimizer aside (its slots in the order applyGradients uses: the tower's variable order).
-    const fresh = denseOptimizerFor(this.optimizerInUse);
-    const weights: { name: string; tensor: tf.Tensor }[] = checked.optimizer.map((t) => ({
-      name: this.optimizerWeightNameOfState(t.name),
-      // int64 (the iteration count, as Keras keeps it; older checkpoints have int32) becomes tfjs's int32.
-      tensor: t.data instanceof BigInt64Array
-        ? tf.tensor(Int32Array.from(t.data, Number), [...t.shape], 'int32')
-        : tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
-    }));
-    try {
-      await fresh.setWeights(weights);
-    } catch (e) {
-      fresh.dispose();
-      throw e;
-    } finally {
-      tf.dispose(weights.map((w) => w.tensor));
-    }
-    if (this.disposed || this.embeddingImpl !== embedding) {
-      fresh.dispose();
-      this.checkAlive('setState');
-    }
-    // Commit: nothing below can fail on a checked state.
-    embedding.importTables(checked.tables);
-    this.tower.weights.forEach((w, i) => {
-      const value = tf.tensor(checked.dense[i], [...w.variable.shape], 'float32');
-      w.variable.assign(value);
-      value.dispose();
-    });
+    const restored = await restoreModelState('RankingModel.setState', state, this.stateParts(), () => !this.disposed && this.embeddingImpl === embedding);
+    if (!restored) return this.checkAlive('setState');
     this.denseOpt?.dispose();
-    this.denseOpt = fresh;
-    this.globalStep = checked.step;
+    this.denseOpt = restored.denseOptimizer;
+    this.globalStep = restored.step;
   }
 
-  private stateNameOfOptimizerWeight(name: string): string {
-    if (name === 'iter') return 'optimizer/iter';
-    const prefix = `${this.tower.variablePrefix}/`;
-    return name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  }
-
-  private optimizerWeightNameOfState(name: string): string {
-    if (name === 'optimizer/iter') return 'iter';
-    return `${this.tower.variablePrefix}/${name}`;
+  private stateParts(): ModelStateParts {
+    return { embeddings: [this.embedding], dense: this.tower.weights, optimizer: this.optimizerInUse };
   }
 
   /**
