@@ -314,6 +314,10 @@ export {
   rankingCheckpointContent,
   rankingStateFromCheckpoint,
   RANKING_CHECKPOINT_FILES,
+  modelCheckpointGroups,
+  modelStateFromCheckpoint,
+  readModelState,
+  restoreModelState,
 } from './models';
 export type {
   RankingFeature,
@@ -334,6 +338,8 @@ export type {
   FitLoopOptions,
   EpochTotals,
   BatchDataset,
+  ModelState,
+  ModelStateParts,
   TrainingCallback,
   TrainBeginInfo,
   ProgressMode,
@@ -467,6 +473,8 @@ export {
   retrievalSideFeatures,
   twoTowerConfig,
   TwoTowerModel,
+  twoTowerCheckpointContent,
+  twoTowerStateFromCheckpoint,
   Recommender,
   RECOMMENDER_FILE,
   RECOMMENDER_DIRS,

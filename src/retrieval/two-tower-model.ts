@@ -4,6 +4,7 @@ import { ConfigError, InputError } from '../errors';
 import { DenseStack } from '../models/dense-stack';
 import { runTrainingStep } from '../models/training-step';
 import { runFitLoop, type FitLoopOptions } from '../models/fit-loop';
+import { readModelState, restoreModelState, type ModelState, type ModelStateParts } from '../models/model-state';
 import type { BaseEpochLogs } from '../models/history';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
@@ -52,8 +53,6 @@ export interface RetrievalFitOptions extends Omit<FitLoopOptions<RetrievalEpochL
 /** Options of {@link TwoTowerModel.buildIndex}. */
 export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
 
-let modelCounter = 0;
-
 /**
  * A two-tower retrieval model (TFRS's basic retrieval tutorial) on simulated TPU embeddings: a query tower and a
  * candidate tower, each a `TPUEmbedding` (its own tables, sharded over the slice) plus optional dense layers,
@@ -86,7 +85,7 @@ export class TwoTowerModel {
   readonly candidateTower: DenseStack | null;
   /** Sampling probability per movie id (logQ correction), estimated by {@link fit} from the training data. */
   candidateProbability: Float64Array | null = null;
-  private readonly denseOpt: tf.Optimizer | null;
+  private denseOpt: tf.Optimizer;
   private steps = 0;
   private disposed = false;
 
@@ -97,7 +96,6 @@ export class TwoTowerModel {
   constructor(options: TwoTowerOptions = {}) {
     const c = twoTowerConfig(options);
     this.config = c;
-    const n = modelCounter++;
     const qf: Record<string, FeatureConfig> = {
       user_id: featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) }),
     };
@@ -111,9 +109,9 @@ export class TwoTowerModel {
     this.candidateEmbedding = new TPUEmbedding({ ...common, features: cf, seed: c.seed + 100 });
     const qWidth = c.embeddingDim + c.sideDim * c.queryFeatures.length;
     const cWidth = c.embeddingDim + (c.candidateGenres ? c.sideDim : 0);
-    this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: `query_${n}` }) : null;
-    this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: `candidate_${n}` }) : null;
-    this.denseOpt = this.queryTower || this.candidateTower ? denseOptimizerFor(c.optimizer) : null;
+    this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: 'query' }) : null;
+    this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: 'candidate' }) : null;
+    this.denseOpt = denseOptimizerFor(c.optimizer);
   }
 
   /** Training steps taken. */
@@ -306,12 +304,47 @@ export class TwoTowerModel {
     return new Recommender(this.exportQueryModel(), this.buildIndex(kind, options));
   }
 
+  /**
+   * The whole training state ({@link ModelState}): both towers' full tables and slots (`user_id`,
+   * `user_id/accumulators`, …, `movie_id`, `movie_genres`, …), the dense weights (`query/layer_with_weights-<i>/kernel`,
+   * `candidate/…`) and the dense optimizer (`optimizer/iter`, slots). The logQ probabilities are not part of it:
+   * `fit` estimates them again from its training data.
+   * @returns copies, for {@link setState} or `twoTowerCheckpointContent`.
+   */
+  async getState(): Promise<ModelState> {
+    this.check('getState');
+    return readModelState(this.steps, this.stateParts(), this.denseOpt);
+  }
+
+  /**
+   * Restores a state from {@link getState} (or a checkpoint, `twoTowerStateFromCheckpoint`): tables (resharded onto
+   * this model's topology), dense weights, dense optimizer and step; training then continues exactly as it would have.
+   * All or nothing, as `RankingModel.setState` ({@link restoreModelState}): a rejected state leaves the model as it was.
+   * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
+   */
+  async setState(state: ModelState): Promise<void> {
+    this.check('setState');
+    const restored = await restoreModelState('TwoTowerModel.setState', state, this.stateParts(), () => !this.disposed);
+    if (!restored) return this.check('setState');
+    this.denseOpt.dispose();
+    this.denseOpt = restored.denseOptimizer;
+    this.steps = restored.step;
+  }
+
+  private stateParts(): ModelStateParts {
+    return {
+      embeddings: [this.queryEmbedding, this.candidateEmbedding],
+      dense: [...(this.queryTower?.weights ?? []), ...(this.candidateTower?.weights ?? [])],
+      optimizer: this.config.optimizer,
+    };
+  }
+
   /** Frees the dense variables and the dense optimizer. */
   dispose(): void {
     if (this.disposed) return;
     this.queryTower?.dispose();
     this.candidateTower?.dispose();
-    this.denseOpt?.dispose();
+    this.denseOpt.dispose();
     this.disposed = true;
   }
 
