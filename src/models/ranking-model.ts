@@ -79,9 +79,11 @@ export type RankingModelState = ModelState;
  *
  * One training step: `lookup` → activations `[B, 64]` per feature → the dense forward pass and the loss under
  * `tf.engine().gradients`, which returns the gradients of the dense weights **and** of the activations in one backward
- * pass → the dense optimizer applies the first, `TPUEmbedding.applyGradients` the second (summed per unique row,
- * sparse update of the touched rows only). With the loss scaled by 1/global batch, one global-batch step equals the
- * all-reduced per-replica steps of a TPUStrategy.
+ * pass → `TPUEmbedding.applyGradients` applies the second (summed per unique row, sparse update of the touched rows
+ * only; it checks them first, so a rejected step changes nothing), then the dense optimizer the first. The step and
+ * the fit loop are the training core's ({@link runTrainingStep}, {@link runFitLoop}), shared with the two-tower model;
+ * this model supplies its forward pass, loss and metrics. With the loss scaled by 1/global batch, one global-batch
+ * step equals the all-reduced per-replica steps of a TPUStrategy.
  *
  * The reported `loss` is the global-batch loss (the sum of the per-replica losses, i.e. the batch MSE); Keras on a
  * TPU prints one replica's share, which is why the tutorial's printed losses (~0.009) are much smaller.

@@ -63,8 +63,11 @@ export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
  *   query:      TPUEmbedding.lookup(user_id, demographics) → concat → Dense* → q [B, d]
  *   candidate:  TPUEmbedding.lookup(movie_id, genres)      → concat → Dense* → c [B, d]
  *   loss = retrievalLoss(q, c, temperature, candidateIds = movie_id, logQ)   (Σ over the batch)
- * tf.engine().gradients → dense weights (denseOptimizerFor) and activations (TPUEmbedding.applyGradients, sparse)
+ * tf.engine().gradients → activations (both TPUEmbedding.applyGradients, sparse) and dense weights (denseOptimizerFor)
  * ```
+ * Steps and `fit` run on the training core ({@link runTrainingStep}, {@link runFitLoop}) like the ranking model: a
+ * rejected step (e.g. `non_finite_gradient`) changes neither tower. State and checkpoints as the ranking model's:
+ * {@link TwoTowerModel.getState}/{@link TwoTowerModel.setState}, `twoTowerCheckpointContent`, `twoTowerStateFromCheckpoint`.
  * In-batch negatives are the whole global batch (as if the candidate embeddings were all-gathered across
  * replicas); TFRS under a TPUStrategy without that gather uses each replica's share only.
  *
