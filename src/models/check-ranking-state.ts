@@ -23,11 +23,12 @@ export interface CheckedRankingState {
 }
 
 /**
- * What one model needs to check a state against: its embedding (tables and their optimizers' slots), its dense
- * weights and the embedding optimizer its dense optimizer is built from.
+ * What one model needs to check a state against: its embeddings (tables and their optimizers' slots; the ranking
+ * model has one, the two-tower model one per tower), its dense weights and the embedding optimizer its dense
+ * optimizer is built from.
  */
 export interface RankingStateTarget {
-  readonly embedding: TPUEmbedding;
+  readonly embeddings: readonly TPUEmbedding[];
   readonly dense: readonly DenseWeight[];
   readonly optimizer: EmbeddingOptimizer;
 }
@@ -44,7 +45,7 @@ function denseSlotSuffixes(optimizer: EmbeddingOptimizer): readonly string[] {
 }
 
 /**
- * Checks a whole ranking-model state against a model before anything is written (the validate half of
+ * Checks a whole model state (ranking, two-tower, any model on the training core) against a model before anything is written (the validate half of
  * validate-then-commit): every tensor present (and none unexpected), its dtype, typed array, shape and element count, and
  * finite values for tables, slots, dense weights and dense optimizer slots; the step a non-negative integer.
  *
@@ -57,7 +58,7 @@ function denseSlotSuffixes(optimizer: EmbeddingOptimizer): readonly string[] {
  * @param api the calling API, for messages; @param state the state; @param target the model's parts.
  * @returns the values to commit.
  * @throws InputError `bad_state` naming the group, the tensor, the rule and the value.
- * @example const checked = checkRankingState('RankingModel.setState', state, { embedding, dense: tower.weights, optimizer });
+ * @example const checked = checkRankingState('RankingModel.setState', state, { embeddings: [embedding], dense: tower.weights, optimizer });
  */
 export function checkRankingState(api: string, state: unknown, target: RankingStateTarget): CheckedRankingState {
   const fail = (msg: string): never => {
@@ -107,14 +108,15 @@ export function checkRankingState(api: string, state: unknown, target: RankingSt
   const optimizerIn = group('optimizer');
 
   const tables: Record<string, Pick<FullTable, 'weights' | 'slots'>> = {};
-  for (const table of target.embedding.tables) {
+  const allTables = target.embeddings.flatMap((e) => e.tables);
+  for (const table of allTables) {
     const shape = [table.vocabularySize, table.dim];
     const weights = take('table', tablesIn, table.name, 'float32', shape, true).data as Float32Array;
     const slots: Partial<Record<SlotName, Float32Array>> = {};
     for (const spec of table.slotSpecs) slots[spec.name] = take('table', tablesIn, `${table.name}/${spec.name}`, 'float32', shape, true).data as Float32Array;
     tables[table.name] = { weights, slots };
   }
-  noneLeft('tables', tablesIn, `its tables are ${target.embedding.tables.map((t) => `${t.name} with ${t.optimizer.className} slots ${t.slotSpecs.map((x) => x.name).join(', ') || 'none'}`).join('; ')}`);
+  noneLeft('tables', tablesIn, `its tables are ${allTables.map((t) => `${t.name} with ${t.optimizer.className} slots ${t.slotSpecs.map((x) => x.name).join(', ') || 'none'}`).join('; ')}`);
 
   const dense = target.dense.map((w) => take('dense', denseIn, w.name, 'float32', w.variable.shape, true).data as Float32Array);
   noneLeft('dense', denseIn, `its dense weights are ${target.dense.map((w) => w.name).join(', ')}`);

@@ -1,9 +1,27 @@
-/** Metrics of one finished epoch (Keras' `logs` at `on_epoch_end`). */
-export interface EpochLogs {
+/**
+ * What every model's epoch logs hold (the training core fills them): the model adds its own metrics beside them
+ * (e.g. `rmse` for ranking, `lossPerExample` and `topK` for retrieval).
+ */
+export interface BaseEpochLogs {
   /** 0-based epoch index. */
   readonly epoch: number;
   /** 1-based global step of the epoch's last step. */
   readonly lastStep: number;
+  /** Mean of the epoch's per-step losses. */
+  readonly loss: number;
+  /** Training examples in the epoch. */
+  readonly examples: number;
+  /** Wall-clock seconds of the epoch's training steps (validation excluded). */
+  readonly seconds: number;
+  /** Training throughput, examples/s. */
+  readonly examplesPerSecond: number;
+}
+
+/** The fields of {@link BaseEpochLogs} that are bookkeeping, not metrics (not collected in `History.history`). */
+export const EPOCH_BOOKKEEPING = ['epoch', 'lastStep', 'examples', 'seconds'] as const;
+
+/** Metrics of one finished epoch of the ranking model (Keras' `logs` at `on_epoch_end`). */
+export interface EpochLogs extends BaseEpochLogs {
   /** Mean of the epoch's per-step losses (loss = Σ squared errors / global batch). */
   readonly loss: number;
   /** √(Σ squared errors / examples) over the epoch's training examples (Keras `RootMeanSquaredError`). */
@@ -11,12 +29,6 @@ export interface EpochLogs {
   /** Validation loss and RMSE, when `validationData` was given. */
   readonly val_loss?: number;
   readonly val_rmse?: number;
-  /** Training examples in the epoch. */
-  readonly examples: number;
-  /** Wall-clock seconds of the epoch's training steps (validation excluded). */
-  readonly seconds: number;
-  /** Training throughput, examples/s. */
-  readonly examplesPerSecond: number;
 }
 
 /** Metrics of one training step. */
@@ -27,7 +39,7 @@ export interface StepLogs {
   readonly epoch: number;
   /** 0-based step index within the epoch. */
   readonly stepInEpoch: number;
-  /** Σ squared errors / global batch of this step. */
+  /** This step's loss (ranking: Σ squared errors / global batch). */
   readonly loss: number;
   /** Examples in this step's global batch. */
   readonly batchSize: number;
@@ -44,11 +56,14 @@ export interface StepLogs {
  * h.history.rmse;   // [1.05, 0.97, 0.95]
  * h.stepLoss.length // total steps
  */
-export class History {
+export class History<L extends BaseEpochLogs = EpochLogs> {
   /** 0-based indices of the finished epochs. */
   readonly epoch: number[] = [];
-  /** Per-epoch metric arrays (Keras names). */
-  readonly history: { loss: number[]; rmse: number[]; val_loss: number[]; val_rmse: number[]; examplesPerSecond: number[] } = {
+  /**
+   * Per-epoch metric arrays (Keras names): every numeric field of the epoch logs but the bookkeeping
+   * ({@link EPOCH_BOOKKEEPING}); the ranking model's five are always present.
+   */
+  readonly history: { loss: number[]; rmse: number[]; val_loss: number[]; val_rmse: number[]; examplesPerSecond: number[] } & Record<string, number[]> = {
     loss: [],
     rmse: [],
     val_loss: [],
@@ -60,7 +75,7 @@ export class History {
   /** 1-based global step of every entry of {@link stepLoss}. */
   readonly stepIndex: number[] = [];
   /** The full logs of every epoch. */
-  readonly epochs: EpochLogs[] = [];
+  readonly epochs: L[] = [];
 
   /** Records one step. */
   addStep(logs: StepLogs): void {
@@ -68,14 +83,13 @@ export class History {
     this.stepIndex.push(logs.step);
   }
 
-  /** Records one epoch. */
-  addEpoch(logs: EpochLogs): void {
+  /** Records one epoch: its logs, and every numeric metric in {@link history}. */
+  addEpoch(logs: L): void {
     this.epoch.push(logs.epoch);
     this.epochs.push(logs);
-    this.history.loss.push(logs.loss);
-    this.history.rmse.push(logs.rmse);
-    this.history.examplesPerSecond.push(logs.examplesPerSecond);
-    if (logs.val_loss !== undefined) this.history.val_loss.push(logs.val_loss);
-    if (logs.val_rmse !== undefined) this.history.val_rmse.push(logs.val_rmse);
+    for (const [key, value] of Object.entries(logs)) {
+      if (typeof value !== 'number' || (EPOCH_BOOKKEEPING as readonly string[]).includes(key)) continue;
+      (this.history[key] ??= []).push(value);
+    }
   }
 }

@@ -3,6 +3,7 @@ import { renameLegacySlots } from '../optimizers/legacy-slot-names';
 import type { CheckpointContent, LoadedCheckpoint } from '../checkpoint';
 import type { NamedTensor } from '../checkpoint/safetensors';
 import type { RankingModel, RankingModelState } from './ranking-model';
+import type { ModelState } from './model-state';
 
 /** The safetensors files of a ranking-model checkpoint, one per state group. */
 export const RANKING_CHECKPOINT_FILES = Object.freeze({
@@ -32,11 +33,7 @@ export async function rankingCheckpointContent(model: RankingModel): Promise<Che
       embedding: model.embedding.getConfig(),
     },
     topology: { ...topology },
-    groups: [
-      { file: RANKING_CHECKPOINT_FILES.tables, tensors: state.tables },
-      { file: RANKING_CHECKPOINT_FILES.dense, tensors: state.dense },
-      { file: RANKING_CHECKPOINT_FILES.optimizer, tensors: state.optimizer },
-    ],
+    groups: modelCheckpointGroups(state),
   };
 }
 
@@ -54,6 +51,32 @@ export async function rankingCheckpointContent(model: RankingModel): Promise<Che
  * await model.setState(rankingStateFromCheckpoint(await loadCheckpoint(dir)));
  */
 export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingModelState {
+  return modelStateFromCheckpoint('rankingStateFromCheckpoint', 'not_a_ranking_checkpoint', 'rankingCheckpointContent(model)', loaded);
+}
+
+/**
+ * The checkpoint groups of a {@link ModelState}, one safetensors file each ({@link RANKING_CHECKPOINT_FILES}: every
+ * model on the training core saves its state in the same three files).
+ * @param state the state (from `getState`).
+ * @returns the `groups` of a `CheckpointContent`.
+ * @example const content = { step: state.step, configs, topology, groups: modelCheckpointGroups(state) };
+ */
+export function modelCheckpointGroups(state: ModelState): CheckpointContent['groups'] {
+  return [
+    { file: RANKING_CHECKPOINT_FILES.tables, tensors: state.tables },
+    { file: RANKING_CHECKPOINT_FILES.dense, tensors: state.dense },
+    { file: RANKING_CHECKPOINT_FILES.optimizer, tensors: state.optimizer },
+  ];
+}
+
+/**
+ * A loaded checkpoint's tensors grouped back into a {@link ModelState} by the file they were saved in (the inverse
+ * of {@link modelCheckpointGroups}); old slot names are renamed (see `renameLegacySlots`).
+ * @param api the calling API; @param kind the CheckpointError kind when a file is missing; @param saveWith how to save one, for the message.
+ * @throws CheckpointError `kind` when one of the three files is missing; `ambiguous_slot`.
+ * @example modelStateFromCheckpoint('twoTowerStateFromCheckpoint', 'not_a_two_tower_checkpoint', 'twoTowerCheckpointContent(model)', loaded)
+ */
+export function modelStateFromCheckpoint(api: string, kind: string, saveWith: string, loaded: LoadedCheckpoint): ModelState {
   const groups: Record<keyof typeof RANKING_CHECKPOINT_FILES, NamedTensor[]> = { tables: [], dense: [], optimizer: [] };
   const byFile = new Map<string, keyof typeof RANKING_CHECKPOINT_FILES>(Object.entries(RANKING_CHECKPOINT_FILES).map(([k, f]) => [f, k as keyof typeof RANKING_CHECKPOINT_FILES]));
   for (const t of loaded.manifest.tensors) {
@@ -65,10 +88,7 @@ export function rankingStateFromCheckpoint(loaded: LoadedCheckpoint): RankingMod
   const files = new Set<string>(loaded.manifest.files.map((f) => f.file));
   for (const f of Object.values(RANKING_CHECKPOINT_FILES)) {
     if (!files.has(f)) {
-      throw new CheckpointError(
-        'not_a_ranking_checkpoint',
-        `rankingStateFromCheckpoint: expected the checkpoint to hold ${f}, but it holds ${[...files].join(', ') || 'no files'}. Save it with rankingCheckpointContent(model).`,
-      );
+      throw new CheckpointError(kind, `${api}: expected the checkpoint to hold ${f}, but it holds ${[...files].join(', ') || 'no files'}. Save it with ${saveWith}.`);
     }
   }
   const tables = renameLegacySlots(groups.tables, `the checkpoint of step ${loaded.manifest.step}`);

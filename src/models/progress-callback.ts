@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { ConfigError } from '../errors';
+import { EPOCH_BOOKKEEPING, type BaseEpochLogs, type EpochLogs } from './history';
 import type { TrainingCallback } from './training-callback';
 
 /** How `fit` reports progress. */
@@ -34,7 +35,8 @@ export function progressModeFor(verbose: 0 | 1 | 2 | 'auto', stream: NodeJS.Writ
 
 /**
  * The progress reporter `fit` installs: a `cli-progress` bar per epoch with the running loss and throughput
- * (`'bar'`), or one line per epoch (`'lines'`, for notebooks and logs):
+ * (`'bar'`), or one line per epoch (`'lines'`, for notebooks and logs) with every metric of the epoch logs in their
+ * order (numbers with 4 decimals, a record of numbers as `name[key] value`, e.g. retrieval's `topK[10] 0.2310`):
  * `Epoch 3/10 · 10 steps · loss 1.0123 · rmse 1.0061 · val_rmse 1.0456 · 48,210 ex/s`.
  *
  * @param mode see {@link PROGRESS_MODES}.
@@ -45,10 +47,10 @@ export function progressModeFor(verbose: 0 | 1 | 2 | 'auto', stream: NodeJS.Writ
  * @example
  * await model.fit(train, { epochs: 3, verbose: 0, callbacks: [progressCallback('lines', { write: console.log })] });
  */
-export function progressCallback(
+export function progressCallback<L extends BaseEpochLogs = EpochLogs>(
   mode: ProgressMode,
   options: { write?: (line: string) => void; stream?: NodeJS.WritableStream } = {},
-): TrainingCallback {
+): TrainingCallback<L> {
   if (mode === 'silent') return {};
   const write =
     options.write ?? ((line: string) => void (inNotebook() ? process.stdout : process.stderr).write(`${line}\n`));
@@ -94,15 +96,7 @@ export function progressCallback(
         bar.stop();
         bar = null;
       }
-      const parts = [
-        `Epoch ${epoch + 1}/${epochs}`,
-        `${steps} steps`,
-        `loss ${logs.loss.toFixed(4)}`,
-        `rmse ${logs.rmse.toFixed(4)}`,
-        ...(logs.val_loss !== undefined ? [`val_loss ${logs.val_loss.toFixed(4)}`] : []),
-        ...(logs.val_rmse !== undefined ? [`val_rmse ${logs.val_rmse.toFixed(4)}`] : []),
-        `${Math.round(logs.examplesPerSecond).toLocaleString('en-US')} ex/s`,
-      ];
+      const parts = [`Epoch ${epoch + 1}/${epochs}`, `${steps} steps`, ...metricParts(logs), `${Math.round(logs.examplesPerSecond).toLocaleString('en-US')} ex/s`];
       write(parts.join(' · '));
     },
     onTrainEnd() {
@@ -112,4 +106,17 @@ export function progressCallback(
       }
     },
   };
+}
+
+/** The metrics of one epoch's logs as `name value` parts, in the logs' order (bookkeeping and throughput left out). */
+function metricParts(logs: BaseEpochLogs): string[] {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(logs)) {
+    if (key === 'examplesPerSecond' || (EPOCH_BOOKKEEPING as readonly string[]).includes(key)) continue;
+    if (typeof value === 'number') parts.push(`${key} ${value.toFixed(4)}`);
+    else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) if (typeof v === 'number') parts.push(`${key}[${k}] ${v.toFixed(4)}`);
+    }
+  }
+  return parts;
 }

@@ -5,14 +5,14 @@ import type { EmbeddingOptimizer } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
 import { fileSystemIO, type FileSystemIOOptions } from '../checkpoint/file-system-io';
 import { DenseStack } from './dense-stack';
-import { History, type EpochLogs, type StepLogs } from './history';
-import { progressCallback, progressModeFor } from './progress-callback';
-import { checkRatingBatch, openBatches, type BatchReader, type RatingBatch, type RatingDataset } from './rating-batch';
+import type { EpochLogs, History } from './history';
+import { runFitLoop, type FitLoopOptions } from './fit-loop';
+import { checkRatingBatch, openBatches, type RatingBatch, type RatingDataset } from './rating-batch';
 import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions } from './ranking-model-config';
 import { buildServingModel } from './serving-model';
-import { checkRankingState } from './check-ranking-state';
-import type { TrainingCallback } from './training-callback';
+import { readModelState, restoreModelState, type ModelState, type ModelStateParts } from './model-state';
 import type { TPUEmbedding } from '../embedding';
+import { runTrainingStep } from './training-step';
 import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
 
 /** Options of {@link RankingModel.compile}. */
@@ -29,24 +29,12 @@ export interface CompileOptions {
   readonly denseOptimizer?: tf.Optimizer;
 }
 
-/** Options of {@link RankingModel.fit} (Keras' `fit` arguments, camel-cased). */
-export interface FitOptions {
-  /** Epochs. @default 1 */
-  readonly epochs?: number;
-  /**
-   * Steps per epoch. When set, one iterator runs across epochs (Keras with a `tf.data` dataset and
-   * `steps_per_epoch`: epoch 2 continues where epoch 1 stopped); when the dataset runs out it starts over
-   * (Keras would stop instead). When unset, every epoch is one full pass. @default undefined
-   */
-  readonly stepsPerEpoch?: number;
+/** Options of {@link RankingModel.fit} (Keras' `fit` arguments, camel-cased; epochs, stepsPerEpoch, callbacks and verbose from the training core). */
+export interface FitOptions extends FitLoopOptions<EpochLogs> {
   /** Evaluated at the end of every epoch (`val_loss`, `val_rmse`). @default undefined */
   readonly validationData?: RatingDataset;
   /** Validation batches per epoch. @default all */
   readonly validationSteps?: number;
-  /** Extra callbacks, called after the progress reporter. @default [] */
-  readonly callbacks?: readonly TrainingCallback[];
-  /** 0 silent, 1 bar, 2 one line per epoch, 'auto' bar in a terminal and lines in notebooks/logs. @default 'auto' */
-  readonly verbose?: 0 | 1 | 2 | 'auto';
 }
 
 /** Options of {@link RankingModel.evaluate}. */
@@ -72,21 +60,10 @@ export interface PredictInput {
 }
 
 /**
- * The model's whole training state as named tensors (checkpoint names, full unsharded tables):
- *
- * | group | names |
- * |---|---|
- * | `tables` | `<table>`, `<table>/accumulators` (or the table optimizer's slots) — `[vocab, dim]` each |
- * | `dense` | `ratings/layer_with_weights-<i>/kernel` `[in, out]`, `…/bias` `[out]` |
- * | `optimizer` | `optimizer/iter` (int64 scalar, as Keras keeps it) and the dense optimizer's slots, e.g. `ratings/layer_with_weights-0/kernel/accumulator` |
+ * The ranking model's whole training state ({@link ModelState}: `tables` `table_0`, `table_0/accumulators`, …;
+ * `dense` `ratings/layer_with_weights-<i>/kernel|bias`; `optimizer` `optimizer/iter` and the dense optimizer's slots).
  */
-export interface RankingModelState {
-  /** Training steps taken (the global step). */
-  readonly step: number;
-  readonly tables: readonly NamedTensor[];
-  readonly dense: readonly NamedTensor[];
-  readonly optimizer: readonly NamedTensor[];
-}
+export type RankingModelState = ModelState;
 
 /**
  * The ranking model of TensorFlow's "TPU embeddings" tutorial, trained on the simulated TPU:
@@ -102,9 +79,11 @@ export interface RankingModelState {
  *
  * One training step: `lookup` → activations `[B, 64]` per feature → the dense forward pass and the loss under
  * `tf.engine().gradients`, which returns the gradients of the dense weights **and** of the activations in one backward
- * pass → the dense optimizer applies the first, `TPUEmbedding.applyGradients` the second (summed per unique row,
- * sparse update of the touched rows only). With the loss scaled by 1/global batch, one global-batch step equals the
- * all-reduced per-replica steps of a TPUStrategy.
+ * pass → `TPUEmbedding.applyGradients` applies the second (summed per unique row, sparse update of the touched rows
+ * only; it checks them first, so a rejected step changes nothing), then the dense optimizer the first. The step and
+ * the fit loop are the training core's ({@link runTrainingStep}, {@link runFitLoop}), shared with the two-tower model;
+ * this model supplies its forward pass, loss and metrics. With the loss scaled by 1/global batch, one global-batch
+ * step equals the all-reduced per-replica steps of a TPUStrategy.
  *
  * The reported `loss` is the global-batch loss (the sum of the per-replica losses, i.e. the batch MSE); Keras on a
  * TPU prints one replica's share, which is why the tutorial's printed losses (~0.009) are much smaller.
@@ -187,33 +166,13 @@ export class RankingModel {
   trainStep(batch: RatingBatch): number {
     this.checkAlive('trainStep');
     const b = checkRatingBatch('RankingModel.trainStep', batch);
-    const embedding = this.embedding;
-    const denseOpt = this.denseOptimizer;
-    const acts = embedding.lookup({ user_id: batch.user_id, movie_id: batch.movie_id });
-    const labels = tf.tensor1d(batch.user_rating, 'float32');
-    const vars = this.tower.variables;
-    let lossValue: number;
-    try {
-      const { value, grads } = tf.engine().gradients(
-        () => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, labels, b),
-        [...vars, acts.user_id, acts.movie_id],
-        undefined,
-        false,
-      );
-      try {
-        // The embedding validates everything (finite gradients, shapes) before it changes a row: apply it first, so a
-        // rejected step leaves the dense weights untouched too.
-        embedding.applyGradients({ user_id: grads[vars.length], movie_id: grads[vars.length + 1] });
-        const named: tf.NamedTensorMap = {};
-        vars.forEach((v, i) => (named[v.name] = grads[i]));
-        denseOpt.applyGradients(named);
-        lossValue = value.dataSync()[0];
-      } finally {
-        tf.dispose([value, ...grads]);
-      }
-    } finally {
-      tf.dispose([labels, acts.user_id, acts.movie_id]);
-    }
+    const lossValue = runTrainingStep({
+      api: 'RankingModel.trainStep',
+      lookups: [{ embedding: this.embedding, features: { user_id: batch.user_id, movie_id: batch.movie_id } }],
+      variables: this.tower.variables,
+      denseOptimizer: this.denseOptimizer,
+      loss: ([acts]) => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, tf.tensor1d(batch.user_rating, 'float32'), b),
+    });
     this.globalStep++;
     return lossValue;
   }
@@ -235,70 +194,21 @@ export class RankingModel {
    */
   async fit(dataset: RatingDataset, options: FitOptions = {}): Promise<History> {
     this.checkAlive('fit');
-    const epochs = options.epochs ?? 1;
-    const steps = options.stepsPerEpoch;
-    if (!Number.isInteger(epochs) || epochs < 1) {
-      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected epochs to be a positive integer, but got ${epochs}.`);
-    }
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-      throw new ConfigError('invalid_fit_options', `RankingModel.fit: expected stepsPerEpoch to be a positive integer or undefined, but got ${steps}.`);
-    }
-    const history = new History();
-    const callbacks = [progressCallback(progressModeFor(options.verbose ?? 'auto')), ...(options.callbacks ?? [])];
-    const knownLength = (dataset as { length?: unknown }).length;
-    const stepsHint = steps ?? (typeof knownLength === 'number' && Number.isFinite(knownLength) ? knownLength : undefined);
-    for (const c of callbacks) await c.onTrainBegin?.({ epochs, stepsPerEpoch: stepsHint });
-    let reader: BatchReader | null = steps !== undefined ? openBatches('RankingModel.fit', dataset) : null;
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      for (const c of callbacks) await c.onEpochBegin?.(epoch);
-      if (steps === undefined) reader = openBatches('RankingModel.fit', dataset);
-      let lossSum = 0;
-      let sse = 0;
-      let examples = 0;
-      let n = 0;
-      let seconds = 0;
-      let restarted = false;
-      while (steps === undefined || n < steps) {
-        let batch = await (reader as BatchReader).next();
-        if (batch === null && steps !== undefined && !restarted) {
-          reader = openBatches('RankingModel.fit', dataset);
-          restarted = true;
-          batch = await reader.next();
-        }
-        if (batch === null) break;
-        restarted = false;
-        const t0 = performance.now();
-        const loss = this.trainStep(batch);
-        seconds += (performance.now() - t0) / 1000;
-        const b = batch.user_id.length;
-        lossSum += loss;
-        sse += loss * b;
-        examples += b;
-        n++;
-        const logs: StepLogs = { step: this.globalStep, epoch, stepInEpoch: n - 1, loss, batchSize: b };
-        history.addStep(logs);
-        for (const c of callbacks) await c.onStepEnd?.(this.globalStep, logs, history);
-      }
-      if (n === 0) {
-        throw new InputError('empty_dataset', 'RankingModel.fit: expected at least one batch per epoch, but the dataset yielded none. Check the split and the batch size (dropRemainder drops a short last batch).');
-      }
-      let val: EvaluateResult | undefined;
-      if (options.validationData) val = await this.evaluate(options.validationData, { steps: options.validationSteps });
-      const logs: EpochLogs = {
-        epoch,
-        lastStep: this.globalStep,
-        loss: lossSum / n,
-        rmse: Math.sqrt(sse / examples),
-        ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}),
-        examples,
-        seconds,
-        examplesPerSecond: examples / Math.max(seconds, 1e-9),
-      };
-      history.addEpoch(logs);
-      for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, history);
-    }
-    for (const c of callbacks) await c.onTrainEnd?.(history);
-    return history;
+    return runFitLoop<RatingBatch, EpochLogs>(
+      {
+        api: 'RankingModel.fit',
+        dataset,
+        step: (batch) => ({ loss: this.trainStep(batch), batchSize: batch.user_id.length }),
+        globalStep: () => this.globalStep,
+        epochLogs: async ({ epoch, lastStep, loss, ...rest }, totals) => {
+          const val = options.validationData ? await this.evaluate(options.validationData, { steps: options.validationSteps }) : undefined;
+          // The step loss is Σ squared errors / B, so Σ loss × B over the epoch is its Σ squared errors.
+          const rmse = Math.sqrt(totals.lossTimesBatchSum / totals.examples);
+          return { epoch, lastStep, loss, rmse, ...(val ? { val_loss: val.loss, val_rmse: val.rmse } : {}), ...rest };
+        },
+      },
+      options,
+    );
   }
 
   /**
@@ -372,84 +282,31 @@ export class RankingModel {
    */
   async getState(): Promise<RankingModelState> {
     this.checkAlive('getState');
-    const tables = tablesToTensors(this.embedding);
-    const dense: NamedTensor[] = this.tower.weights.map((w) => ({
-      name: w.name,
-      dtype: 'float32',
-      shape: [...w.variable.shape],
-      data: Float32Array.from(w.variable.dataSync() as Float32Array),
-    }));
-    const optimizer: NamedTensor[] = [];
-    for (const { name, tensor } of await this.denseOptimizer.getWeights()) {
-      const stateName = this.stateNameOfOptimizerWeight(name);
-      if (stateName === 'optimizer/iter') {
-        // Keras keeps the iteration count as int64; tfjs as int32.
-        optimizer.push({ name: stateName, dtype: 'int64', shape: [], data: BigInt64Array.of(BigInt((tensor.dataSync() as Int32Array)[0])) });
-      } else {
-        const data = tensor.dtype === 'int32' ? Int32Array.from(tensor.dataSync() as Int32Array) : Float32Array.from(tensor.dataSync() as Float32Array);
-        optimizer.push({ name: stateName, dtype: tensor.dtype === 'int32' ? 'int32' : 'float32', shape: [...tensor.shape], data });
-      }
-      // tfjs makes a new scalar for the iteration count; the other weights are the optimizer's own variables.
-      if (!(tensor instanceof tf.Variable)) tensor.dispose();
-    }
-    return { step: this.globalStep, tables, dense, optimizer };
+    return readModelState(this.globalStep, this.stateParts(), this.denseOptimizer);
   }
 
   /**
    * Restores a state from {@link getState} (or a checkpoint): tables (resharded onto this model's topology), dense
    * weights and dense optimizer state. Training then continues exactly as it would have.
    *
-   * All or nothing: the whole state is checked first ({@link checkRankingState}: every tensor present and none
-   * unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is rebuilt aside, and only
-   * then are tables, dense weights, optimizer and step replaced. A rejected state leaves the model as it was.
+   * All or nothing ({@link restoreModelState}): the whole state is checked first ({@link checkRankingState}: every
+   * tensor present and none unexpected, dtypes, shapes, finite values, the optimizer's slots), the dense optimizer is
+   * rebuilt aside, and only then are tables, dense weights, optimizer and step replaced. A rejected state leaves the
+   * model as it was.
    * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
    */
   async setState(state: RankingModelState): Promise<void> {
     this.checkAlive('setState');
     const embedding = this.embedding;
-    const checked = checkRankingState('RankingModel.setState', state, { embedding, dense: this.tower.weights, optimizer: this.optimizerInUse });
-    // Rebuild the dense optimizer aside (its slots in the order applyGradients uses: the tower's variable order).
-    const fresh = denseOptimizerFor(this.optimizerInUse);
-    const weights: { name: string; tensor: tf.Tensor }[] = checked.optimizer.map((t) => ({
-      name: this.optimizerWeightNameOfState(t.name),
-      // int64 (the iteration count, as Keras keeps it; older checkpoints have int32) becomes tfjs's int32.
-      tensor: t.data instanceof BigInt64Array
-        ? tf.tensor(Int32Array.from(t.data, Number), [...t.shape], 'int32')
-        : tf.tensor(t.data as Float32Array | Int32Array, [...t.shape], t.dtype === 'int32' ? 'int32' : 'float32'),
-    }));
-    try {
-      await fresh.setWeights(weights);
-    } catch (e) {
-      fresh.dispose();
-      throw e;
-    } finally {
-      tf.dispose(weights.map((w) => w.tensor));
-    }
-    if (this.disposed || this.embeddingImpl !== embedding) {
-      fresh.dispose();
-      this.checkAlive('setState');
-    }
-    // Commit: nothing below can fail on a checked state.
-    embedding.importTables(checked.tables);
-    this.tower.weights.forEach((w, i) => {
-      const value = tf.tensor(checked.dense[i], [...w.variable.shape], 'float32');
-      w.variable.assign(value);
-      value.dispose();
-    });
+    const restored = await restoreModelState('RankingModel.setState', state, this.stateParts(), () => !this.disposed && this.embeddingImpl === embedding);
+    if (!restored) return this.checkAlive('setState');
     this.denseOpt?.dispose();
-    this.denseOpt = fresh;
-    this.globalStep = checked.step;
+    this.denseOpt = restored.denseOptimizer;
+    this.globalStep = restored.step;
   }
 
-  private stateNameOfOptimizerWeight(name: string): string {
-    if (name === 'iter') return 'optimizer/iter';
-    const prefix = `${this.tower.variablePrefix}/`;
-    return name.startsWith(prefix) ? name.slice(prefix.length) : name;
-  }
-
-  private optimizerWeightNameOfState(name: string): string {
-    if (name === 'optimizer/iter') return 'iter';
-    return `${this.tower.variablePrefix}/${name}`;
+  private stateParts(): ModelStateParts {
+    return { embeddings: [this.embedding], dense: this.tower.weights, optimizer: this.optimizerInUse };
   }
 
   /**

@@ -30,9 +30,9 @@ export interface FeatureBatch {
  */
 export type RatingDataset = Iterable<RatingBatch | FeatureBatch> | AsyncIterable<RatingBatch | FeatureBatch>;
 
-function unwrap(x: RatingBatch | FeatureBatch): RatingBatch {
-  const f = (x as FeatureBatch | undefined)?.features;
-  return f && typeof f === 'object' && 'user_id' in f ? f : (x as RatingBatch);
+function unwrap<B>(x: B | { readonly features: B }): B {
+  const f = (x as { features?: unknown } | undefined)?.features;
+  return f && typeof f === 'object' && 'user_id' in f ? (f as B) : (x as B);
 }
 
 /**
@@ -61,24 +61,28 @@ export function checkRatingBatch(api: string, batch: RatingBatch): number {
   return b;
 }
 
-/** A pull-based reader over a {@link RatingDataset} (sync or async). */
-export interface BatchReader {
-  next(): Promise<RatingBatch | null>;
+/** A pull-based reader over a dataset of batches (sync or async); `B` is the model's batch. */
+export interface BatchReader<B = RatingBatch> {
+  next(): Promise<B | null>;
 }
 
+/** A dataset of batches `B` for any model's `fit`: an (async) iterable of `B`s or of `{ features: B }` batches. */
+export type BatchDataset<B> = Iterable<B | { readonly features: B }> | AsyncIterable<B | { readonly features: B }>;
+
 /**
- * Opens a reader on a dataset (a fresh iteration from its start).
+ * Opens a reader on a dataset (a fresh iteration from its start); a data-folder batch `{ features: {…} }` is
+ * unwrapped to its features.
  * @throws InputError `bad_dataset` when the value is not iterable.
  */
-export function openBatches(api: string, dataset: RatingDataset): BatchReader {
+export function openBatches<B = RatingBatch>(api: string, dataset: BatchDataset<B>): BatchReader<B> {
   const d = dataset as unknown as Record<symbol, unknown>;
   if (d && typeof d[Symbol.asyncIterator] === 'function') {
-    const it = (dataset as AsyncIterable<RatingBatch | FeatureBatch>)[Symbol.asyncIterator]();
-    return { next: async () => { const r = await it.next(); return r.done ? null : unwrap(r.value); } };
+    const it = (dataset as AsyncIterable<B | { readonly features: B }>)[Symbol.asyncIterator]();
+    return { next: async () => { const r = await it.next(); return r.done ? null : unwrap<B>(r.value); } };
   }
   if (d && typeof d[Symbol.iterator] === 'function') {
-    const it = (dataset as Iterable<RatingBatch | FeatureBatch>)[Symbol.iterator]();
-    return { next: async () => { const r = it.next(); return r.done ? null : unwrap(r.value); } };
+    const it = (dataset as Iterable<B | { readonly features: B }>)[Symbol.iterator]();
+    return { next: async () => { const r = it.next(); return r.done ? null : unwrap<B>(r.value); } };
   }
   throw new InputError('bad_dataset', `${api}: expected the dataset to be an iterable of rating batches (e.g. an array, or the data folder's batches), but got ${dataset === null ? 'null' : typeof dataset}.`);
 }

@@ -1,4 +1,4 @@
-import type { EpochLogs, History, StepLogs } from './history';
+import type { BaseEpochLogs, EpochLogs, History, StepLogs } from './history';
 
 /** What a callback learns when training starts. */
 export interface TrainBeginInfo {
@@ -9,17 +9,18 @@ export interface TrainBeginInfo {
 
 /**
  * Hooks `fit` calls (Keras' `tf.keras.callbacks.Callback`, camel-cased). Every hook may be async; `fit` awaits it.
+ * `L` is the model's epoch logs (the ranking model's {@link EpochLogs} by default).
  *
  * @example
  * const printer: TrainingCallback = { onEpochEnd: (e, logs) => console.log(e, logs.rmse) };
  * await model.fit(train, { epochs: 2, callbacks: [printer] });
  */
-export interface TrainingCallback {
+export interface TrainingCallback<L extends BaseEpochLogs = EpochLogs> {
   onTrainBegin?(info: TrainBeginInfo): void | Promise<void>;
   onEpochBegin?(epoch: number): void | Promise<void>;
-  onStepEnd?(step: number, logs: StepLogs, history: History): void | Promise<void>;
-  onEpochEnd?(epoch: number, logs: EpochLogs, history: History): void | Promise<void>;
-  onTrainEnd?(history: History): void | Promise<void>;
+  onStepEnd?(step: number, logs: StepLogs, history: History<L>): void | Promise<void>;
+  onEpochEnd?(epoch: number, logs: L, history: History<L>): void | Promise<void>;
+  onTrainEnd?(history: History<L>): void | Promise<void>;
 }
 
 /**
@@ -32,10 +33,10 @@ export interface TrainingCallback {
  * @example
  * await model.fit(train, { epochs: 5, callbacks: [liveLossCallback((h) => figure.update(h))] });
  */
-export function liveLossCallback(
-  update: (history: History) => void | Promise<void>,
+export function liveLossCallback<L extends BaseEpochLogs = EpochLogs>(
+  update: (history: History<L>) => void | Promise<void>,
   options: { everySteps?: number } = {},
-): TrainingCallback {
+): TrainingCallback<L> {
   const every = options.everySteps ?? 10;
   return {
     onStepEnd: (step, _logs, history) => (step % every === 0 ? update(history) : undefined),

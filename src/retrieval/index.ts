@@ -15,6 +15,7 @@ export type { QuerySideFeature, RetrievalSideFeatures } from './retrieval-side-f
 export { twoTowerConfig } from './two-tower-config';
 export type { TwoTowerOptions, TwoTowerConfig } from './two-tower-config';
 export { TwoTowerModel } from './two-tower-model';
+export { twoTowerCheckpointContent, twoTowerStateFromCheckpoint } from './two-tower-checkpoint';
 export type { RetrievalBatch, RetrievalDataset, RetrievalEpochLogs, RetrievalFitOptions, BuildIndexOptions } from './two-tower-model';
 export { Recommender, RECOMMENDER_FILE, RECOMMENDER_DIRS } from './recommender';
 export type { Recommendations, RecommendOptions } from './recommender';

@@ -1,7 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type FeatureInput } from '../embedding';
 import { ConfigError, InputError } from '../errors';
-import { DenseStack } from '../models';
+import {
+  DenseStack,
+  runTrainingStep,
+  runFitLoop,
+  readModelState,
+  restoreModelState,
+  type BaseEpochLogs,
+  type FitLoopOptions,
+  type ModelState,
+  type ModelStateParts,
+} from '../models';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
 import { ExactIndex, type ExactIndexOptions } from './exact-index';
@@ -21,38 +31,33 @@ export interface RetrievalBatch {
 /** Batches for {@link TwoTowerModel.fit}: plain {@link RetrievalBatch}es, or the library's `Dataset.batch(...)` batches. */
 export type RetrievalDataset = Iterable<RetrievalBatch | { readonly features: RetrievalBatch }>;
 
-/** One epoch of {@link TwoTowerModel.fit}. */
-export interface RetrievalEpochLogs {
-  readonly epoch: number;
+/** One epoch of {@link TwoTowerModel.fit}: the core's fields ({@link BaseEpochLogs}) and retrieval's metrics. */
+export interface RetrievalEpochLogs extends BaseEpochLogs {
   /** Mean over steps of the step loss (Σ over the batch of the softmax cross-entropy, as TFRS reports it). */
   readonly loss: number;
   /** Mean loss per example. */
   readonly lossPerExample: number;
-  readonly examples: number;
-  /** Training seconds (without evaluation). */
-  readonly seconds: number;
   /** Factorized top-K accuracy on `validationData` (when given). */
   readonly topK?: TopKAccuracy;
 }
 
-/** Options of {@link TwoTowerModel.fit}. */
-export interface RetrievalFitOptions {
-  /** @default 1 */
-  readonly epochs?: number;
+/** Options of {@link TwoTowerModel.fit}: the training core's (epochs, stepsPerEpoch, callbacks, verbose) and retrieval's. */
+export interface RetrievalFitOptions extends Omit<FitLoopOptions<RetrievalEpochLogs>, 'verbose'> {
   /** Evaluated after every epoch with {@link TwoTowerModel.evaluate}. @default undefined */
   readonly validationData?: RetrievalDataset;
   /** Cut-offs of the validation metric. @default [1, 5, 10, 50, 100] */
   readonly ks?: readonly number[];
-  /** Called after every epoch (e.g. to update a live figure). @default undefined */
+  /** Called after every epoch (e.g. to update a live figure), after the callbacks. @default undefined */
   readonly onEpochEnd?: (logs: RetrievalEpochLogs) => void | Promise<void>;
-  /** Print one line per epoch. @default true */
-  readonly verbose?: boolean;
+  /**
+   * Progress output as the ranking model's `fit` (0 silent, 1 bar, 2 one line per epoch, 'auto'); `true` is
+   * 'auto' and `false` is 0. @default 'auto'
+   */
+  readonly verbose?: boolean | 0 | 1 | 2 | 'auto';
 }
 
 /** Options of {@link TwoTowerModel.buildIndex}. */
 export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
-
-let modelCounter = 0;
 
 /**
  * A two-tower retrieval model (TFRS's basic retrieval tutorial) on simulated TPU embeddings: a query tower and a
@@ -64,8 +69,11 @@ let modelCounter = 0;
  *   query:      TPUEmbedding.lookup(user_id, demographics) → concat → Dense* → q [B, d]
  *   candidate:  TPUEmbedding.lookup(movie_id, genres)      → concat → Dense* → c [B, d]
  *   loss = retrievalLoss(q, c, temperature, candidateIds = movie_id, logQ)   (Σ over the batch)
- * tf.engine().gradients → dense weights (denseOptimizerFor) and activations (TPUEmbedding.applyGradients, sparse)
+ * tf.engine().gradients → activations (both TPUEmbedding.applyGradients, sparse) and dense weights (denseOptimizerFor)
  * ```
+ * Steps and `fit` run on the training core ({@link runTrainingStep}, {@link runFitLoop}) like the ranking model: a
+ * rejected step (e.g. `non_finite_gradient`) changes neither tower. State and checkpoints as the ranking model's:
+ * {@link TwoTowerModel.getState}/{@link TwoTowerModel.setState}, `twoTowerCheckpointContent`, `twoTowerStateFromCheckpoint`.
  * In-batch negatives are the whole global batch (as if the candidate embeddings were all-gathered across
  * replicas); TFRS under a TPUStrategy without that gather uses each replica's share only.
  *
@@ -86,7 +94,7 @@ export class TwoTowerModel {
   readonly candidateTower: DenseStack | null;
   /** Sampling probability per movie id (logQ correction), estimated by {@link fit} from the training data. */
   candidateProbability: Float64Array | null = null;
-  private readonly denseOpt: tf.Optimizer | null;
+  private denseOpt: tf.Optimizer;
   private steps = 0;
   private disposed = false;
 
@@ -97,7 +105,6 @@ export class TwoTowerModel {
   constructor(options: TwoTowerOptions = {}) {
     const c = twoTowerConfig(options);
     this.config = c;
-    const n = modelCounter++;
     const qf: Record<string, FeatureConfig> = {
       user_id: featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) }),
     };
@@ -111,9 +118,9 @@ export class TwoTowerModel {
     this.candidateEmbedding = new TPUEmbedding({ ...common, features: cf, seed: c.seed + 100 });
     const qWidth = c.embeddingDim + c.sideDim * c.queryFeatures.length;
     const cWidth = c.embeddingDim + (c.candidateGenres ? c.sideDim : 0);
-    this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: `query_${n}` }) : null;
-    this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: `candidate_${n}` }) : null;
-    this.denseOpt = this.queryTower || this.candidateTower ? denseOptimizerFor(c.optimizer) : null;
+    this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: 'query' }) : null;
+    this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: 'candidate' }) : null;
+    this.denseOpt = denseOptimizerFor(c.optimizer);
   }
 
   /** Training steps taken. */
@@ -165,87 +172,54 @@ export class TwoTowerModel {
       }
       probs = Float32Array.from(movies, (m) => this.candidateProbability![m] ?? 1);
     }
-    const qActs = this.queryEmbedding.lookup(this.queryFeatures(users));
-    let cActs: Record<string, tf.Tensor>;
-    try {
-      cActs = this.candidateEmbedding.lookup(this.candidateFeatures(movies));
-    } catch (e) {
-      tf.dispose(Object.values(qActs));
-      throw e;
-    }
-    const qNames = Object.keys(qActs);
-    const cNames = Object.keys(cActs);
-    const vars = [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])];
-    const leaves = [...vars, ...qNames.map((k) => qActs[k]), ...cNames.map((k) => cActs[k])];
-    let loss: number;
-    try {
-      const { value, grads } = tf.engine().gradients(
-        () => retrievalLoss(this.head(this.queryTower, qNames.map((k) => qActs[k])), this.head(this.candidateTower, cNames.map((k) => cActs[k])), {
+    const loss = runTrainingStep({
+      api: 'TwoTowerModel.trainStep',
+      lookups: [
+        { embedding: this.queryEmbedding, features: this.queryFeatures(users) },
+        { embedding: this.candidateEmbedding, features: this.candidateFeatures(movies) },
+      ],
+      variables: [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])],
+      denseOptimizer: this.denseOpt,
+      loss: ([q, cand]) =>
+        retrievalLoss(this.head(this.queryTower, Object.values(q)), this.head(this.candidateTower, Object.values(cand)), {
           temperature: c.temperature,
           candidateIds: c.removeAccidentalHits ? movies : undefined,
           candidateSamplingProbability: probs,
         }),
-        leaves,
-        undefined,
-        false,
-      );
-      try {
-        if (this.denseOpt && vars.length) {
-          const named: tf.NamedTensorMap = {};
-          vars.forEach((v, i) => (named[v.name] = grads[i]));
-          this.denseOpt.applyGradients(named);
-        }
-        const g = grads.slice(vars.length);
-        this.queryEmbedding.applyGradients(Object.fromEntries(qNames.map((k, i) => [k, g[i]])));
-        this.candidateEmbedding.applyGradients(Object.fromEntries(cNames.map((k, i) => [k, g[qNames.length + i]])));
-        loss = value.dataSync()[0];
-      } finally {
-        tf.dispose([value, ...grads]);
-      }
-    } finally {
-      tf.dispose([...Object.values(qActs), ...Object.values(cActs)]);
-    }
+    });
     this.steps++;
     return loss;
   }
 
   /**
-   * Trains (Keras `fit`): every batch of `train` once per epoch; with `validationData`, the factorized top-K
-   * accuracy after each epoch. Estimates the logQ probabilities from `train` first when the correction is on.
+   * Trains (Keras `fit`) with the training core's loop (as `RankingModel.fit`): every batch of `train` once per
+   * epoch (or `stepsPerEpoch` steps); with `validationData`, the factorized top-K accuracy after each epoch.
+   * Estimates the logQ probabilities from `train` first when the correction is on.
    * @returns one {@link RetrievalEpochLogs} per epoch.
-   * @throws ConfigError `invalid_fit_options`; InputError for bad batches or an empty dataset.
+   * @throws ConfigError `invalid_fit_options`, `invalid_verbose`; InputError for bad batches or an empty dataset.
    */
   async fit(train: RetrievalDataset, options: RetrievalFitOptions = {}): Promise<RetrievalEpochLogs[]> {
     this.check('fit');
-    const epochs = options.epochs ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError('invalid_fit_options', `TwoTowerModel.fit: expected epochs to be a positive integer, but got ${String(epochs)}.`);
+    const { verbose, onEpochEnd, validationData, ks, ...loop } = options;
     if (this.config.samplingCorrection && !this.candidateProbability) this.estimateCandidateProbability(train);
-    const history: RetrievalEpochLogs[] = [];
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      let sum = 0;
-      let steps = 0;
-      let examples = 0;
-      let seconds = 0;
-      for (const b of train) {
-        const batch = batchOf(b);
-        const t0 = performance.now();
-        sum += this.trainStep(batch);
-        seconds += (performance.now() - t0) / 1000;
-        steps++;
-        examples += batch.user_id.length;
-        if (steps % 8 === 0) await new Promise((r) => setImmediate(r));
-      }
-      if (steps === 0) throw new InputError('empty_dataset', 'TwoTowerModel.fit: expected at least one batch per epoch, but the dataset yielded none.');
-      const topK = options.validationData ? this.evaluate(options.validationData, { ks: options.ks }) : undefined;
-      const logs: RetrievalEpochLogs = { epoch, loss: sum / steps, lossPerExample: sum / examples, examples, seconds, ...(topK ? { topK } : {}) };
-      history.push(logs);
-      if (options.verbose ?? true) {
-        const acc = topK ? ' ' + Object.entries(topK).map(([k, v]) => `top_${k} ${v.toFixed(4)}`).join(' ') : '';
-        console.log(`epoch ${epoch + 1}/${epochs}: loss ${logs.loss.toFixed(1)} (${logs.lossPerExample.toFixed(4)}/example), ${seconds.toFixed(1)} s${acc}`);
-      }
-      await options.onEpochEnd?.(logs);
-    }
-    return history;
+    const history = await runFitLoop<RetrievalBatch, RetrievalEpochLogs>(
+      {
+        api: 'TwoTowerModel.fit',
+        dataset: train,
+        step: (batch) => ({ loss: this.trainStep(batch), batchSize: batch.user_id.length }),
+        globalStep: () => this.steps,
+        epochLogs: ({ epoch, lastStep, loss, ...rest }, totals) => {
+          const topK = validationData ? this.evaluate(validationData, { ks }) : undefined;
+          return { epoch, lastStep, loss, lossPerExample: totals.lossSum / totals.examples, ...(topK ? { topK } : {}), ...rest };
+        },
+      },
+      {
+        ...loop,
+        verbose: verbose === true ? 'auto' : verbose === false ? 0 : verbose,
+        callbacks: [...(loop.callbacks ?? []), ...(onEpochEnd ? [{ onEpochEnd: (_e: number, logs: RetrievalEpochLogs) => onEpochEnd(logs) }] : [])],
+      },
+    );
+    return history.epochs;
   }
 
   /**
@@ -339,12 +313,47 @@ export class TwoTowerModel {
     return new Recommender(this.exportQueryModel(), this.buildIndex(kind, options));
   }
 
+  /**
+   * The whole training state ({@link ModelState}): both towers' full tables and slots (`user_id`,
+   * `user_id/accumulators`, …, `movie_id`, `movie_genres`, …), the dense weights (`query/layer_with_weights-<i>/kernel`,
+   * `candidate/…`) and the dense optimizer (`optimizer/iter`, slots). The logQ probabilities are not part of it:
+   * `fit` estimates them again from its training data.
+   * @returns copies, for {@link setState} or `twoTowerCheckpointContent`.
+   */
+  async getState(): Promise<ModelState> {
+    this.check('getState');
+    return readModelState(this.steps, this.stateParts(), this.denseOpt);
+  }
+
+  /**
+   * Restores a state from {@link getState} (or a checkpoint, `twoTowerStateFromCheckpoint`): tables (resharded onto
+   * this model's topology), dense weights, dense optimizer and step; training then continues exactly as it would have.
+   * All or nothing, as `RankingModel.setState` ({@link restoreModelState}): a rejected state leaves the model as it was.
+   * @throws InputError `bad_state` naming the tensor (missing, unexpected, wrong dtype or shape, non-finite).
+   */
+  async setState(state: ModelState): Promise<void> {
+    this.check('setState');
+    const restored = await restoreModelState('TwoTowerModel.setState', state, this.stateParts(), () => !this.disposed);
+    if (!restored) return this.check('setState');
+    this.denseOpt.dispose();
+    this.denseOpt = restored.denseOptimizer;
+    this.steps = restored.step;
+  }
+
+  private stateParts(): ModelStateParts {
+    return {
+      embeddings: [this.queryEmbedding, this.candidateEmbedding],
+      dense: [...(this.queryTower?.weights ?? []), ...(this.candidateTower?.weights ?? [])],
+      optimizer: this.config.optimizer,
+    };
+  }
+
   /** Frees the dense variables and the dense optimizer. */
   dispose(): void {
     if (this.disposed) return;
     this.queryTower?.dispose();
     this.candidateTower?.dispose();
-    this.denseOpt?.dispose();
+    this.denseOpt.dispose();
     this.disposed = true;
   }
 

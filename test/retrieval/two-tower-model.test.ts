@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { Random } from '../../src/random';
 import { SIDE_FEATURE_VOCABULARY, type MovieLensSideFeatures } from '../../src/data';
-import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalSideFeatures } from '../../src/retrieval';
+import { progressCallback } from '../../src/models';
+import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalEpochLogs, type RetrievalSideFeatures } from '../../src/retrieval';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'two-tower-test-'));
 const USERS = 40;
@@ -123,6 +124,66 @@ describe('TwoTowerModel', () => {
       rec.dispose();
       loaded.dispose();
     }
+    model.dispose();
+  });
+
+  it('fits on the training core: stepsPerEpoch across epochs, callbacks with the History, progress lines with its metrics', async () => {
+    const model = new TwoTowerModel({ topology: 'v4-8', userVocabularySize: USERS, movieVocabularySize: MOVIES + 1, embeddingDim: 8, candidateIds: Int32Array.from({ length: MOVIES }, (_, i) => i + 1) });
+    const steps: number[] = [];
+    const lines: string[] = [];
+    const seen: number[] = [];
+    const data = batches(5, 16, 6);
+    const logs = await model.fit(data, {
+      epochs: 2,
+      stepsPerEpoch: 3,
+      validationData: batches(1, 16, 7),
+      ks: [1, 5],
+      verbose: 0,
+      callbacks: [{ onStepEnd: (step) => void steps.push(step) }, progressCallback<RetrievalEpochLogs>('lines', { write: (l) => lines.push(l) })],
+      onEpochEnd: (l) => void seen.push(l.epoch),
+    });
+    // 3 steps per epoch from one iterator over 5 batches: epoch 2 takes batches 4, 5 and (restarted) 1.
+    assert.deepEqual(steps, [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(seen, [0, 1]);
+    assert.equal(logs.length, 2);
+    assert.equal(logs[1].lastStep, 6);
+    assert.equal(logs[1].examples, 48);
+    assert.ok(Math.abs(logs[1].lossPerExample - logs[1].loss / 16) < 1e-9, 'each step has 16 examples');
+    assert.equal(lines.length, 2);
+    assert.match(lines[1], /^Epoch 2\/2 · 3 steps · loss \d+\.\d{4} · lossPerExample \d+\.\d{4} · topK\[1\] \d\.\d{4} · topK\[5\] \d\.\d{4} · [\d,]+ ex\/s$/);
+    await assert.rejects(model.fit(data, { epochs: 0, verbose: false }), (e: unknown) => e instanceof ConfigError && /TwoTowerModel.fit: expected epochs to be a positive integer, but got 0/.test(e.message));
+    await assert.rejects(model.fit([], { verbose: false }), (e: unknown) => e instanceof InputError && e.kind === 'empty_dataset');
+    model.dispose();
+  });
+
+  it('a rejected step (non-finite gradients) changes neither tower: no table, dense weight or optimizer slot', async () => {
+    // temperature 1e-300 is a valid option, but 1/temperature overflows float32: the score gradients become ±Inf/NaN.
+    const model = new TwoTowerModel({
+      topology: 'v4-8',
+      userVocabularySize: USERS,
+      movieVocabularySize: MOVIES + 1,
+      embeddingDim: 8,
+      queryUnits: [8],
+      candidateUnits: [8],
+      temperature: 1e-300,
+      samplingCorrection: false,
+      candidateIds: Int32Array.from({ length: MOVIES }, (_, i) => i + 1),
+    });
+    const snapshot = (): { dense: number[][]; tables: Record<string, unknown> } => ({
+      dense: [...model.queryTower!.variables, ...model.candidateTower!.variables].map((v) => Array.from(v.dataSync())),
+      tables: { ...model.queryEmbedding.exportTables(), ...model.candidateEmbedding.exportTables() },
+    });
+    const before = snapshot();
+    const tensors = tf.memory().numTensors;
+    assert.throws(() => model.trainStep(batches(1, 16, 5)[0]), (e: unknown) => e instanceof InputError && e.kind === 'non_finite_gradient');
+    const after = snapshot();
+    assert.ok(after.dense.flat().every(Number.isFinite), 'no NaN in the dense towers');
+    assert.deepEqual(after.dense, before.dense);
+    assert.deepEqual(after.tables, before.tables);
+    assert.equal(model.step, 0);
+    assert.equal(model.queryEmbedding.step, 0);
+    assert.equal(model.candidateEmbedding.step, 0);
+    assert.equal(tf.memory().numTensors, tensors, 'the failed step frees its tensors');
     model.dispose();
   });
 

@@ -43,7 +43,7 @@ test('genreProjectionFigure: one distinct colour per common first genre, the res
 });
 
 test('topKHistoryFigure: one line per K (largest first) over whole-number epoch ticks', () => {
-  const logs = [1, 2, 3].map((e) => ({ epoch: e - 1, loss: 1, lossPerExample: 1, examples: 1, seconds: 1, topK: { 1: 0.1 * e, 10: 0.2 * e } }));
+  const logs = [1, 2, 3].map((e) => ({ epoch: e - 1, loss: 1, lossPerExample: 1, examples: 1, seconds: 1, lastStep: 10 * e, examplesPerSecond: 1, topK: { 1: 0.1 * e, 10: 0.2 * e } }));
   const fig = topKHistoryFigure(logs);
   assert.deepEqual((fig.data as Any[]).map((s) => [s.name, s.x]), [['top-10', [1, 2, 3]], ['top-1', [1, 2, 3]]]);
   const x = (fig.layout as Any).xaxis;
