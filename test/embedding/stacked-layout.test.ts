@@ -53,7 +53,7 @@ describe('TPUEmbedding: TensorFlow placement by default', () => {
     for (const t of Object.values(emb.lookup(ids))) t.dispose();
     for (const st of emb.lastStats!.tables) {
       const rot = expected[st.table][1];
-      const want = new Array<number>(N).fill(0);
+      const want: number[] = new Array<number>(N).fill(0);
       for (const id of ids[`${st.table}_id` as keyof typeof ids]) want[shardOf(id, rot, N)]++;
       assert.deepEqual(st.idsPerShard, want, st.table);
     }
