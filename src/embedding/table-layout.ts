@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import type { IdRouting } from './id-dedup';
 
 /** Where a table lives: sharded over the SparseCores of the slice, or one unsharded table in host memory. */
 export const PLACEMENTS = ['sparsecore', 'cpu'] as const;
@@ -120,6 +121,22 @@ export class TableLayout {
       default:
         return row;
     }
+  }
+
+  /**
+   * This layout as the id routers take it (`IdDedup`, and through `kernelRoute` the WebAssembly kernels, whose
+   * formula is `src/kernels/as-lib/shard-route.as.ts`): the parameters of the inline paths plus the callbacks.
+   */
+  routing(): IdRouting {
+    return {
+      numShards: this.numShards,
+      mod: this.sharding === 'mod',
+      rotation: this.rotation,
+      rowsPerShard: this.r,
+      divisions: this.sharding === 'div' ? { q: this.q, extras: this.extras } : undefined,
+      shardOf: (id: number) => this.shardOf(id),
+      storageRow: (id: number) => this.storageRow(id),
+    };
   }
 
   /** Row of the whole storage (`shardBase[shardOf(row)] + localRow(row)`). */
