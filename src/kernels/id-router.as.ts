@@ -25,7 +25,7 @@ export function configure(table: usize, mask: u32, shift: u32, ids: usize, shard
   uniqueTag = tag;
 }
 
-import { shardOf, storageRowOn } from './as-lib/shard-route.as';
+import { routeId, routedShard } from './as-lib/shard-route.as';
 
 /**
  * Inserts the `n` ids at `ids`, writing each position's dense index (order of first appearance) to `slotOut` and
@@ -67,8 +67,8 @@ export function insertRouted(
       }
       continue;
     }
-    const s = shardOf(id, mode, N, rot, q, extras);
-    const row = storageRowOn(id, s, mode, N, rps, q, extras);
+    const row = routeId(id, mode, N, rot, rps, q, extras);
+    const s = routedShard;
     store<i32>(table + (<usize>h << 3), id);
     store<i32>(table + (<usize>h << 3), count, 4);
     store<i32>(uniqueIds + (<usize>count << 2), id);

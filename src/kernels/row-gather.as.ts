@@ -8,7 +8,7 @@
 const CHUNK_SAMPLES: i32 = 512;
 const CHUNK_POSITIONS: i32 = 1024;
 
-import { storageRowOf } from './as-lib/shard-route.as';
+import { routeId } from './as-lib/shard-route.as';
 
 let sink: i32 = 0;
 
@@ -31,7 +31,7 @@ export function combineIds(
     while (b1 < B && b1 - b0 < CHUNK_SAMPLES && load<i32>(splits + (<usize>(b1 + 1) << 2)) - p0 <= CHUNK_POSITIONS) b1++;
     const p1 = load<i32>(splits + (<usize>b1 << 2));
     for (let p = p0; p < p1; p++) {
-      const a = <usize>(<u32>(storageRowOf(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+      const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
       for (let c: i32 = 0; c < rowBytes; c += 64) acc += load<i32>(a + <usize>c);
     }
     for (let b = b0; b < b1; b++) {
@@ -39,13 +39,13 @@ export function combineIds(
       const ps = load<i32>(splits + (<usize>b << 2));
       const pe = load<i32>(splits + (<usize>(b + 1) << 2));
       if (pe - ps == 1 && (scales == 0 || load<f32>(scales + (<usize>ps << 2)) == 1.0)) {
-        const a = <usize>(<u32>(storageRowOf(load<i32>(ids + (<usize>ps << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+        const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>ps << 2)), mode, N, rot, rps, q, extras) * rowBytes));
         for (let c: i32 = 0; c < rowBytes; c += 16) v128.store(o + <usize>c, v128.load(a + <usize>c));
         continue;
       }
       for (let c: i32 = 0; c < rowBytes; c += 16) v128.store(o + <usize>c, f32x4.splat(0));
       for (let p = ps; p < pe; p++) {
-        const a = <usize>(<u32>(storageRowOf(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+        const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
         const s = f32x4.splat(scales == 0 ? <f32>1 : load<f32>(scales + (<usize>p << 2)));
         for (let c: i32 = 0; c < rowBytes; c += 16) {
           v128.store(o + <usize>c, f32x4.add(v128.load(o + <usize>c), f32x4.mul(s, v128.load(a + <usize>c))));

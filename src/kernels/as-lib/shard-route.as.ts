@@ -3,40 +3,44 @@
 // (src/embedding/table-layout.ts, the reference) in the parameters `kernelRoute` (src/embedding/wasm-id-dedup.ts)
 // derives from a layout; the kernels' tests check them equal.
 
-/** Modes of a route: mod with N = 2^q (shifts and masks), mod, div, table. */
+/** Modes of a route: 0 mod with N = 2^q (shifts and masks), 1 mod, 2 div, 3 table. */
 export const MOD_POW2: i32 = 0;
 export const MOD: i32 = 1;
 export const DIV: i32 = 2;
 
+/** The shard of the id last routed by {@link routeId} (a module global: wasm functions return one value). */
+export let routedShard: i32 = 0;
+
 /**
- * Shard of `id`: mod `(id % N + rot) % N`; div the first `extras` shards hold `q + 1` rows, the others `q`;
- * table `rot`.
+ * Routes `id`: returns its storage row and leaves its shard in {@link routedShard}. Mod: shard `(id % N + rot) % N`,
+ * row `shard × rps + id / N`; div: the first `extras` shards hold `q + 1` rows and the others `q`, row
+ * `shard × rps + local`; table: shard `rot`, row `id`. One branch chain (kernels route in their inner loops; a
+ * kernel that never reads `routedShard` has its store optimised away).
  */
 @inline
-export function shardOf(id: i32, mode: i32, N: i32, rot: i32, q: i32, extras: i32): i32 {
-  if (mode == MOD_POW2) return ((id & (N - 1)) + rot) & (N - 1);
-  if (mode == MOD) return (id - (id / N) * N + rot) % N;
+export function routeId(id: i32, mode: i32, N: i32, rot: i32, rps: i32, q: i32, extras: i32): i32 {
+  if (mode == MOD_POW2) {
+    const s = ((id & (N - 1)) + rot) & (N - 1);
+    routedShard = s;
+    return s * rps + <i32>(<u32>id >>> <u32>q);
+  }
+  if (mode == MOD) {
+    const qq = id / N;
+    const s = (id - qq * N + rot) % N;
+    routedShard = s;
+    return s * rps + qq;
+  }
   if (mode == DIV) {
     const big = extras * (q + 1);
-    return id < big ? id / (q + 1) : extras + (id - big) / q;
+    if (id < big) {
+      const s = id / (q + 1);
+      routedShard = s;
+      return s * rps + id - s * (q + 1);
+    }
+    const j = (id - big) / q;
+    routedShard = extras + j;
+    return (extras + j) * rps + id - big - j * q;
   }
-  return rot;
-}
-
-/** Storage row of `id` on shard `s` (= shardOf(id)): `s × rps + local row`; table: `id`. */
-@inline
-export function storageRowOn(id: i32, s: i32, mode: i32, N: i32, rps: i32, q: i32, extras: i32): i32 {
-  if (mode == MOD_POW2) return s * rps + <i32>(<u32>id >>> <u32>q);
-  if (mode == MOD) return s * rps + id / N;
-  if (mode == DIV) {
-    const big = extras * (q + 1);
-    return s * rps + (id < big ? id - s * (q + 1) : id - big - (s - extras) * q);
-  }
+  routedShard = rot;
   return id;
-}
-
-/** Storage row of `id`: {@link storageRowOn} on {@link shardOf}. */
-@inline
-export function storageRowOf(id: i32, mode: i32, N: i32, rot: i32, rps: i32, q: i32, extras: i32): i32 {
-  return storageRowOn(id, shardOf(id, mode, N, rot, q, extras), mode, N, rps, q, extras);
 }
