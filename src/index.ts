@@ -502,5 +502,5 @@ export type {
   Projection2D,
 } from './retrieval';
 // interop (real TensorFlow / Keras-RS / JAX)
-export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, suggestedIdLimits, PYTHON_INSTALL_HINT } from './interop';
+export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, suggestedIdLimits, suggestedStackIdLimits, PYTHON_INSTALL_HINT } from './interop';
 export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel } from './interop';
