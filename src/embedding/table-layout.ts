@@ -31,7 +31,7 @@ export type LayoutRule = (typeof LAYOUT_RULES)[number];
 
 /**
  * The placement of one table's rows over N shards. Every shard is allocated `rowsPerShard` rows
- * (TensorFlow pads the vocabulary to a multiple of N the same way; padding rows are never read) except with
+ * (ceil(V / N), or TensorFlow's padding to a multiple of 8N given as `rowsPerShard`; padding rows are never read) except with
  * `table` sharding, where shard `rotation` holds all V rows and the others none.
  *
  * ```

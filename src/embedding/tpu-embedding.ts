@@ -225,8 +225,8 @@ export class TPUEmbedding {
     const stackedByName = new Map((this.stackedLayouts ?? []).map((l) => [l.table, l]));
     tables.forEach(([config, t], i) => {
       const stacked = stackedByName.get(t.name);
-      const spcOld = this.topology.sparseCoresPerChip > 0 ? this.topology.sparseCoresPerChip : this.topology.shardsPerReplica;
-      const rotation = stacked ? stacked.rotation : this.placement === 'cpu' ? 0 : (spcOld * i) % this.numShards;
+      const perChip = this.topology.sparseCoresPerChip > 0 ? this.topology.sparseCoresPerChip : this.topology.shardsPerReplica;
+      const rotation = stacked ? stacked.rotation : this.placement === 'cpu' ? 0 : (perChip * i) % this.numShards;
       const rowsPerShard = stacked && this.sharding !== 'table' ? stacked.paddedVocabularySize / this.numShards : undefined;
       const layout = new TableLayout(config.vocabularySize, this.numShards, rotation, this.sharding, rowsPerShard);
       const table = new ShardedTable(t.name, i, config, t.optimizer, layout, this.placement, this.seed + i);

@@ -51,11 +51,17 @@ describe('TPUEmbedding: TensorFlow placement by default', () => {
     // The lookup routes row r of each table to SparseCore (r % N + rotation) % N.
     const ids = { users_id: [5, 900, 17, 33], movies_id: [1681, 0, 16, 3], genres_id: [18, 0, 1, 2], tags_id: [4999, 7, 8, 9], ages_id: [6, 0, 1, 2] };
     for (const t of Object.values(emb.lookup(ids))) t.dispose();
+    const idsOf = (table: string): number[] => ids[`${table}_id` as keyof typeof ids];
     for (const st of emb.lastStats!.tables) {
       const rot = expected[st.table][1];
       const want: number[] = new Array<number>(N).fill(0);
-      for (const id of ids[`${st.table}_id` as keyof typeof ids]) want[shardOf(id, rot, N)]++;
+      for (const id of idsOf(st.table)) want[shardOf(id, rot, N)]++;
       assert.deepEqual(st.idsPerShard, want, st.table);
+      // Per (replica, shard), replica-major: 4 samples over 4 replicas, one id each.
+      const perPartition = st.idsPerPartition!;
+      assert.equal(perPartition.length, emb.numReplicas * N);
+      assert.deepEqual(Array.from({ length: N }, (_, s): number => [0, 1, 2, 3].reduce((a: number, r: number) => a + perPartition[r * N + s], 0)), want, st.table);
+      idsOf(st.table).forEach((id: number, r: number) => assert.equal(perPartition[r * N + shardOf(id, rot, N)], 1, `${st.table} replica ${r}`));
     }
   });
 
