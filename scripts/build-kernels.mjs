@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles the AssemblyScript kernels src/kernels/*.as.ts into src/kernels/*.wasm.ts (the module's bytes as
 // base64, so tsx, dist/ and notebooks load them without a file path). The generated files are committed: users
-// need no AssemblyScript. `--check` compiles and fails when a committed file differs (test/kernels.test.ts runs it).
+// need no AssemblyScript. `--check` compiles and fails when a committed file differs (test/kernels/build-kernels.test.ts runs it).
 // Usage: npm run build:kernels [-- --check]
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

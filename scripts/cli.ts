@@ -3,6 +3,8 @@
 // scripts do through `npm run`. Each command reuses a script's functions (compiled into dist/cli/ by
 // scripts/build-package.mjs):
 //   train   the tutorial end to end, as `npm start` (scripts/main.ts runMain / parseMainArgs)
+//   evaluate  a saved checkpoint's test RMSE on a MovieLens 100K split (scripts/checkpoint-commands.ts)
+//   export    a saved checkpoint as a serving export (scripts/checkpoint-commands.ts)
 //   serve   an exported model behind TensorFlow Serving's REST API, as `npm run serve` (scripts/serve.ts)
 // Exit codes: 0 done, 1 the command failed (its error's name and message), 2 a bad command line (named in the message).
 import * as path from 'node:path';
@@ -10,14 +12,17 @@ import { ConfigError } from '../src/errors';
 // The scripts (and with them the library and tfjs) load only when a command runs: `--help` and a bad command answer at once.
 type MainScript = typeof import('./main');
 type ServeScript = typeof import('./serve');
+type CheckpointCommands = typeof import('./checkpoint-commands');
 
 /** The commands of the CLI, in the order `--help` lists them. */
-export const CLI_COMMANDS = ['train', 'serve'] as const;
+export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve'] as const;
 /** One of {@link CLI_COMMANDS}. */
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
 const SUMMARIES: Record<CliCommand, string> = {
   train: 'the tutorial end to end: train on a simulated TPU slice, evaluate, checkpoint, restore on CPU, export, predict',
+  evaluate: "a saved checkpoint's test RMSE on a MovieLens 100K split (restored on CPU)",
+  export: 'a saved checkpoint as a serving export (model.json + weights, replacing an older export atomically)',
   serve: "serve an exported model with TensorFlow Serving's REST API (POST /v1/models/<name>:predict)",
 };
 
@@ -33,9 +38,21 @@ const USAGES: Record<CliCommand, string> = {
     'Reads MovieLens 100K from $MOVIELENS_DIR or ../shared/data; the backend from TPU_EMBEDDINGS_BACKEND.',
     'Needs plotly.js-dist for its loss figures (`npm install plotly.js-dist`).',
   ].join('\n'),
+  evaluate: [
+    'usage: tpu-embeddings evaluate <checkpoint> [--split tutorial|u1|u2|u3|u4|u5|ua|ub] [--seed N]',
+    '  <checkpoint>  a ckpt-<step> directory, or a folder of them (the newest is used), e.g. outputs/checkpoints',
+    "  --split       the tutorial's seeded 80/20 split (default) or one of GroupLens's canonical splits",
+    '  --seed N      seed of the tutorial split (default 42, as `train` uses)',
+    'Reads MovieLens 100K from $MOVIELENS_DIR or ../shared/data.',
+  ].join('\n'),
+  export: [
+    'usage: tpu-embeddings export <checkpoint> <out dir>',
+    '  <checkpoint>  a ckpt-<step> directory, or a folder of them (the newest is used)',
+    '  <out dir>     written atomically: an older export there stays loadable until the new one is complete',
+  ].join('\n'),
   serve: [
-    'usage: tpu-embeddings serve <export dir> [--port N] [--name M] [--host H] [--<limit> N …]',
-    "  defaults: port 8501 (TF Serving's REST port; 0 picks a free one), name 'ranking', host 127.0.0.1.",
+    'usage: tpu-embeddings serve <export dir> [--port N] [--name M] [--host H] [--version V] [--version-labels L1,L2] [--<limit> N …]',
+    "  defaults: port 8501 (TF Serving's REST port; 0 picks a free one), name 'ranking', host 127.0.0.1, version 1, no labels.",
     '  limits and timeouts (defaults): --max-body-bytes 1048576, --max-json-depth 32, --max-instances-per-request 10000,',
     '  --predict-chunk-size 64, --max-concurrent-requests 8, --retry-after-seconds 1, --headers-timeout-ms 10000,',
     '  --request-timeout-ms 30000, --keep-alive-timeout-ms 5000, --close-grace-ms 2000.',
@@ -87,7 +104,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   }
   // The scripts' messages start with their name and end with their npm usage line: say the CLI's instead.
   const usageError = (e: unknown) =>
-    new ConfigError('bad_option', `${cmd}: ${String((e as Error).message).replace(/^(main|serve): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
+    new ConfigError('bad_option', `${cmd}: ${String((e as Error).message).replace(/^(main|serve|evaluate|export): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
   if (cmd === 'train') {
     const { parseMainArgs, runMain } = require('./main') as MainScript;
     let options: ReturnType<MainScript['parseMainArgs']>;
@@ -100,6 +117,22 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
     // before training rather than after it (ConfigError plotly_missing names the install command).
     (require('../src/viz/plotly-source') as typeof import('../src/viz/plotly-source')).plotlySource();
     await runMain({ ...options, outputs: options.outputs ?? path.resolve('outputs') });
+  } else if (cmd === 'evaluate' || cmd === 'export') {
+    const commands = require('./checkpoint-commands') as CheckpointCommands;
+    const usage = USAGES[cmd].split('\n')[0];
+    let run: () => Promise<unknown>;
+    try {
+      if (cmd === 'evaluate') {
+        const args = commands.parseEvaluateArgs(rest, usage);
+        run = () => commands.runEvaluate(args, print);
+      } else {
+        const args = commands.parseExportArgs(rest, usage);
+        run = () => commands.runExport(args, print);
+      }
+    } catch (e) {
+      throw usageError(e);
+    }
+    await run();
   } else {
     const { parseServeArgs, runServe } = require('./serve') as ServeScript;
     let args: ReturnType<ServeScript['parseServeArgs']>;

@@ -66,6 +66,7 @@ say(`in ${root} (node ${process.version})`);
   }
   say('building dist/ (tsc -p tsconfig.build.json) …');
   const t = Date.now();
+  run(process.execPath, [path.join(root, 'scripts', 'clean-dist.mjs')], { inherit: true });
   const r = run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { inherit: true });
   if (r.status !== 0) {
     console.error('setup: FAILED the TypeScript build; fix the errors above, then run `npm run setup`.');

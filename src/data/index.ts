@@ -73,3 +73,5 @@ export type { TutorialSplitOptions, Split } from './tutorial-split';
 export { canonicalSplit } from './canonical-split';
 export type { CanonicalSplitOptions, CanonicalSplit } from './canonical-split';
 export { toTensors } from './to-tensors';
+export { SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from './retrieval-side-features';
+export type { SideFeatureName, MovieLensSideFeatures } from './retrieval-side-features';

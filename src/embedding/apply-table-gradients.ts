@@ -9,8 +9,10 @@
  * copy and the check are skipped (the fast path) when the step provably stays finite: see `value-bounds.ts`.
  */
 import { InputError } from '../errors';
+import type { NativeRowContext } from '../optimizers/native-row-update';
 import type { Pending, PendingFeature, PendingTable, TableState } from './engine-state';
 import { sequenceEnd, sequencePosition } from './sequence-positions';
+import { restoreEveryRow, saveEveryRow, updateUntouchedRows, updatesEveryRow } from './update-every-row';
 import { rowsMaxAbs } from './value-bounds';
 
 /** Floats of summed gradients handed to the optimizer per call (64 KB: stays in L1/L2 between sum and update). */
@@ -27,14 +29,24 @@ const GRAD_CHUNK_FLOATS = 16384;
  * @param useKernels sum the gradients with the WebAssembly kernel when the table has one (else in JavaScript).
  * @param guarded save the rows before updating them (for {@link rollbackTableGradients}) and check them after;
  *   false only when the table's optimizer vouches for this step from the table's bounds (see `value-bounds.ts`).
+ * @param native the native kernels and threads (with `useKernels`: the gradient sums where the table has the
+ *   WebAssembly ones, and the optimizer's row updates; same bits), or null.
  * @param touchedMax when guarded, receives max |x| of the touched rows per array (`[weights, ...slots]`).
  * @returns `sink` plus this call's reads (kept by the caller so the loads are not dead code).
  */
-export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true, touchedMax: number[] | null = null): number {
+export function applyTableGradients(pt: PendingTable, pending: Pending, data: Map<string, Float32Array>, numShards: number, step: number, sink: number, useKernels: boolean, guarded = true, touchedMax: number[] | null = null, native: NativeRowContext | null = null): number {
   const ts = pt.state;
   const dim = ts.table.dim;
   const U = pt.numUnique;
-  if (U === 0) return sink;
+  const everyRow = updatesEveryRow(ts);
+  if (everyRow) {
+    ts.denseUndo = null;
+    if (guarded) saveEveryRow(ts, numShards);
+  }
+  if (U === 0) {
+    if (everyRow) updateUntouchedRows(ts, null, null, numShards, step, useKernels, guarded, touchedMax);
+    return sink;
+  }
   // Kept unique rows in storage order: grouped by shard (shards are contiguous in storage) and ascending inside
   // each shard, so the optimizer walks every shard's memory forwards (fewer TLB walks and DRAM page misses).
   const localOff = sortForUpdate(ts, pt, numShards);
@@ -45,7 +57,10 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
   // [U, dim] gradient array is ever written out to memory.
   const entries = bucketByRow(ts, pending, data, U);
   const chunkRows = Math.max(1, Math.floor(GRAD_CHUNK_FLOATS / dim));
-  const wasmSums = useKernels ? ts.wasmSums : null;
+  // The native sums are the WebAssembly kernel's twin: used where that kernel would be (same bits).
+  const nativeSums = useKernels && native && ts.wasmSums ? ts.nativeSums : null;
+  if (nativeSums) nativeSums.threads = native!.threads;
+  const wasmSums = useKernels ? (nativeSums ?? ts.wasmSums) : null;
   if (wasmSums) {
     let n = 0;
     for (const fs of ts.features) n += pending.features.get(fs.name)!.slot.length;
@@ -79,7 +94,7 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
       if (wasmSums) gsum = wasmSums.sum(c, ce, dim);
       else sumRows(c, ce, ts.rowStart, ts.entryGoff, ts.entryScale, ts.entryFeature, entries, gsum, dim);
       if (guarded) saveRows(undo, weights, slots, localOff, c, ce, dim, stride);
-      opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels });
+      opt.applyRows({ weights, slots, rowOffsets: localOff.subarray(c, ce), count: ce - c, grads: gsum, dim, step, kernels: useKernels, native: useKernels ? native : null });
       if (guarded) ts.updated = ce;
       if (guarded) {
         // One pass over the rows just written (in cache): their maxima carry the table's bounds forward, and a NaN
@@ -98,6 +113,7 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
     }
   }
   entries.length = 0; // keep no reference to this step's gradient values
+  if (everyRow) updateUntouchedRows(ts, localOff, shardStart, numShards, step, useKernels, guarded, touchedMax);
   return sink;
 }
 
@@ -109,6 +125,11 @@ export function applyTableGradients(pt: PendingTable, pending: Pending, data: Ma
  * @param numShards shards N.
  */
 export function rollbackTableGradients(ts: TableState, numShards: number): void {
+  if (ts.denseUndo) {
+    restoreEveryRow(ts, numShards); // a non-lazy table: every row was saved
+    ts.updated = 0;
+    return;
+  }
   const done = ts.updated;
   if (done === 0) return;
   const table = ts.table;

@@ -6,6 +6,8 @@
 import type { ActivationOutput } from './activation-output';
 import type { PendingFeature, TableState } from './engine-state';
 import type { HelperPart } from './helper-hand-off';
+import type { NativeKernels } from '../kernels/native-kernels';
+import { SIMD_CHUNK_POSITIONS } from './simd-combiner';
 import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /**
@@ -15,9 +17,11 @@ import { sequenceEnd, sequencePosition } from './sequence-positions';
  * @param allKept no id of the table was dropped (else this thread redoes the helper's part).
  * @param useSimd use the SIMD kernel where the table has one (`TPUEmbedding.useSimd`).
  * @param outputs where the activation buffer comes from.
+ * @param native the native kernels, used (on `nativeThreads` threads) instead of the SIMD kernel for tables that have
+ *   one (same results); null: not used.
  * @returns the activation values, to wrap with `outputs.tensor`.
  */
-export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: HelperPart | null, allKept: boolean, useSimd: boolean, outputs: ActivationOutput): Float32Array {
+export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: HelperPart | null, allKept: boolean, useSimd: boolean, outputs: ActivationOutput, native: NativeKernels | null = null, nativeThreads = 1): Float32Array {
   const st = ts.table.storage;
   const off = ts.uOffBuf;
   const dim = ts.table.dim;
@@ -41,6 +45,14 @@ export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: H
     return out;
   }
   const simd = ts.table.simd;
+  if (simd && native) {
+    // The native twin of the SIMD kernel writes straight into `out` (on the wasm backend, the tensor's memory in
+    // the tfjs heap) from several threads; bags longer than the SIMD kernel's chunk go to the same JavaScript loop.
+    const out = outputs.buffer(pf, batchSize * dim, false);
+    const left = native.combine(st, pf.state.posOffBuf, scale, rowSplits, batchSize, dim, out, SIMD_CHUNK_POSITIONS, nativeThreads);
+    if (left > 0) combineLongBags(st, off, slot, scale, rowSplits, batchSize, dim, out);
+    return out;
+  }
   if (simd && useSimd) {
     // The kernel overwrites every row it combines; a fallback row is zeroed first.
     const out = outputs.buffer(pf, batchSize * dim, false);
@@ -64,6 +76,15 @@ export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: H
   const out = outputs.buffer(pf, batchSize * dim);
   combinePooledRange(st, off, slot, scale, rowSplits, 0, batchSize, dim, out);
   return out;
+}
+
+/** The samples of more than {@link SIMD_CHUNK_POSITIONS} ids, combined by the JavaScript loop as the SIMD path does. */
+function combineLongBags(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number, out: Float32Array): void {
+  for (let b = 0; b < B; b++) {
+    if (rowSplits[b + 1] - rowSplits[b] <= SIMD_CHUNK_POSITIONS) continue;
+    out.fill(0, b * dim, (b + 1) * dim);
+    combinePooledRange(st, off, slot, scale, rowSplits, b, b + 1, dim, out);
+  }
 }
 
 /**

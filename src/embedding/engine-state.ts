@@ -10,6 +10,8 @@ import { tableBounds } from './value-bounds';
 import type { TableLayout } from './table-layout';
 import { WasmGradientSums } from './wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
+import { NativeIdDedup } from './native-id-dedup';
+import { NativeGradientSums } from './native-gradient-sums';
 
 /** One feature of a `TPUEmbedding`: its config, its table and its reused per-position buffers. */
 export interface FeatureState {
@@ -31,11 +33,16 @@ export interface FeatureState {
 export interface TableState {
   readonly table: ShardedTable;
   readonly features: FeatureState[];
-  /** The deduplicator of the last lookup: {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}. */
+  /**
+   * The deduplicator of the last lookup: {@link nativeDedup} when there is one and `useSimd` and `useNative` are on,
+   * else {@link wasmDedup} when there is one and `useSimd` is on, else {@link jsDedup}.
+   */
   dedup: RoutedIdDedup;
   readonly jsDedup: IdDedup;
   /** The WebAssembly kernel (`src/kernels/id-router.as.ts`), or null where WebAssembly is unavailable. */
   readonly wasmDedup: WasmIdDedup | null;
+  /** The native deduplicator (null without the native kernels). */
+  readonly nativeDedup: NativeIdDedup | null;
   /** How the dedup places new ids (the table's layout). */
   readonly routing: IdRouting;
   /** Ids and unique ids per (replica, shard) of the last lookup, `[R × N]`. */
@@ -57,6 +64,8 @@ export interface TableState {
   grad: Float32Array;
   /** The gradient-sum kernel, or null where WebAssembly SIMD is unavailable (or `dim % 4 ≠ 0`). */
   readonly wasmSums: WasmGradientSums | null;
+  /** The native twin of {@link wasmSums} (null without it or without the native kernels). */
+  readonly nativeSums: NativeGradientSums | null;
   /** The gradient values of each feature (in `features` order) during one applyGradients call (reused array). */
   gradViews: Float32Array[];
   /**
@@ -66,6 +75,8 @@ export interface TableState {
   undo: Float32Array;
   /** Sorted rows `[0, updated)` of this step were written (and saved in {@link undo}); 0 before the update. */
   updated: number;
+  /** A non-lazy table's copy of every shard's `[weights, ...slots]` during a checked step (see `update-every-row.ts`). */
+  denseUndo: Float32Array[][] | null;
   /** Bounds on |x| of `[weights, ...slots]` (see `value-bounds.ts`), or null when unknown (checked path only). */
   bounds: number[] | null;
 }
@@ -113,6 +124,7 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     dedup: jsDedup,
     jsDedup,
     wasmDedup: WasmIdDedup.create(),
+    nativeDedup: NativeIdDedup.create(),
     routing: layout.routing(),
     idsRS: new Int32Array(0),
     uniqRS: new Int32Array(0),
@@ -129,9 +141,11 @@ export function createTableState(table: ShardedTable, layout: TableLayout, numSh
     shardStart: new Int32Array(numShards + 1),
     grad: new Float32Array(0),
     wasmSums: table.dim % 4 === 0 ? WasmGradientSums.create() : null,
+    nativeSums: table.dim % 4 === 0 ? NativeGradientSums.create() : null,
     gradViews: [],
     undo: new Float32Array(0),
     updated: 0,
+    denseUndo: null,
     bounds: tableBounds(table),
   };
 }

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { tableConfigFromConfig, type TableConfig, type TableConfigJson } from './table-config';
 import type { OptimizerResolver } from './optimizer-like';
@@ -44,6 +45,7 @@ export function featureConfig(options: FeatureConfigOptions): FeatureConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_feature_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
+  rejectUnknownOptions(api, options, ['table', 'maxSequenceLength', 'outputShape', 'name']);
   const t = options.table as TableConfig | undefined;
   if (!t || typeof t !== 'object' || typeof t.getConfig !== 'function' || !Number.isInteger(t.vocabularySize)) {
     throw new ConfigError(

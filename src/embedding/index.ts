@@ -1,4 +1,4 @@
-/** Embedding tables, features, inputs, sharding, the TPUEmbedding engine, lookup statistics and the dense baseline. */
+/** Embedding tables, features, inputs, sharding, the TPUEmbedding engine, lookup statistics. */
 export { COMBINERS } from './combiner';
 export type { Combiner } from './combiner';
 export { normalizeInitializer, initializerToJson, fillTable } from './initializer';
@@ -25,6 +25,4 @@ export type { TPUEmbeddingOptions, TPUEmbeddingJson } from './tpu-embedding';
 export { accumulateStats, emptyAccumulatedStats, statsToTable } from './lookup-stats';
 export type { AccumulatedLookupStats, AccumulatedTableStats, StatsToTableOptions } from './lookup-stats';
 export type { LookupStats, TableLookupStats } from './lookup-stats-types';
-export { DenseEmbeddingBaseline } from './dense-baseline';
-export type { DenseEmbeddingBaselineOptions } from './dense-baseline';
 export { SimdCombiner, simdCombinerModule, SIMD_CHUNK_POSITIONS, SIMD_TARGET_POSITIONS, SIMD_CHUNK_SAMPLES, SIMD_GATHER_ROWS } from './simd-combiner';

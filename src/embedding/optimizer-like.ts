@@ -20,6 +20,11 @@ export interface EmbeddingOptimizerLike {
    * not touch them first (unless it copies them for a rollback: the checked path of an all-or-nothing step).
    */
   prefetchesRows?(weights: Float32Array, slots: readonly Float32Array[], dim: number): boolean;
+  /**
+   * Optional: true when the optimizer updates every row of a table each step, not only the looked-up rows (Adam with
+   * `lazyAdam: false`, TF's `use_non_lazy_adam`): the engine then hands it the other rows with zero gradients.
+   */
+  readonly updatesEveryRow?: boolean;
   /** Optional: each slot's lower bound kept by the update (see `EmbeddingOptimizer.slotFloors`). */
   slotFloors?(): readonly number[];
   /**

@@ -21,6 +21,8 @@ export interface RouteSettings {
   readonly allowIdDropping: boolean;
   /** Route with the WebAssembly dedup where the table has one. */
   readonly useSimd: boolean;
+  /** With `useSimd`: route with the native dedup where the table has one (same results). */
+  readonly useNative: boolean;
 }
 
 /** One table routed: its pending features and table (for the combine and `applyGradients`) and its statistics. */
@@ -49,7 +51,7 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
   const dim = table.dim;
   let totalIds = 0;
   for (const fs of ts.features) totalIds += inputs.get(fs.name)!.values.length;
-  const dedup = settings.useSimd && ts.wasmDedup ? ts.wasmDedup : ts.jsDedup;
+  const dedup = settings.useSimd && settings.useNative && ts.nativeDedup ? ts.nativeDedup : settings.useSimd && ts.wasmDedup ? ts.wasmDedup : ts.jsDedup;
   ts.dedup = dedup;
   dedup.reset(totalIds);
   if (ts.idsRS.length !== R * N) {

@@ -1,3 +1,4 @@
+import { adviseTableHugePages } from '../kernels/native-kernels';
 import { InputError } from '../errors';
 import { firstNonFinite } from './first-non-finite';
 import { Random } from '../random';
@@ -55,11 +56,15 @@ export class ShardedTable {
     this.storage = this.simd ? this.simd.storage : new Float32Array(layout.storageRows * dim);
     if (this.simd?.shared) registerRowMemory(this.simd.memory, this.storage.buffer, this.simd.rowKernelScratch);
     const rng = new Random(seed);
+    adviseTableHugePages(this.storage); // before the initializer writes it: its pages fault in as 2 MiB pages
     fillTable(config.initializer, config.vocabularySize, dim, rng, this.storage, (r) => layout.storageRow(r) * dim, name);
     this.slotSpecs = Object.freeze([...optimizer.slotSpecs()]);
     this.slotStorage = this.slotSpecs.map((s) => {
       const a = rowKernelArray(layout.storageRows * dim); // in kernel memory where it fits
-      if (s.initialValue !== 0) a.fill(s.initialValue);
+      if (s.initialValue !== 0) {
+        adviseTableHugePages(a);
+        a.fill(s.initialValue);
+      }
       return a;
     });
     const views = (a: Float32Array): Float32Array[] =>

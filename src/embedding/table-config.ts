@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { COMBINERS, type Combiner } from './combiner';
 import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
@@ -67,6 +68,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
+  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name']);
   const { vocabularySize, dim } = options;
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
     throw new ConfigError(

@@ -16,8 +16,10 @@ import { startHelperCombine } from './helper-hand-off';
 import { routeIds, type RoutedTable } from './route-ids';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
+import { rejectUnknownOptions } from '../option-keys';
 import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
 import { tableBounds } from './value-bounds';
+import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -114,6 +116,18 @@ export class TPUEmbedding {
    * is no such thread). False: this thread does everything, for comparison.
    */
   useHelperThread = true;
+  /**
+   * Use the native kernels (C++, see `nativeKernelStatus`) where they loaded: the pooled gather + combine, the id
+   * router, the gradient sums and the optimizers' row updates (same results as the WebAssembly kernels and
+   * JavaScript loops they replace), when {@link useSimd} is on too. False: the WebAssembly path,
+   * for comparison.
+   */
+  useNative = true;
+  /**
+   * Threads the native kernels use (the caller plus pool workers; capped by the pool). @default the pool's threads
+   * (the machine's hardware threads, at most 8), or 1 without the native kernels.
+   */
+  nativeThreads: number;
   /** Training steps applied so far (`applyGradients` calls). */
   step = 0;
   /** Statistics of the last lookup, or null before the first. */
@@ -142,6 +156,7 @@ export class TPUEmbedding {
     const api = 'TPUEmbedding';
     const bad = (msg: string): ConfigError => new ConfigError('invalid_embedding_config', `${api}: ${msg}`);
     if (options === null || typeof options !== 'object') throw bad(`expected an options object, but got ${String(options)}.`);
+    rejectUnknownOptions(api, options, ['features', 'optimizer', 'topology', 'placement', 'sharding', 'layoutRule', 'maxIdsPerPartition', 'maxUniqueIdsPerPartition', 'allowIdDropping', 'seed', 'statsHistoryLimit']);
     this.topology = typeof options.topology === 'string' ? topologyPreset(options.topology) : options.topology;
     if (!this.topology || !Number.isInteger(this.topology.numShards) || !Number.isInteger(this.topology.numReplicas)) {
       throw bad(`expected topology to be a Topology or a preset name, but got ${String(options.topology)}.`);
@@ -240,6 +255,7 @@ export class TPUEmbedding {
       state.features.push(fs);
       this.features.set(name, fs);
     }
+    this.nativeThreads = nativeKernels()?.poolThreads() ?? 1;
     this.featureNames = Object.freeze([...this.features.keys()]);
     this.tableNames = Object.freeze(this.tableStates.map((t) => t.table.name));
     this.accumulatedStats = emptyAccumulatedStats(this.tableNames);
@@ -283,7 +299,8 @@ export class TPUEmbedding {
    */
   lookup(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
     const { inputs, batch } = lookupInputs(features, this.features, this.featureNames, this.numReplicas, this.topology.name);
-    const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread);
+    const native = this.activeNative();
+    const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread && !native);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
     let routed: RoutedTable[];
@@ -299,7 +316,7 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
-        const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs);
+        const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs, native, this.nativeThreads);
         out[pf.state.name] = this.outputs.tensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
       }
@@ -338,6 +355,7 @@ export class TPUEmbedding {
     const fast: [PendingTable, number[]][] = [];
     for (const pt of pending.tables) {
       pt.state.updated = 0;
+      pt.state.denseUndo = null;
       const opt = pt.state.table.optimizer;
       const bounds = pt.state.bounds;
       const next = bounds && opt.boundsAfter ? opt.boundsAfter(bounds, gradientBound(pt, pending, maxAbs), opt.learningRateAt(step)) : null;
@@ -345,9 +363,11 @@ export class TPUEmbedding {
       else guarded.push(pt);
     }
     const touched = guarded.map(() => [] as number[]);
+    const kernels = this.activeNative();
+    const native = kernels ? { kernels, threads: this.nativeThreads } : null;
     try {
-      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i])));
-      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false);
+      guarded.forEach((pt, i) => (this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, true, touched[i], native)));
+      for (const [pt] of fast) this.sink = applyTableGradients(pt, pending, data, this.numShards, step, this.sink, this.useSimd, false, null, native);
     } catch (e) {
       // All or nothing across tables: write back every row this step changed (a finite gradient that made a weight or
       // slot non-finite, or any other failure mid-update).
@@ -362,6 +382,11 @@ export class TPUEmbedding {
     for (const [pt, next] of fast) pt.state.bounds = next;
     this.step = step;
     this.pending = null;
+  }
+
+  /** The native kernels when {@link useSimd} and {@link useNative} are on and they loaded, else null. */
+  private activeNative(): NativeKernels | null {
+    return this.useSimd && this.useNative ? nativeKernels() : null;
   }
 
   /** Forgets {@link statsHistory}, {@link lastStats} and {@link accumulatedStats}. */

@@ -6,6 +6,8 @@ export type { TableIdLimits } from './suggested-id-limits';
 export { suggestedStackIdLimits } from './suggested-stack-id-limits';
 export { exportSavedModel } from './export-saved-model';
 export type { ExportedSavedModel } from './export-saved-model';
+export { predictSavedModel } from './predict-saved-model';
+export type { SavedModelPairs, SavedModelPredictions } from './predict-saved-model';
 export { runPythonModule, pythonExecutable, PYTHON_INSTALL_HINT, INTEROP_PYTHON_DIR } from './python-bridge';
 export type { PythonRun } from './python-bridge';
 export { emitKerasRsConfig } from './emit-keras-rs-config';

@@ -94,7 +94,7 @@ export function adamMoment(base: usize, rows: usize, count: i32, grads: usize, d
 }
 
 /**
- * Adam's second moment and step for each of `count` rows: `v ← β2·v + c2·g²` in place (`c2` = 1 − β2), then
+ * Adam's second moment and step for each of `count` rows: `v ← β2·v + (c2·g)·g` in place (TF's order) (`c2` = 1 − β2), then
  * `steps[r × dim …] = lr·m / √(v + eps²)` when `inside` (TPU's sumInsideSqrt) else `lr·m / (√v + eps)`, with the
  * new momenta `m` at `moments[r × dim …]`. @returns as accumulate.
  */
@@ -113,7 +113,7 @@ export function adamStep(base: usize, rows: usize, count: i32, grads: usize, mom
     const s = steps + <usize>r * rowBytes;
     for (let c: usize = 0; c < rowBytes; c += 16) {
       const gv = v128.load(g + c);
-      const v = f32x4.add(f32x4.mul(vb2, v128.load(a + c)), f32x4.mul(vc2, f32x4.mul(gv, gv)));
+      const v = f32x4.add(f32x4.mul(vb2, v128.load(a + c)), f32x4.mul(f32x4.mul(vc2, gv), gv));
       v128.store(a + c, v);
       const den = inside ? f32x4.sqrt(f32x4.add(v, veps2)) : f32x4.add(f32x4.sqrt(v), veps);
       v128.store(s + c, f32x4.div(f32x4.mul(vlr, v128.load(m + c)), den));

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import type { IdSkew } from '../cost/id-distribution';
-import { DenseEmbeddingBaseline } from '../embedding/dense-baseline';
+import { DenseEmbeddingBaseline } from '../baseline/dense-embedding-baseline';
+import { GatherHelper } from '../embedding/gather-helper';
 import { featureConfig } from '../embedding/feature-config';
 import type { LookupStats } from '../embedding/lookup-stats-types';
 import { tableConfig } from '../embedding/table-config';
@@ -69,8 +70,11 @@ export interface LookupCostResult {
   readonly topology: string;
   readonly placement: Placement;
   readonly sharding: Sharding;
-  /** Whether the engine ran its WebAssembly kernels and could use the gather helper thread. */
+  /** Whether the engine's lookups ran its WebAssembly SIMD gather (asked for with `kernels` and available for the
+   * table: `dim % 4 = 0` and WebAssembly SIMD in this runtime); false: the JavaScript loops ran. */
   readonly kernels: boolean;
+  /** Whether the gather helper thread combined part of at least one lookup (it takes part only when asked for, with
+   * the kernels, on ≥ 2 cores, for ≥ 16,384 ids per step and a table of ≥ 8 MiB; see `GatherHelper`). */
   readonly helperThread: boolean;
   /** Bytes of the table's weights (V·dim·4); Adagrad's accumulator doubles it. */
   readonly tableBytes: number;
@@ -164,6 +168,10 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
   for (let b = 0; b <= B; b++) rowSplits[b] = b * k;
   const nextInput = () => ({ values: sampleIds({ vocabularySize: V, count: ids, skew, random: rng }), rowSplits });
   const grad = tf.fill([B, dim], 0.01);
+  // What ran: the helper's finished-job counter before and after the engine's steps.
+  const helper = emb.useSimd && emb.useHelperThread ? GatherHelper.get() : null;
+  const helperJobsBefore = helper?.jobsDone ?? 0;
+  let helperRan = false;
   const lookupTimes: number[] = [];
   const updateTimes: number[] = [];
   let dense: DenseLookupCost | null = null;
@@ -181,6 +189,7 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
         updateTimes.push(t2 - t1);
       }
     }
+    helperRan = helper !== null && helper.jobsDone > helperJobsBefore;
     if (options.dense ?? true) dense = timeDense(emb, nextInput, grad, denseRepeats);
   } finally {
     grad.dispose();
@@ -199,8 +208,8 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
     topology: emb.topology.name,
     placement: emb.placement,
     sharding: emb.sharding,
-    kernels: emb.useSimd,
-    helperThread: emb.useHelperThread,
+    kernels: emb.useSimd && emb.tables[0].simd !== null,
+    helperThread: helperRan,
     tableBytes: V * dim * 4,
     lookupMs,
     updateMs,

@@ -135,7 +135,8 @@ export function checkRankingState(api: string, state: unknown, target: RankingSt
 function takeInt64Iterations(byName: Map<string, NamedTensor>, t: NamedTensor, fail: (msg: string) => never): NamedTensor {
   const isScalar = Array.isArray(t.shape) && t.shape.length === 0;
   if (!isScalar || !(t.data instanceof BigInt64Array) || t.data.length !== 1) {
-    fail(`expected '${DENSE_ITERATIONS_NAME}' to be an int64 scalar (a BigInt64Array of 1 value), but got shape [${String(t.shape)}].`);
+    const got = ArrayBuffer.isView(t.data) ? `${t.data.constructor.name} of ${(t.data as BigInt64Array).length} values` : String(t.data);
+    fail(`expected '${DENSE_ITERATIONS_NAME}' to be an int64 scalar (shape [], a BigInt64Array of 1 value), but got shape [${String(t.shape)}] and ${got}.`);
   }
   const n = (t.data as BigInt64Array)[0];
   if (n < 0n || n > 2147483647n) fail(`expected '${DENSE_ITERATIONS_NAME}' in [0, 2147483647], but got ${n}. The state is corrupted; restore an older checkpoint.`);

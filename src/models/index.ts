@@ -21,7 +21,6 @@ export { buildServingModel } from './serving-model';
 export type { ServingModelParts } from './serving-model';
 export { tutorialProtocol, fullProtocol, runProtocol, globalBatchSize } from './protocols';
 export type { TrainingProtocol, ProtocolSplit, ShuffleBatchable, RunProtocolOptions, ProtocolResult } from './protocols';
-export { lossFigure, liveLossFigureCallback } from './loss-figure';
 export { rankingCheckpointContent, rankingStateFromCheckpoint, RANKING_CHECKPOINT_FILES } from './model-checkpoint';
 export { RMSE_ANCHORS, rmseComparisonTable } from './rmse-anchors';
 export type { RmseAnchor, MeasuredRmse } from './rmse-anchors';

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   booleanOption,
@@ -7,6 +8,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { nativeRowsExact } from './native-row-update';
 
 /** Options of {@link AdagradMomentum} (TF `tf.tpu.experimental.embedding.AdagradMomentum`). */
 export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
@@ -72,6 +74,7 @@ export class AdagradMomentum extends EmbeddingOptimizer {
       Object.freeze({ name: 'accumulators', initialValue: 0 }),
       Object.freeze({ name: 'momenta', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('AdagradMomentum', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[accumulators, momenta]`, both starting at 0. */
@@ -90,20 +93,23 @@ export class AdagradMomentum extends EmbeddingOptimizer {
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
+    if (batch.kernels !== false && batch.native && nativeRowsExact(batch.native, this, batch, lr, decay)) return;
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const mom = batch.slots[1];
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
-    const mu = this.momentum;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
+    // float32 hyper-parameters and derived constants, as TF's SparseCore AdagradMomentum computes them.
+    const mu = Math.fround(this.momentum);
     const nesterov = this.useNesterov;
-    const b2 = this.beta2;
+    const b2 = Math.fround(this.beta2);
+    const c2 = Math.fround(1 - b2);
     const plainSum = b2 === 1;
-    const eps = this.epsilon;
-    const negInvK = -1 / this.exponent;
-    const sqrtCase = this.exponent === 2;
+    const eps = Math.fround(this.epsilon);
+    const negInvK = -Math.fround(1 / Math.fround(this.exponent));
+    const sqrtCase = negInvK === -0.5;
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
       const go = r * dim;
@@ -112,15 +118,18 @@ export class AdagradMomentum extends EmbeddingOptimizer {
         if (g < gMin) g = gMin;
         else if (g > gMax) g = gMax;
         const i = o + j;
-        const a = Math.fround(plainSum ? acc[i] + g * g : b2 * acc[i] + (1 - b2) * g * g);
+        // float32 after every operation, in TF's order (sparse_core_xla_ops.cc).
+        const a = Math.fround(plainSum ? acc[i] + Math.fround(g * g) : Math.fround(b2 * acc[i]) + Math.fround(Math.fround(c2 * g) * g));
         acc[i] = a;
-        const scale = sqrtCase ? 1 / Math.sqrt(a + eps) : Math.pow(a + eps, negInvK);
-        const gHat = scale * g;
-        const m = Math.fround(mu * mom[i] + gHat);
+        const ae = Math.fround(a + eps);
+        // k = 2: XLA rewrites (acc + ε)^(−1/2) as rsqrt; computed here as 1/√ in float32 (each correctly rounded).
+        const scale = sqrtCase ? Math.fround(1 / Math.fround(Math.sqrt(ae))) : Math.fround(Math.pow(ae, negInvK));
+        const gHat = Math.fround(scale * g);
+        const m = Math.fround(Math.fround(mu * mom[i]) + gHat);
         mom[i] = m;
         let x = w[i];
-        x -= decay * x;
-        x -= lr * (nesterov ? mu * m + gHat : m);
+        x = Math.fround(x - Math.fround(decay * x));
+        x = Math.fround(x - Math.fround(lr * (nesterov ? Math.fround(Math.fround(mu * m) + gHat) : m)));
         if (x < wMin) x = wMin;
         else if (x > wMax) x = wMax;
         w[i] = x;

@@ -1,9 +1,9 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   BOUND_ROUNDING,
   FINITE_STEP_LIMIT,
   booleanOption,
-  configError,
   numberOption,
   type EmbeddingOptimizerOptions,
   type OptimizerConfigValue,
@@ -11,6 +11,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { adamRowsKernel, hasRowKernels } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 const ADAM_FLOORS: readonly number[] = Object.freeze([-Infinity, 0]);
 
@@ -23,8 +24,10 @@ export interface AdamOptions extends EmbeddingOptimizerOptions {
   /** Numerical-stability constant, > 0. @default 1e-7 */
   readonly epsilon?: number;
   /**
-   * Lazy Adam: only rows looked up in the step are updated (TPU default). Only `true` is supported: the sparse
-   * engine hands the optimizer the touched rows only. @default true
+   * Lazy Adam: only rows looked up in the step are updated (TPU default). `false` is TF's `use_non_lazy_adam`:
+   * every row of the table is updated each step, rows without a gradient with g = 0 (their moments decay and their
+   * weights move by lr·m/√(v + ε²)); the engine then hands the optimizer every row ({@link Adam.updatesEveryRow}).
+   * @default true
    */
   readonly lazyAdam?: boolean;
   /**
@@ -35,7 +38,7 @@ export interface AdamOptions extends EmbeddingOptimizerOptions {
 
 /**
  * Adam for embedding tables as on TPU (TF `tf.tpu.experimental.embedding.Adam`: lr 0.001, β1 0.9, β2 0.999,
- * ε 1e-7, lazy, sumInsideSqrt). Slots `momenta` and `velocities`, both starting at 0. **No bias correction**
+ * ε 1e-7, lazy (or every row each step with `lazyAdam: false`), sumInsideSqrt). Slots `momenta` and `velocities`, both starting at 0. **No bias correction**
  * (the TPU optimizer has none; TF's proto suggests a dynamic learning rate lr·√(1−β2ᵗ)/(1−β1ᵗ) to get it —
  * pass such a schedule as `learningRate`). Per touched row and element, with g the row's summed gradient:
  * ```
@@ -57,16 +60,17 @@ export class Adam extends EmbeddingOptimizer {
   readonly beta2: number;
   /** Stability constant. */
   readonly epsilon: number;
-  /** Always true (lazy updates). */
+  /** Lazy updates (only the rows looked up in a step). */
   readonly lazyAdam: boolean;
+  /** `!lazyAdam`: the engine must update every row of the table each step (zero gradient where none). */
+  readonly updatesEveryRow: boolean;
   /** √(v + ε²) instead of √v + ε. */
   readonly sumInsideSqrt: boolean;
   private readonly slots: readonly SlotSpec[];
 
   /**
    * @param options see {@link AdamOptions}; `learningRate` @default 0.001
-   * @throws ConfigError naming `Adam`, the parameter, the rule and the value (β out of [0, 1), ε ≤ 0,
-   *   lazyAdam false).
+   * @throws ConfigError naming `Adam`, the parameter, the rule and the value (β out of [0, 1), ε ≤ 0).
    */
   constructor(options: AdamOptions = {}) {
     const api = 'Adam';
@@ -75,20 +79,13 @@ export class Adam extends EmbeddingOptimizer {
     this.beta2 = numberOption(api, 'beta2', options.beta2, 0.999, 'a finite number in [0, 1)', (x) => x >= 0 && x < 1);
     this.epsilon = numberOption(api, 'epsilon', options.epsilon, 1e-7, 'a finite number > 0', (x) => x > 0);
     this.lazyAdam = booleanOption(api, 'lazyAdam', options.lazyAdam, true);
-    if (!this.lazyAdam) {
-      throw configError(
-        api,
-        'lazyAdam',
-        'true (the sparse engine updates only the rows looked up in a step)',
-        false,
-        'Leave lazyAdam at its default true; non-lazy Adam would update every row of the table each step.',
-      );
-    }
+    this.updatesEveryRow = !this.lazyAdam;
     this.sumInsideSqrt = booleanOption(api, 'sumInsideSqrt', options.sumInsideSqrt, true);
     this.slots = Object.freeze([
       Object.freeze({ name: 'momenta', initialValue: 0 }),
       Object.freeze({ name: 'velocities', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('Adam', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[momenta, velocities]`, both starting at 0. */
@@ -136,19 +133,23 @@ export class Adam extends EmbeddingOptimizer {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const ms = batch.slots[0];
     const vs = batch.slots[1];
+    const native = batch.kernels !== false ? batch.native : null;
     if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (native && nativeRowsFast(native, 2, batch, lr, { b1: this.beta1, b2: this.beta2, eps: this.epsilon, inside: this.sumInsideSqrt })) return;
       if (adamRowsKernel(w, ms, vs, rowOffsets, count, grads, dim, lr, this.beta1, this.beta2, this.epsilon, this.sumInsideSqrt)) return;
     }
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const c1 = 1 - b1;
-    const c2 = 1 - b2;
-    const eps = this.epsilon;
-    const eps2 = eps * eps;
+    if (native && nativeRowsExact(native, this, batch, lr, decay)) return;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
+    // float32 hyper-parameters and derived constants, as TF's SparseCore Adam (sparse_core_xla_ops.cc) computes them.
+    const b1 = Math.fround(this.beta1);
+    const b2 = Math.fround(this.beta2);
+    const c1 = Math.fround(1 - b1);
+    const c2 = Math.fround(1 - b2);
+    const eps = Math.fround(this.epsilon);
+    const eps2 = Math.fround(eps * eps);
     const inside = this.sumInsideSqrt;
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
@@ -158,13 +159,15 @@ export class Adam extends EmbeddingOptimizer {
         if (g < gMin) g = gMin;
         else if (g > gMax) g = gMax;
         const i = o + j;
-        const m = Math.fround(b1 * ms[i] + c1 * g);
-        const v = Math.fround(b2 * vs[i] + c2 * g * g);
+        // float32 after every operation, in TF's order: m = β1·m + (1−β1)·g; v = β2·v + ((1−β2)·g)·g.
+        const m = Math.fround(Math.fround(b1 * ms[i]) + Math.fround(c1 * g));
+        const v = Math.fround(Math.fround(b2 * vs[i]) + Math.fround(Math.fround(c2 * g) * g));
         ms[i] = m;
         vs[i] = v;
+        const den = inside ? Math.fround(Math.sqrt(Math.fround(v + eps2))) : Math.fround(Math.fround(Math.sqrt(v)) + eps);
         let x = w[i];
-        x -= decay * x;
-        x -= inside ? (lr * m) / Math.sqrt(v + eps2) : (lr * m) / (Math.sqrt(v) + eps);
+        x = Math.fround(x - Math.fround(decay * x));
+        x = Math.fround(x - Math.fround(Math.fround(lr * m) / den));
         if (x < wMin) x = wMin;
         else if (x > wMax) x = wMax;
         w[i] = x;

@@ -4,6 +4,7 @@
  */
 
 import { ConfigError, InputError } from '../errors';
+import type { NativeRowContext } from './native-row-update';
 
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
 export const SLOT_NAMES = ['accumulators', 'momenta', 'velocities', 'linears'] as const;
@@ -47,9 +48,14 @@ export interface RowUpdateBatch {
   readonly step: number;
   /**
    * Let an optimizer with a WebAssembly kernel use it when the arrays live in kernel memories (see `row-kernels.ts`;
-   * results may differ from the JavaScript loop in the last bits). @default true
+   * the same float32 operations as the JavaScript loop, so the same bits). @default true
    */
   readonly kernels?: boolean;
+  /**
+   * The native kernels and threads to update the rows with (same bits as the WebAssembly kernel or JavaScript loop
+   * they replace; see `native-row-update.ts`), or null/absent: not used. Set by the engine (`TPUEmbedding.useNative`).
+   */
+  readonly native?: NativeRowContext | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -159,7 +165,9 @@ function nullableNumber(api: string, param: string, value: unknown): number | nu
  * W, slots ← the optimizer's update with g               (see each subclass)
  * W ← clip(W, clipWeightMin, clipWeightMax)              weight clipping (TF clipping_limits)
  * ```
- * Rows not in the batch are untouched (lazy updates, as on TPU).
+ * Rows not in the batch are untouched (lazy updates, as on TPU); an optimizer with `updatesEveryRow` (Adam with
+ * `lazyAdam: false`) is handed every row by the engine, with zero gradients where none. Hyper-parameters and every
+ * intermediate are float32, in TensorFlow's order of operations (test/optimizers/tf-oracle.test.ts checks against TF).
  *
  * @example
  * const opt = new Adagrad({ learningRate: 0.1 });
@@ -282,7 +290,8 @@ export abstract class EmbeddingOptimizer {
    */
   applyRows(batch: RowUpdateBatch): void {
     this.checkBatch(batch);
-    const lr = this.learningRateAt(batch.step);
+    // float32 hyper-parameters, as TensorFlow feeds them to the TPU (the learning rate is a float32 tensor).
+    const lr = Math.fround(this.learningRateAt(batch.step));
     this.updateRows(batch, lr, this.decayAt(lr));
   }
 
@@ -300,7 +309,7 @@ export abstract class EmbeddingOptimizer {
    * bounds on |x| of the weights and each slot (`[weights, ...slots]`, slots at or above {@link slotFloors}), a bound
    * on every summed gradient |g| and the learning rate, bounds on |x| afterwards — or null when the optimizer cannot
    * vouch that every value and intermediate stays ≤ {@link FINITE_STEP_LIMIT}, in the float32 kernels and the
-   * float64 loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
+   * JavaScript loops alike. Null (the default) sends the step through the checked path (rows saved, then checked).
    * @param bounds current bounds; @param gradBound a bound on |g|; @param lr the step's learning rate.
    * @returns the bounds after the update, or null.
    */
@@ -319,9 +328,10 @@ export abstract class EmbeddingOptimizer {
     return b;
   }
 
-  /** λ of the decoupled weight decay at learning rate `lr` (0 for none). */
+  /** λ of the decoupled weight decay at learning rate `lr` (0 for none), in float32 as TF computes it. */
   protected decayAt(lr: number): number {
-    return this.multiplyWeightDecayFactorByLearningRate ? this.weightDecayFactor * lr : this.weightDecayFactor;
+    const f = Math.fround(this.weightDecayFactor);
+    return this.multiplyWeightDecayFactorByLearningRate ? Math.fround(f * Math.fround(lr)) : f;
   }
 
   /** True when no gradient or weight clipping applies (then the WebAssembly kernels may run the update). */

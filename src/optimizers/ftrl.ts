@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import { InputError } from '../errors';
 import {
   EmbeddingOptimizer,
@@ -8,6 +9,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
+import { nativeRowsExact } from './native-row-update';
 
 /** Options of {@link FTRL} (TF `tf.tpu.experimental.embedding.FTRL`). */
 export interface FTRLOptions extends EmbeddingOptimizerOptions {
@@ -91,6 +93,7 @@ export class FTRL extends EmbeddingOptimizer {
       Object.freeze({ name: 'accumulators', initialValue: this.initialAccumulatorValue }),
       Object.freeze({ name: 'linears', initialValue: 0 }),
     ]);
+    rejectUnknownOptions('FTRL', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[accumulators, linears]`. */
@@ -119,19 +122,21 @@ export class FTRL extends EmbeddingOptimizer {
           'FTRL divides by the learning rate; set multiplyLinearByLearningRate: true to allow a zero learning rate.',
       );
     }
+    if (batch.kernels !== false && batch.native && nativeRowsExact(batch.native, this, batch, lr, decay)) return;
     const { weights: w, rowOffsets, count, grads, dim } = batch;
     const acc = batch.slots[0];
     const lin = batch.slots[1];
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
-    const k = -this.learningRatePower;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
+    // float32 hyper-parameters, as TF's SparseCore FTRL receives them.
+    const k = -Math.fround(this.learningRatePower);
     const sqrtCase = k === 0.5;
-    const l1 = this.l1RegularizationStrength;
-    const l2 = this.l2RegularizationStrength;
-    const beta = this.beta;
-    const t = mlr ? lr * l1 : l1;
+    const l1 = Math.fround(this.l1RegularizationStrength);
+    const l2 = Math.fround(this.l2RegularizationStrength);
+    const beta = Math.fround(this.beta);
+    const t = mlr ? Math.fround(lr * l1) : l1;
     const zeroOk = this.allowZeroAccumulator;
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
@@ -142,17 +147,21 @@ export class FTRL extends EmbeddingOptimizer {
         else if (g > gMax) g = gMax;
         const i = o + j;
         const a = acc[i];
-        const aNew = Math.fround(a + g * g);
-        const pOld = sqrtCase ? Math.sqrt(a) : Math.pow(a, k);
-        const pNew = sqrtCase ? Math.sqrt(aNew) : Math.pow(aNew, k);
+        // float32 after every operation, in TF's order (sparse_core_xla_ops.cc).
+        const aNew = Math.fround(a + Math.fround(g * g));
+        const pOld = Math.fround(sqrtCase ? Math.sqrt(a) : Math.pow(a, k));
+        const pNew = Math.fround(sqrtCase ? Math.sqrt(aNew) : Math.pow(aNew, k));
+        const dp = Math.fround(pNew - pOld);
         let x = w[i];
-        x -= decay * x;
-        const l = Math.fround(mlr ? lin[i] + lr * g - (pNew - pOld) * x : lin[i] + g - ((pNew - pOld) / lr) * x);
-        const q = mlr ? pNew + beta + 2 * lr * l2 : (pNew + beta) / lr + 2 * l2;
+        x = Math.fround(x - Math.fround(decay * x));
+        const l = mlr
+          ? Math.fround(Math.fround(lin[i] + Math.fround(lr * g)) - Math.fround(dp * x))
+          : Math.fround(Math.fround(lin[i] + g) - Math.fround(Math.fround(dp * x) / lr));
+        const q = mlr ? Math.fround(Math.fround(pNew + Math.fround(Math.fround(2 * lr) * l2)) + beta) : Math.fround(Math.fround(Math.fround(pNew + beta) / lr) + Math.fround(2 * l2));
         acc[i] = aNew;
         lin[i] = l;
-        if (l > t) x = (t - l) / q;
-        else if (l < -t) x = (-t - l) / q;
+        if (l > t) x = Math.fround(Math.fround(t - l) / q);
+        else if (l < -t) x = Math.fround(Math.fround(-t - l) / q);
         else x = 0;
         if (zeroOk && !(q > 0)) x = 0;
         if (x < wMin) x = wMin;

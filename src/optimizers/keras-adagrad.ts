@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { Adagrad } from './adagrad';
 import { formatValue, type LearningRate } from './embedding-optimizer';
@@ -43,6 +44,7 @@ export function kerasAdagrad(options: KerasAdagradOptions = {}): Adagrad {
       `kerasAdagrad: expected ${param} to be ${rule}, but got ${formatValue(value)}. TPU embeddings do not support it ` +
         '(as in TFRS translate_keras_optimizer); build the embedding optimizer directly, e.g. new Adagrad({ clipValue }).',
     );
+  rejectUnknownOptions('kerasAdagrad', options, ['learningRate', 'initialAccumulatorValue', 'epsilon', 'clipnorm', 'clipvalue']);
   if (options.epsilon !== undefined && options.epsilon !== KERAS_ADAGRAD_EPSILON) {
     throw unsupported('epsilon', options.epsilon, `left at its default ${KERAS_ADAGRAD_EPSILON}`);
   }

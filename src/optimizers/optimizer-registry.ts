@@ -104,7 +104,14 @@ export function optimizerFromConfig(
       `optimizerFromConfig: expected learningRate to be a number, but got "schedule" (${className} was built with a learning-rate function, which a config cannot hold). Pass it again: optimizerFromConfig(config, { learningRate: mySchedule }).`,
     );
   }
-  const optimizer = factory(params);
+  let optimizer: EmbeddingOptimizer;
+  try {
+    optimizer = factory(params);
+  } catch (e) {
+    // an optimizer refuses a parameter it does not read: say it came from this config
+    if (e instanceof ConfigError && e.kind === 'unsupported_option') throw new ConfigError('invalid_optimizer_config', `optimizerFromConfig: ${e.message}`);
+    throw e;
+  }
   const known = new Set(Object.keys(optimizer.getConfig()));
   const unknown = Object.keys(params).filter((k) => !known.has(k));
   if (unknown.length > 0) {

@@ -99,7 +99,7 @@ export function hasRowKernels(...arrays: readonly Float32Array[]): boolean {
 
 /**
  * Adagrad without clipping or weight decay (`acc ← acc + g²; W ← W − lr·g/√acc`) by the kernels, in f32x4
- * arithmetic (the JavaScript loop computes in float64 and rounds once, so results may differ in the last bits).
+ * arithmetic: the same float32 operations in the same order as the JavaScript loop and TensorFlow, so bit-identical results.
  * @param w,acc the rows' arrays (views of registered memories); @param rowOffsets element offsets of the `count`
  *   rows in both; @param grads `[count, dim]`; @param lr the learning rate.
  * @returns false (and changes nothing) when the arrays are not in registered memories or `dim % 4 ≠ 0`.
@@ -141,7 +141,7 @@ export function sgdRowsKernel(w: Float32Array, rowOffsets: Int32Array, count: nu
 
 /**
  * Lazy Adam without clipping or weight decay (TPU semantics: no bias correction) by the kernels, in three calls per
- * chunk: momenta, velocities and step, weights. `inside`: ε² inside the square root (TPU's sumInsideSqrt).
+ * chunk (hyper-parameters in float32 and `1 − β` computed from float32 β, as TensorFlow does): momenta, velocities and step, weights. `inside`: ε² inside the square root (TPU's sumInsideSqrt).
  * @returns false (and changes nothing) when an array is not in a registered memory or `dim % 4 ≠ 0`.
  */
 export function adamRowsKernel(w: Float32Array, m: Float32Array, v: Float32Array, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number, b1: number, b2: number, eps: number, inside: boolean): boolean {
@@ -156,11 +156,11 @@ export function adamRowsKernel(w: Float32Array, m: Float32Array, v: Float32Array
     const g = grads.subarray(r0 * dim, (r0 + n) * dim);
     km.rows.set(rows);
     km.grads.set(g);
-    sink = (sink + km.k.adamMoment(m.byteOffset, km.rowsPtr, n, km.gradsPtr, dim, b1, 1 - b1, km.auxPtr)) | 0;
+    sink = (sink + km.k.adamMoment(m.byteOffset, km.rowsPtr, n, km.gradsPtr, dim, b1, Math.fround(1 - Math.fround(b1)), km.auxPtr)) | 0;
     kv.rows.set(rows);
     kv.grads.set(g);
     kv.aux.set(km.aux.subarray(0, n * dim));
-    sink = (sink + kv.k.adamStep(v.byteOffset, kv.rowsPtr, n, kv.gradsPtr, kv.auxPtr, dim, b2, 1 - b2, lr, eps, inside ? 1 : 0, kv.stepsPtr)) | 0;
+    sink = (sink + kv.k.adamStep(v.byteOffset, kv.rowsPtr, n, kv.gradsPtr, kv.auxPtr, dim, b2, Math.fround(1 - Math.fround(b2)), lr, eps, inside ? 1 : 0, kv.stepsPtr)) | 0;
     kw.rows.set(rows);
     kw.steps.set(kv.steps.subarray(0, n * dim));
     sink = (sink + kw.k.subtract(w.byteOffset, kw.rowsPtr, n, kw.stepsPtr, dim)) | 0;

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
   BOUND_ROUNDING,
@@ -8,6 +9,7 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { hasRowKernels, sgdRowsKernel } from './row-kernels';
+import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 /** Options of {@link SGD}: only the shared ones. */
 export type SGDOptions = EmbeddingOptimizerOptions;
@@ -35,6 +37,7 @@ export class SGD extends EmbeddingOptimizer {
    */
   constructor(options: SGDOptions = {}) {
     super('SGD', options, 0.01);
+    rejectUnknownOptions('SGD', options, Object.keys(this.getConfig()).filter((k) => k !== 'className'));
   }
 
   /** @returns `[]`: SGD keeps no slots. */
@@ -66,11 +69,16 @@ export class SGD extends EmbeddingOptimizer {
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {
     const { weights: w, rowOffsets, count, grads, dim } = batch;
-    if (decay === 0 && this.unclipped() && batch.kernels !== false && sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
-    const gMin = this.clipGradientMin;
-    const gMax = this.clipGradientMax;
-    const wMin = this.clipWeightMin;
-    const wMax = this.clipWeightMax;
+    const native = batch.kernels !== false ? batch.native : null;
+    if (decay === 0 && this.unclipped() && batch.kernels !== false) {
+      if (native && nativeRowsFast(native, 0, batch, lr)) return;
+      if (sgdRowsKernel(w, rowOffsets, count, grads, dim, lr)) return;
+    }
+    if (native && nativeRowsExact(native, this, batch, lr, decay)) return;
+    const gMin = Math.fround(this.clipGradientMin); // float32, as TF
+    const gMax = Math.fround(this.clipGradientMax); // float32, as TF
+    const wMin = Math.fround(this.clipWeightMin); // float32, as TF
+    const wMax = Math.fround(this.clipWeightMax); // float32, as TF
     for (let r = 0; r < count; r++) {
       const o = rowOffsets[r];
       const go = r * dim;
@@ -78,9 +86,10 @@ export class SGD extends EmbeddingOptimizer {
         let g = grads[go + j];
         if (g < gMin) g = gMin;
         else if (g > gMax) g = gMax;
+        // float32 after every operation, in TF's order (tensorflow/core/tpu/kernels/sparse_core_xla_ops.cc).
         let x = w[o + j];
-        x -= decay * x;
-        x -= lr * g;
+        x = Math.fround(x - Math.fround(decay * x));
+        x = Math.fround(x - Math.fround(lr * g));
         if (x < wMin) x = wMin;
         else if (x > wMax) x = wMax;
         w[o + j] = x;

@@ -1,4 +1,4 @@
-import { PLACEMENTS } from '../embedding/table-layout';
+import { PLACEMENTS } from '../embedding';
 import { ConfigError } from '../errors';
 import { kerasAdagrad, type EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology, type Topology } from '../strategy';
@@ -111,6 +111,12 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
   if (typeof candidateGenres !== 'boolean') throw bad(`expected candidateGenres to be a boolean, but got ${String(candidateGenres)}.`);
   if ((queryFeatures.length > 0 || candidateGenres) && !options.sideFeatures) {
     throw bad('expected sideFeatures (from retrievalSideFeatures(data)) when queryFeatures or candidateGenres are used, but got none.');
+  }
+  for (const f of [...queryFeatures, ...(candidateGenres ? ['movie_genres' as const] : [])]) {
+    const v = (options.sideFeatures?.vocabulary as Record<string, unknown> | undefined)?.[f];
+    if (!Number.isInteger(v) || (v as number) < 1) {
+      throw bad(`expected sideFeatures.vocabulary.${f} (the table size of that side feature) to be a positive integer, but got ${String(v)}. Build sideFeatures with retrievalSideFeatures(data), or add vocabulary.`);
+    }
   }
   const units = (name: string, v: readonly number[] | undefined, hasSide: boolean): readonly number[] => {
     const u = v ?? (hasSide ? [embeddingDim] : []);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TPUEmbedding, featureConfig, tableConfig, type FeatureConfig, type FeatureInput } from '../embedding';
 import { ConfigError, InputError } from '../errors';
-import { DenseStack } from '../models/dense-stack';
+import { DenseStack } from '../models';
 import { denseOptimizerFor } from '../optimizers';
 import type { CandidateIndex, IndexKind } from './candidate-index';
 import { ExactIndex, type ExactIndexOptions } from './exact-index';
@@ -9,7 +9,7 @@ import { FactorizedTopK, DEFAULT_TOP_KS, type TopKAccuracy } from './factorized-
 import { HnswIndex, type HnswIndexOptions } from './hnsw-index';
 import { Recommender } from './recommender';
 import { retrievalLoss } from './retrieval-loss';
-import { SIDE_FEATURE_VOCABULARY, genresOf } from './retrieval-side-features';
+import { genresOf } from './retrieval-side-features';
 import { twoTowerConfig, type TwoTowerConfig, type TwoTowerOptions } from './two-tower-config';
 
 /** One global batch of (user, movie) pairs: user i chose movie i. */
@@ -101,11 +101,11 @@ export class TwoTowerModel {
     const qf: Record<string, FeatureConfig> = {
       user_id: featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) }),
     };
-    for (const f of c.queryFeatures) qf[f] = featureConfig({ table: tableConfig({ vocabularySize: SIDE_FEATURE_VOCABULARY[f], dim: c.sideDim, name: f }) });
+    for (const f of c.queryFeatures) qf[f] = featureConfig({ table: tableConfig({ vocabularySize: c.sideFeatures!.vocabulary[f], dim: c.sideDim, name: f }) });
     const cf: Record<string, FeatureConfig> = {
       movie_id: featureConfig({ table: tableConfig({ vocabularySize: c.movieVocabularySize, dim: c.embeddingDim, name: 'movie_id' }) }),
     };
-    if (c.candidateGenres) cf.movie_genres = featureConfig({ table: tableConfig({ vocabularySize: SIDE_FEATURE_VOCABULARY.movie_genres, dim: c.sideDim, combiner: 'mean', name: 'movie_genres' }) });
+    if (c.candidateGenres) cf.movie_genres = featureConfig({ table: tableConfig({ vocabularySize: c.sideFeatures!.vocabulary.movie_genres, dim: c.sideDim, combiner: 'mean', name: 'movie_genres' }) });
     const common = { optimizer: c.optimizer, topology: c.topology, placement: c.placement };
     this.queryEmbedding = new TPUEmbedding({ ...common, features: qf, seed: c.seed });
     this.candidateEmbedding = new TPUEmbedding({ ...common, features: cf, seed: c.seed + 100 });

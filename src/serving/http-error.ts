@@ -1,6 +1,6 @@
 /**
- * An error the model server answers with a given HTTP status (and optional headers, e.g. `Allow` on a 405 or
- * `Retry-After` on a 429). Internal to `serving/`: handlers throw `InputError` for 400s.
+ * An error the model server answers with a given HTTP status (and optional headers, e.g. `Retry-After` on a 429).
+ * Internal to `serving/`: handlers throw `InputError` for 400s.
  */
 export class HttpError extends Error {
   /**

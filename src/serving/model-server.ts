@@ -4,8 +4,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileSystemIO } from '../checkpoint/file-system-io';
 import { ConfigError, InputError } from '../errors';
 import { predictInChunks, predictRange, yieldToEventLoop } from './chunked-predict';
+import { CLASSIFY_REGRESS_VERBS, classifyRegressError } from './classify-regress';
 import { HttpError } from './http-error';
 import { describeModel, type ModelSignature } from './model-signature';
+import { parseRestPath } from './rest-path';
+import { signatureDefJson } from './signature-def';
 import { JsonText, stringifyListInSteps } from './json-text';
 import { DEFAULT_SIGNATURE, parsePredictSteps, type PredictRequest } from './parse-predict-request';
 import { parseJsonBody, readBody } from './request-body';
@@ -50,6 +53,12 @@ export interface ModelServerOptions {
   readonly name?: string;
   /** The version reported by status and accepted in `/versions/<v>` URLs. @default 1 */
   readonly version?: number;
+  /**
+   * Version labels accepted in `/labels/<label>` URLs, each mapped to the served version (TF Serving's
+   * `version_labels` of a model config); any other label gets HTTP 400 `Unrecognized servable version label`.
+   * @default {} (no label is served, as in TF Serving without a labels config)
+   */
+  readonly versionLabels?: Readonly<Record<string, number>>;
   /** Interface to bind. @default '127.0.0.1' (never all interfaces unless asked) */
   readonly host?: string;
   /** Port; 0 picks a free one (read it from the returned `port`). @default 0 */
@@ -85,7 +94,7 @@ export interface ModelServerOptions {
   readonly closeGraceMs?: number;
   /** Vocabulary size per input name, when it cannot be found from the Embedding layers. @default {} */
   readonly vocabularySizes?: Readonly<Record<string, number>>;
-  /** Extra verbs, e.g. `{ recommend: handler }` serves `POST /v1/models/<name>:recommend`. @default {} */
+  /** Extra verbs, e.g. `{ recommend: handler }` serves `POST /v1/models/<name>:recommend` (not `predict`, `classify`, `regress`). @default {} */
   readonly routes?: Readonly<Record<string, RouteHandler>>;
   /** Where to log one line per server event (start, 5xx errors with their stack; client errors are not logged). @default no logging */
   readonly log?: (line: string) => void;
@@ -131,7 +140,8 @@ export interface ModelServer {
 /** Validation and serialisation pause every this many inference chunks' worth of examples (they are that much cheaper). */
 const STEPS_PER_CHUNK = 4;
 const NAME_RE = /^[A-Za-z0-9_.-]+$/;
-const PATH_RE = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]+))?(\/metadata|:([A-Za-z_]+))?\/?$/;
+/** TF Serving's own verbs (http_rest_api_handler.cc:86-95). */
+const TF_VERBS = ['predict', ...CLASSIFY_REGRESS_VERBS] as const;
 
 /**
  * Serves a tfjs LayersModel over HTTP with TensorFlow Serving's REST API (node:http only):
@@ -139,15 +149,22 @@ const PATH_RE = /^\/v1\/models\/([^/:]+)(?:\/versions\/([^/:]+)|\/labels\/([^/:]
  * - `GET /v1/models/<name>/metadata` → `{"model_spec": …, "metadata": {"signature_def": …}}` (input names, dtypes, shapes)
  * - `POST /v1/models/<name>:predict` with `{"instances": [{"user_id": 30, "movie_id": 100}]}` → `{"predictions": [[3.9]]}`,
  *   or `{"inputs": {"user_id": [30], "movie_id": [100]}}` → `{"outputs": [[3.9]]}` (see {@link parsePredictRequest}).
+ * - `POST /v1/models/<name>:classify` / `:regress` → 400, as TF Serving answers a model without those signatures
+ *   (see {@link classifyRegressError}).
  * - `POST /v1/models/<name>:<verb>` for each custom route.
- * `/versions/<v>` (and `/labels/<l>`) are accepted before the verb. Errors answer `{"error": "<message>"}` with
- * TF Serving's codes: 400 for invalid input (malformed JSON or URL escapes, JSON nested deeper than `maxJsonDepth`,
- * missing or unknown fields, wrong types, ids out of range, batches over `maxInstancesPerRequest`, bodies over
- * `maxBodyBytes` — TF Serving maps every INVALID_ARGUMENT to 400, so oversized bodies get 400 too, not 413), 404 for
- * an unknown model, version, path or verb, 405 (with `Allow`) for a wrong method, 408 for a client too slow to send
- * its request (`headersTimeoutMs`, `requestTimeoutMs`), 429 (with `Retry-After`) when `maxConcurrentRequests` POSTs
- * are already being computed, 500 for a model failure only (logged with its stack; client errors are not logged).
- * The server keeps serving after every error.
+ * `/versions/<v>` (or `/labels/<l>` of `versionLabels`) may come before the verb or `/metadata`; path keywords are
+ * case-insensitive, as TF Serving's `(?i)` regexes (see {@link parseRestPath}). Unknown top-level body keys are
+ * ignored, as TF Serving ignores them. Errors answer `{"error": "<message>"}` with TF Serving's codes
+ * (http_server.cc `ToHTTPStatusCode`: INVALID_ARGUMENT → 400, NOT_FOUND → 404): 400 for a malformed request (no
+ * model name, unknown verb, non-numeric version, unknown label, a method other than GET on status/metadata or POST
+ * on a verb, malformed JSON or URL escapes, JSON nested deeper than `maxJsonDepth`, missing fields, wrong types, ids
+ * out of range, batches over `maxInstancesPerRequest`, bodies over `maxBodyBytes` — so oversized bodies get 400 too,
+ * not 413), 404 only for an unknown servable (model name or version) or a path outside `/v1/`. The server's own
+ * limits add codes TF Serving does not send: 408 for a client too slow to send its request (`headersTimeoutMs`,
+ * `requestTimeoutMs`), 429 (with `Retry-After`) when `maxConcurrentRequests` POSTs are already being computed
+ * (TF Serving queues instead). 500 for a model failure only (logged with its stack; client errors are not logged).
+ * The server keeps serving after every error. Differences kept: a 404 for an unknown model comes before the body is
+ * read (TF Serving parses a predict body first, so an empty body to an unknown model is its 400); no CORS `OPTIONS`.
  *
  * Responsiveness: inference runs in chunks of `predictChunkSize` examples that yield to the event loop, so a status
  * GET is answered between chunks of a maximal predict; a client that disconnects stops its computation at the next
@@ -187,9 +204,17 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     bad(`expected headersTimeoutMs (${limits.headersTimeoutMs}) to be at most requestTimeoutMs (${limits.requestTimeoutMs}), since the request includes its headers.`);
   }
   for (const verb of Object.keys(routes)) {
-    if (!/^[A-Za-z_]+$/.test(verb) || verb === 'predict') bad(`expected route names to be letters or '_' other than 'predict', but got ${JSON.stringify(verb)}.`);
+    if (!/^[A-Za-z_]+$/.test(verb) || (TF_VERBS as readonly string[]).includes(verb)) {
+      bad(`expected route names to be letters or '_' other than TF Serving's verbs ${TF_VERBS.join(', ')}, but got ${JSON.stringify(verb)}.`);
+    }
     if (typeof routes[verb] !== 'function') bad(`expected routes.${verb} to be a function.`);
   }
+  const versionLabels = options.versionLabels ?? {};
+  for (const [label, v] of Object.entries(versionLabels)) {
+    if (!NAME_RE.test(label)) bad(`expected version label names to use letters, digits, '_', '-' or '.', but got ${JSON.stringify(label)}.`);
+    if (v !== version) bad(`expected versionLabels.${label} to be the served version ${version}, but got ${v}; this server serves one version.`);
+  }
+  const verbs = new Set<string>([...TF_VERBS, ...Object.keys(routes)]);
   const model = options.model ?? (await tf.loadLayersModel(fileSystemIO(options.modelDir!)));
   const signature = describeModel(model, { vocabularySizes: options.vocabularySizes });
   const maxInstances = limits.maxInstancesPerRequest;
@@ -215,29 +240,16 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const status = () => ({
     model_version_status: [{ version: String(version), state: 'AVAILABLE', status: { error_code: 'OK', error_message: '' } }],
   });
-  const metadata = () => {
-    const tensorInfo = (n: string, dtype: string, shape: readonly number[], prefix: string) => ({
-      dtype: `DT_${dtype.toUpperCase()}`,
-      tensor_shape: { dim: [-1, ...shape].map((size) => ({ size: String(size), name: '' })), unknown_rank: false },
-      name: `${prefix}${n}:0`,
-    });
-    return {
-      model_spec: { name, signature_name: '', version: String(version) },
-      metadata: {
-        signature_def: {
-          signature_def: {
-            [DEFAULT_SIGNATURE]: {
-              inputs: Object.fromEntries(signature.inputs.map((i) => [i.name, tensorInfo(i.name, i.dtype, i.exampleShape, `${DEFAULT_SIGNATURE}_`)])),
-              outputs: Object.fromEntries(signature.outputs.map((o) => [o.name, tensorInfo(o.name, o.dtype, o.exampleShape, 'StatefulPartitionedCall:')])),
-              method_name: 'tensorflow/serving/predict',
-            },
-          },
-        },
-        // Not in TF Serving's reply: the id range each input accepts.
-        vocabulary_sizes: Object.fromEntries(signature.inputs.map((i) => [i.name, i.vocabularySize])),
-      },
-    };
-  };
+  const signatureDef = signatureDefJson(signature);
+  const metadata = () => ({
+    model_spec: { name, signature_name: '', version: String(version) },
+    metadata: {
+      // A SignatureDefMap (tensorflow_serving/apis/get_model_metadata.proto), as http_rest_api_util.cc ToJsonString prints it.
+      signature_def: { signature_def: { [DEFAULT_SIGNATURE]: signatureDef } },
+      // Not in TF Serving's reply: the id range each input accepts.
+      vocabulary_sizes: Object.fromEntries(signature.inputs.map((i) => [i.name, i.vocabularySize])),
+    },
+  });
 
   let computing = 0; // POST requests admitted and not yet answered
   let closing: Promise<void> | null = null;
@@ -245,23 +257,24 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const busy = new Set<Socket>(); // connections whose request is complete and being answered
 
   const handle = async (req: http.IncomingMessage, gone: () => boolean): Promise<unknown> => {
-    const url = parseUrl(req.url);
-    const m = PATH_RE.exec(url.pathname);
-    if (!m) throw new HttpError(404, `no route for ${req.method} ${url.pathname}; expected /v1/models/${name}, /v1/models/${name}/metadata or POST /v1/models/${name}:predict`);
-    const [, rawName, v, label, suffix, verb] = m;
-    const modelName = decodePathSegment(rawName);
-    if (modelName !== name) throw new HttpError(404, `Servable not found for request: Latest(${modelName}); this server serves model "${name}"`);
-    if (v !== undefined && v !== String(version)) throw new HttpError(404, `Servable not found for request: Specific(${name}, ${v}); available version: ${version}`);
-    if (label !== undefined && label !== 'stable') throw new HttpError(404, `unknown version label "${label}"; this server knows "stable" only`);
-    if (suffix === undefined || suffix === '/metadata') {
-      if (req.method !== 'GET') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use GET`, { Allow: 'GET' });
+    const path = parseRestPath(req.method, req.url, verbs);
+    // A label resolves to a version first, whatever the model (server_core.cc GetModelVersionForLabel: INVALID_ARGUMENT).
+    if (path.label !== undefined && !Object.hasOwn(versionLabels, path.label)) {
+      const known = Object.keys(versionLabels);
+      throw new HttpError(400, `Unrecognized servable version label: ${path.label}; ${known.length === 0 ? 'this server has no version labels (startModelServer versionLabels)' : `this server's labels are ${known.join(', ')}`}`);
+    }
+    if (path.modelName !== name) {
+      const spec = path.version === undefined ? `Latest(${path.modelName})` : `Specific(${path.modelName}, ${path.version})`;
+      throw new HttpError(404, `Servable not found for request: ${spec}; this server serves model "${name}"`);
+    }
+    if (path.version !== undefined && path.version !== BigInt(version)) {
+      throw new HttpError(404, `Servable not found for request: Specific(${name}, ${path.version}); available version: ${version}`);
+    }
+    if (path.kind !== 'verb') {
       await drain(req);
-      return suffix === undefined ? status() : metadata();
+      return path.kind === 'status' ? status() : metadata();
     }
-    if (verb !== 'predict' && !Object.hasOwn(routes, verb)) {
-      throw new HttpError(404, `unknown method ":${verb}"; this server handles :predict${Object.keys(routes).map((r) => `, :${r}`).join('')}`);
-    }
-    if (req.method !== 'POST') throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}; use POST with a JSON body`, { Allow: 'POST' });
+    const verb = path.verb!;
     const bytes = await readBody(req, limits.maxBodyBytes);
     if (gone()) throw new Abandoned();
     if (computing >= limits.maxConcurrentRequests) {
@@ -301,6 +314,7 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         for (let k = 0; k < outs.length; k++) fields.push(`${JSON.stringify(outNames[k])}:${await json(outs[k])}`);
         return new JsonText(`{"outputs":{${fields.join(',')}}}`);
       }
+      if (verb === 'classify' || verb === 'regress') throw classifyRegressError(verb, body, signature);
       return await routes[verb]({ body, model, signature, name, predict, predictAsync: (request) => predictFor(request, gone) });
     } finally {
       computing--;
@@ -392,22 +406,6 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
 
 /** Thrown when the answer is no longer wanted (client gone, or connection cut by close()); nothing is sent. */
 class Abandoned extends Error {}
-
-function parseUrl(raw: string | undefined): URL {
-  try {
-    return new URL(raw ?? '/', 'http://localhost');
-  } catch {
-    throw new HttpError(400, 'malformed request URL; expected a path such as /v1/models/<name>:predict');
-  }
-}
-
-function decodePathSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, `malformed %-escape in the URL path; escape '%' as %25`);
-  }
-}
 
 function send(res: http.ServerResponse, status: number, payload: unknown, closeConnection: boolean, headers: Readonly<Record<string, string>> = {}): void {
   if (res.destroyed) return;

@@ -23,8 +23,8 @@ export interface PredictRequest {
  * - columnar: `{"inputs": {"user_id": [30, 31], "movie_id": [100, 7]}}` (one input: `{"inputs": [30, 31]}`).
  * An example of an input whose per-example shape holds one element (`[]` or `[1]`) may be a scalar or `[x]`.
  * Ids of int32 inputs must be integers in `[0, vocabularySize)`; float32 values must be finite numbers.
- * `signature_name`, if present, must be `serving_default`. A batch larger than `options.maxInstances` is refused
- * before any value is read.
+ * `signature_name`, if present, must be the string `serving_default`. Other top-level keys are ignored, as TF Serving
+ * ignores them. A batch larger than `options.maxInstances` is refused before any value is read.
  *
  * @param body the parsed JSON body.
  * @param signature from {@link describeModel}.
@@ -64,8 +64,10 @@ export function* parsePredictSteps(body: unknown, signature: ModelSignature, max
     fail(`expected the body to be a JSON object with "instances" (row format) or "inputs" (columnar format), but got ${describe(body)}`);
   }
   const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b)) {
-    if (!['instances', 'inputs', 'signature_name'].includes(key)) fail(`unknown field "${key}"; expected "instances" or "inputs" (and optionally "signature_name")`);
+  // Other top-level keys are ignored, as TF Serving's FillPredictRequestFromJson only looks up "signature_name",
+  // "instances" and "inputs" (tensorflow_serving/util/json_tensor.cc, FillSignature and lines 673-700).
+  if (b.signature_name !== undefined && typeof b.signature_name !== 'string') {
+    fail(`expected "signature_name" to be a string, but got ${describe(b.signature_name)} ('signature_name' key must be a string value)`);
   }
   if (b.signature_name !== undefined && b.signature_name !== DEFAULT_SIGNATURE) {
     fail(`unknown signature_name ${describe(b.signature_name)}; this model serves "${DEFAULT_SIGNATURE}" only`);

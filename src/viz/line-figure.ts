@@ -2,15 +2,18 @@ import { InputError } from '../errors';
 import type { Figure, FigureLabels, PlotlyTrace, Series } from './figure-types';
 import { baseLayout } from './template';
 import { finiteNumbers, sameLength } from './check-values';
+import { logAxis } from './log-axis';
 
 /** Options of {@link lineFigure}. */
 export interface LineFigureOptions extends FigureLabels {
   /** One or more series (e.g. train and test loss per step). */
   readonly series: readonly Series[];
-  /** Log scale on y (e.g. a loss over orders of magnitude). @default false */
+  /** Log scale on y (e.g. a loss over orders of magnitude), its tick labels thinned by `logAxis`. @default false */
   readonly logY?: boolean;
   /** Draw a marker at each point. @default false */
   readonly markers?: boolean;
+  /** x holds whole numbers (e.g. epochs): ticks only at integers, at most about 10 of them. @default false */
+  readonly integerX?: boolean;
 }
 
 /**
@@ -28,8 +31,22 @@ export function lineFigure(options: LineFigureOptions): Figure {
   const layout = baseLayout(options);
   return {
     data,
-    layout: { ...layout, yaxis: { ...layout.yaxis, type: options.logY ? 'log' : 'linear' }, showlegend: data.length > 1 },
+    layout: {
+      ...layout,
+      xaxis: options.integerX ? { ...layout.xaxis, ...integerTicks(data.flatMap((t) => t.x as number[])) } : layout.xaxis,
+      yaxis: { ...layout.yaxis, ...(options.logY ? logAxis(data.flatMap((t) => t.y as number[])) : { type: 'linear' }) },
+      showlegend: data.length > 1,
+    },
   };
+}
+
+/** Ticks at whole numbers only, every `dtick` (1, 2, 5, 10, 20 … so that at most about 10 show), from the smallest x. */
+function integerTicks(xs: readonly number[]): { tick0: number; dtick: number; tickformat: string } {
+  const lo = Math.min(...xs);
+  const span = Math.max(...xs) - lo;
+  let dtick = 1;
+  for (let i = 0; span / dtick > 10; i++) dtick = [2, 5, 10][i % 3] * 10 ** Math.floor(i / 3);
+  return { tick0: Number.isFinite(lo) ? Math.floor(lo) : 0, dtick, tickformat: 'd' };
 }
 
 /** Validates series and turns them into scatter traces (shared by line and scatter figures). */

@@ -1,3 +1,4 @@
+import { logAxis } from './log-axis';
 import { InputError } from '../errors';
 import type { Figure, FigureLabels } from './figure-types';
 import { baseLayout } from './template';
@@ -83,9 +84,9 @@ export function logLogFigure(options: LogLogFigureOptions): Figure {
       ...layout,
       hovermode: 'closest',
       showlegend: true,
-      // ticks at powers of ten only (1, 10, 100, …): Plotly's 2 and 5 minor labels read as data on narrow plots
-      xaxis: { ...layout.xaxis, type: 'log', dtick: 1 },
-      yaxis: { ...layout.yaxis, type: 'log', dtick: 1 },
+      // thinned labels: powers of ten only over ≥ 2 decades (Plotly's minor labels read as data on narrow plots)
+      xaxis: { ...layout.xaxis, ...logAxis(data.flatMap((t) => t.x)) },
+      yaxis: { ...layout.yaxis, ...logAxis(data.flatMap((t) => t.y)) },
     },
   };
 }

@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SPEEDUP_BANDS,
   productionLikeModel,
   speedupCeilings,
-  speedupFigure,
   speedupSparseCoreVsCpu,
-  stepBreakdownFigure,
   tutorialModel,
   cpuHostProfile,
 } from '../../src/cost';
+import { SPEEDUP_BANDS, speedupFigure, stepBreakdownFigure } from '../../src/viz';
 
 test('tutorialModel: 2 tables of 2,048 × 64 and 295,296 dense FLOPs per sample', () => {
   const m = tutorialModel();

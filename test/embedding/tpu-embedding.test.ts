@@ -68,11 +68,12 @@ describe('TPUEmbedding lookup and applyGradients (hand-derived)', () => {
     assert.ok(Math.abs(ada.weights[3] - 9.900139) < 1e-5, String(ada.weights[3]));
     // rows 2 and 3 were touched with g = 0: unchanged
     assert.deepEqual(Array.from(ada.weights.slice(4, 8)), [2, 20, 3, 30]);
-    // Adam lr 0.1, β1 0.9, β2 0.999, no bias correction: m = 0.1·g = [0.4, 0.6]; v = 0.001·g² = [0.016, 0.036];
-    // W −= 0.1·m/√(v + ε²) = 0.1·[0.4/0.126491, 0.6/0.189737] = [0.316228, 0.316228]
+    // Adam lr 0.1, β1 0.9, β2 0.999, no bias correction, hyper-parameters in float32 as TF (1 − f32(0.9) =
+    // 0.10000002384, 1 − f32(0.999) = 0.00099998713): m = [0.40000010, 0.60000014]; v = [0.01599979, 0.03599954];
+    // W −= 0.1·m/√(v + ε²) = [0.3162299, 0.3162299] (0.316228 with float64 1 − β: the old, non-TF value)
     const adam = run(new Adam({ learningRate: 0.1 }));
-    assert.ok(Math.abs(adam.slots.momenta![2] - 0.4) < 1e-6 && Math.abs(adam.slots.velocities![3] - 0.036) < 1e-7);
-    assert.ok(Math.abs(adam.weights[2] - 0.683772) < 1e-6, String(adam.weights[2]));
-    assert.ok(Math.abs(adam.weights[3] - 9.683772) < 1e-5, String(adam.weights[3]));
+    assert.ok(Math.abs(adam.slots.momenta![2] - 0.4000001) < 1e-7 && Math.abs(adam.slots.velocities![3] - 0.03599954) < 1e-8);
+    assert.ok(Math.abs(adam.weights[2] - 0.6837701) < 1e-6, String(adam.weights[2]));
+    assert.ok(Math.abs(adam.weights[3] - 9.6837701) < 1e-6, String(adam.weights[3]));
   });
 });

@@ -1,12 +1,10 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import {
   checkCpuModel,
-  cpuModelFigure,
-  loadBalanceFigure,
-  lookupCostFigure,
   lookupCostTable,
   measureGatherBandwidth,
   measureLoadBalance,
@@ -14,7 +12,12 @@ import {
   rowsTable,
   sampleIds,
 } from '../../src/measure';
+import { cpuModelFigure, loadBalanceFigure, lookupCostFigure } from '../../src/viz';
 import { cpuHostProfile, estimateStep, hardwareProfile } from '../../src/cost';
+
+/** The gather helper needs a second core: its test skips on one, saying why. */
+const CORES = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const NEEDS_TWO_CORES = CORES < 2 ? `this machine has ${CORES} core: there is no gather helper thread on one core` : false;
 
 before(async () => {
   await chooseBackend();
@@ -57,8 +60,9 @@ test('measureLookupCost: times, bytes and stats of the engine and the dense base
   assert.equal(r.stats.tables[0].numShards, 16); // v4-8
   assert.equal(r.uniqueIds, r.stats.tables[0].uniqueIds);
   assert.ok(r.uniqueIds <= 512 && r.uniqueIds > 300); // E[U] = 1000·(1 − 0.999^512) ≈ 401
+  // What ran: the SIMD gather (dim 8 % 4 = 0); not the helper (512 ids < its 16,384 and a 32 kB table < its 8 MiB).
   assert.equal(r.kernels, true);
-  assert.equal(r.helperThread, true);
+  assert.equal(r.helperThread, false);
   const cpu = await measureLookupCost({ vocabularySize: 1000, dim: 8, idsPerStep: 512, placement: 'cpu', dense: false, repeats: 1 });
   assert.equal(cpu.dense, null);
   assert.equal(cpu.stats.tables[0].placement, 'cpu');
@@ -68,6 +72,26 @@ test('measureLookupCost: times, bytes and stats of the engine and the dense base
   assert.equal(js.helperThread, false);
   assert.equal(js.uniqueIds, r.uniqueIds);
   assert.deepEqual(js.stats.tables[0].uniqueIdsPerShard, r.stats.tables[0].uniqueIdsPerShard);
+});
+
+test('measureLookupCost: kernels reports false where the table has no SIMD gather (dim 6 % 4 ≠ 0), though asked for', async () => {
+  const r = await measureLookupCost({ vocabularySize: 1000, dim: 6, idsPerStep: 512, dense: false, repeats: 1, kernels: true });
+  assert.equal(r.kernels, false);
+  assert.equal(r.helperThread, false);
+});
+
+test('measureLookupCost: helperThread reports that the gather helper ran on a large lookup, and not when it is off', { skip: NEEDS_TWO_CORES }, async () => {
+  // 2^17 rows × 16 × 4 B = 8 MiB (the helper's smallest table) and 16,384 ids per step (its smallest lookup).
+  const big = { vocabularySize: 2 ** 17, dim: 16, idsPerStep: 16_384, dense: false, repeats: 1, warmup: 0 } as const;
+  const on = await measureLookupCost(big);
+  assert.equal(on.kernels, true);
+  assert.equal(on.helperThread, true);
+  const off = await measureLookupCost({ ...big, helperThread: false });
+  assert.equal(off.kernels, true);
+  assert.equal(off.helperThread, false);
+  const js = await measureLookupCost({ ...big, kernels: false });
+  assert.equal(js.kernels, false);
+  assert.equal(js.helperThread, false);
 });
 
 test('measureLookupCost: a batch not divisible by the replicas, or ids not a multiple of idsPerSample, throw', async () => {

@@ -8,8 +8,6 @@ import {
   globalBatchSize,
   History,
   liveLossCallback,
-  liveLossFigureCallback,
-  lossFigure,
   progressCallback,
   progressModeFor,
   RankingModel,
@@ -19,6 +17,7 @@ import {
   type RatingBatch,
   type ShuffleBatchable,
 } from '../../src/models';
+import { liveLossFigureCallback, lossFigure } from '../../src/viz';
 
 /** A data-folder-like dataset over synthetic ratings (rating = 1 + (u + m) % 5). */
 class FakeDataset implements ShuffleBatchable {
@@ -132,6 +131,9 @@ describe('progress and loss figures', () => {
     const fig = lossFigure(history);
     assert.equal(fig.data.length, 2);
     assert.deepEqual(fig.data[1].x, [5, 10]);
+    // A log loss axis (the first steps' loss would flatten the rest on a linear one); every step is drawn.
+    assert.equal((fig.layout.yaxis as { type: string }).type, 'log');
+    assert.equal((fig.data[0].x as number[]).length, 10);
     // In a notebook the figure is shown once and then replaced in place.
     const shown: string[] = [];
     const display = { html: (s: string) => void shown.push(s) };

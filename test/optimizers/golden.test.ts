@@ -51,14 +51,15 @@ test('Adam golden step (TPU: no bias correction, sumInsideSqrt): lr 0.1, β1 0.9
   // row 0: g = [0.5, -2]
   const batch = twoRowBatch([m, v], [0, 0], [0.5, -2]);
   opt.applyRows(batch);
-  // m = 0.9·0 + 0.1·g        = [0.05, -0.2]
-  // v = 0.999·0 + 0.001·g²   = [0.00025, 0.004]
-  close(m, [0.05, -0.2, 0, 0]);
-  close(v, [0.00025, 0.004, 0, 0]);
-  // W −= lr·m/√(v + ε²):  0.1·0.05/√0.00025 = 0.005/0.0158114 = 0.3162278 → 1 − 0.3162278 = 0.6837722
-  //                       0.1·(−0.2)/√0.004 = −0.02/0.0632456 = −0.3162278 → 2 + 0.3162278 = 2.3162278
+  // Hyper-parameters in float32 as TF: 1 − f32(0.9) = 0.10000002384, 1 − f32(0.999) = 0.00099998713.
+  // m = 0.9·0 + 0.10000002384·g   = [0.05000001192, -0.20000004768]
+  // v = 0.999·0 + 0.00099998713·g² = [0.00024999678, 0.00399994850]
+  close(m, [0.05000001192, -0.20000004768, 0, 0]);
+  close(v, [0.00024999678, 0.0039999485, 0, 0]);
+  // W −= lr·m/√(v + ε²):  0.1·0.05000001192/√0.00024999678 = 0.3162299 → 1 − 0.3162299 = 0.6837701
+  //                       0.1·(−0.20000004768)/√0.0039999485 = −0.3162299 → 2 + 0.3162299 = 2.3162299
   // (the first step is lr·(1−β1)/√(1−β2) = 3.16·lr per element; Keras Adam with bias correction would move lr.)
-  close(batch.weights, [0.6837722, 2.3162278, 3, 4]);
+  close(batch.weights, [0.6837701, 2.3162299, 3, 4]);
 });
 
 test('Adam sumInsideSqrt: false divides by (√v + ε)', () => {
@@ -67,12 +68,13 @@ test('Adam sumInsideSqrt: false divides by (√v + ε)', () => {
   const v = new Float32Array(4);
   const batch = twoRowBatch([m, v], [0, 0], [0.5, -2]);
   opt.applyRows(batch);
-  // 1 − 0.005/(0.0158114 + 0.001) = 1 − 0.2974174 = 0.7025826
-  // 2 + 0.02/(0.0632456 + 0.001)  = 2 + 0.3113056 = 2.3113056
-  close(batch.weights, [0.7025826, 2.3113056, 3, 4]);
-  // with sumInsideSqrt (default) and the same ε: 0.005/√(0.00025 + 1e-6) = 0.005/0.0158430 = 0.3155972
+  // m, v as in the test above (float32 1 − β): m0 = 0.05000001192, v0 = 0.00024999678, m1 = −0.20000004768, v1 = 0.0039999485
+  // 1 − 0.005000001192/(0.0158112 + 0.001) = 1 − 0.2974193 = 0.7025807
+  // 2 + 0.020000004768/(0.0632451 + 0.001) = 2 + 0.3113076 = 2.3113076
+  close(batch.weights, [0.7025807, 2.3113076, 3, 4]);
+  // with sumInsideSqrt (default) and the same ε: 0.005000001192/√(0.00024999678 + 1e-6) = 0.3155993
   const inside = new Adam({ learningRate: 0.1, epsilon: 1e-3 });
   const b2 = twoRowBatch([new Float32Array(4), new Float32Array(4)], [0, 0], [0.5, -2]);
   inside.applyRows(b2);
-  close(b2.weights.subarray(0, 1), [1 - 0.3155972]);
+  close(b2.weights.subarray(0, 1), [0.6844007]);
 });

@@ -140,6 +140,9 @@ describe('npm pack + npm install into a fresh project', () => {
     const installed = path.join(consumer, 'node_modules', PKG.name);
     assert.ok(fs.existsSync(path.join(installed, 'dist', 'index.js')));
     assert.doesNotMatch(install.stdout + install.stderr, /setup:/, 'the postinstall printed something in a consumer install');
+    // The install script builds the native kernels from the shipped sources (a failed build would not fail the install).
+    assert.match(install.stdout, /^build-native: built build\/Release\/tpu_embeddings_native\.node/m, install.out);
+    assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'tpu_embeddings_native.node')));
     for (const notebookOnly of ['tslab', 'plotly.js-dist', 'zeromq', 'typescript', 'playwright-core']) {
       assert.ok(!fs.existsSync(path.join(consumer, 'node_modules', notebookOnly)), `${notebookOnly} was installed`);
     }
@@ -190,7 +193,7 @@ describe('npm pack + npm install into a fresh project', () => {
     assert.match(badFlag.stderr, /^tpu-embeddings: train: unknown option --epoch\b/);
     const badPort = run(bin, ['serve', 'export', '--port', 'x'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badPort.status, 2, badPort.out);
-    assert.match(badPort.stderr, /serve: expected --port to be a non-negative integer, but got 'x'/);
+    assert.match(badPort.stderr, /serve: expected --port to be an integer ≥ 0, but got 'x'/);
     // train writes loss figures: without the optional peer plotly.js-dist it stops before training, saying why.
     const noPlotly = run(bin, ['train', '--quick', '--outputs', 'train-out'], { cwd: consumer, timeout: 60_000 });
     assert.equal(noPlotly.status, 1, noPlotly.out);

@@ -55,7 +55,6 @@ describe('POST /v1/models/<name>:recommend', () => {
       ['{"instances": [{"movie_id": 7}]}', /unknown input "movie_id"/],
       ['{"instances": []}', /non-empty list/],
       ['{"k": 3}', /missing "instances" \(row format\) or "inputs"/],
-      ['{"instances": [{"user_id": 1}], "extra": 1}', /unknown field "extra"/],
       ['[1, 2]', /JSON object with "instances" or "inputs"/],
       ['{not json', /malformed JSON body/],
     ];

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { ConfigError } from '../../src/errors';
 import { Random } from '../../src/random';
+import { SIDE_FEATURE_VOCABULARY, type MovieLensSideFeatures } from '../../src/data';
 import { Recommender, TwoTowerModel, twoTowerConfig, type RetrievalBatch, type RetrievalSideFeatures } from '../../src/retrieval';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'two-tower-test-'));
@@ -28,7 +29,11 @@ const side: RetrievalSideFeatures = {
   bucketized_user_age: Int32Array.from({ length: USERS }, (_, u) => u % 7),
   user_occupation_label: Int32Array.from({ length: USERS }, (_, u) => u % 5),
   movie_genres: { values: Int32Array.from({ length: MOVIES }, (_, m) => Math.floor(m / 12)), rowSplits: Int32Array.from({ length: MOVIES + 1 }, (_, i) => i) },
+  vocabulary: SIDE_FEATURE_VOCABULARY,
 };
+
+// Compile-time check (npm run typecheck): what data/'s retrievalSideFeatures builds is what the model reads.
+export const sideFeaturesFromData = (s: MovieLensSideFeatures): RetrievalSideFeatures => s;
 
 describe('TwoTowerModel', () => {
   before(async () => {
@@ -38,6 +43,11 @@ describe('TwoTowerModel', () => {
   it('validates its config with messages naming the field', () => {
     assert.throws(() => twoTowerConfig({ embeddingDim: 0 }), (e: unknown) => e instanceof ConfigError && /embeddingDim to be a positive integer, but got 0/.test(e.message));
     assert.throws(() => twoTowerConfig({ candidateGenres: true }), /expected sideFeatures/);
+    const noVocabulary = { ...side, vocabulary: { ...side.vocabulary, user_gender: 0 } };
+    assert.throws(
+      () => twoTowerConfig({ queryFeatures: ['user_gender'], sideFeatures: noVocabulary }),
+      (e: unknown) => e instanceof ConfigError && /sideFeatures\.vocabulary\.user_gender .* positive integer, but got 0/.test(e.message),
+    );
     assert.throws(() => twoTowerConfig({ queryFeatures: ['zip' as never], sideFeatures: side }), /queryFeatures to be distinct names from user_gender/);
     assert.throws(() => twoTowerConfig({ queryUnits: [16, 8], embeddingDim: 32 }), /last of queryUnits to be embeddingDim \(32\)/);
     assert.throws(() => twoTowerConfig({ movieVocabularySize: 10, candidateIds: [3, 12] }), /candidateIds to be integer ids in \[0, 10\).*got 12 at 1/);
@@ -72,7 +82,12 @@ describe('TwoTowerModel', () => {
     assert.ok(history[3].loss < history[0].loss, `loss ${history[0].loss} → ${history[3].loss}`);
     // Chance of top-12 of 60 is 0.2; the groups are perfectly separable by user and genre.
     assert.ok(history[3].topK![12] > 0.6, `top-12 ${history[3].topK![12]}`);
-    assert.ok(model.candidateProbability![13] > 0);
+    // logQ probabilities: p(m) = count(m) / examples over the training batches (12 × 64 = 768), at least 1 / 768
+    // for a movie never drawn (id 0: movies are 1–60).
+    const count13 = train.reduce((n, b) => n + (b.movie_id as Int32Array).filter((m) => m === 13).length, 0);
+    assert.ok(count13 > 0);
+    assert.equal(model.candidateProbability![13], count13 / 768);
+    assert.equal(model.candidateProbability![0], 1 / 768);
     const q = model.queryEmbeddings([1, 2]);
     assert.equal(q.length, 16);
     assert.equal(model.candidateEmbeddings().length, MOVIES * 8);

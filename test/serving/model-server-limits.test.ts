@@ -90,14 +90,14 @@ describe('startModelServer: client errors are 4xx, never 500, and are not logged
     }
   });
 
-  it('sends an Allow header with every 405', async () => {
+  it('answers a wrong method with 400 Malformed request, as TF Serving does (http_rest_api_handler_test.cc UnsupportedApiCalls)', async () => {
     const post = await call('GET', '/v1/models/m:predict');
-    assert.equal(post.status, 405);
-    assert.equal(post.headers.get('allow'), 'POST');
+    assert.equal(post.status, 400);
+    assert.match(post.json.error!, /^Malformed request: GET \/v1\/models\/m:predict/);
     for (const path of ['/v1/models/m', '/v1/models/m/metadata']) {
       const get = await call('DELETE', path);
-      assert.equal(get.status, 405);
-      assert.equal(get.headers.get('allow'), 'GET');
+      assert.equal(get.status, 400);
+      assert.match(get.json.error!, /^Malformed request: DELETE /);
     }
   });
 

@@ -125,7 +125,8 @@ describe('startModelServer', () => {
     ['NaN (not JSON)', '{"instances": [{"user_id": NaN, "movie_id": 1}]}', /malformed JSON body/],
     ['empty body', '', /body is empty/],
     ['a list body', '[1, 2]', /expected the body to be a JSON object .* but got \[1,2\]/],
-    ['neither instances nor inputs', '{"data": []}', /unknown field "data"/],
+    ['neither instances nor inputs (other keys are ignored)', '{"data": []}', /missing "instances" \(row format\) or "inputs"/],
+    ['a non-string signature_name', '{"signature_name": 100, "instances": [{"user_id": 1, "movie_id": 1}]}', /'signature_name' key must be a string value/],
     ['no fields', '{}', /missing "instances" \(row format\) or "inputs" \(columnar format\); the model's inputs are user_id, movie_id/],
     ['both formats', '{"instances": [], "inputs": {}}', /one of "instances" or "inputs", but got both/],
     ['empty instances', '{"instances": []}', /"instances" to be a non-empty list/],
@@ -176,15 +177,15 @@ describe('startModelServer', () => {
     await stillServes();
   });
 
-  it('answers 404 for an unknown model, version, verb or path, and 405 for a wrong method', async () => {
+  it('answers 404 for an unknown model, version or a path outside /v1/, and 400 for an unknown verb or a wrong method', async () => {
     const cases: Array<[string, string, number, RegExp]> = [
       ['POST', '/v1/models/other:predict', 404, /Servable not found for request: Latest\(other\); this server serves model "ranking"/],
       ['GET', '/v1/models/other', 404, /Servable not found/],
       ['POST', '/v1/models/ranking/versions/2:predict', 404, /Specific\(ranking, 2\); available version: 1/],
-      ['POST', '/v1/models/ranking:classify', 404, /unknown method ":classify"; this server handles :predict, :echo_batch/],
+      ['POST', '/v1/models/ranking:explain', 400, /Malformed request: POST \/v1\/models\/ranking:explain; .* with a verb among predict, classify, regress, echo_batch/],
       ['GET', '/v2/anything', 404, /no route for GET \/v2\/anything/],
-      ['GET', predictPath, 405, /GET is not allowed .* use POST/],
-      ['POST', '/v1/models/ranking', 405, /POST is not allowed .* use GET/],
+      ['GET', predictPath, 400, /Malformed request: GET \/v1\/models\/ranking:predict/],
+      ['POST', '/v1/models/ranking', 400, /Malformed request: POST \/v1\/models\/ranking/],
     ];
     for (const [method, p, code, re] of cases) {
       const { status, json } = await call(method, p, method === 'POST' ? '{}' : undefined);
@@ -234,7 +235,10 @@ describe('startModelServer', () => {
   it('rejects bad options with the rule', async () => {
     await assert.rejects(startModelServer({ model, modelDir: dir }), /exactly one of options\.model or options\.modelDir/);
     await assert.rejects(startModelServer({ model, name: 'a/b' }), /expected name to use letters/);
-    await assert.rejects(startModelServer({ model, routes: { predict: () => 1 } }), /other than 'predict'/);
+    await assert.rejects(startModelServer({ model, routes: { predict: () => 1 } }), /other than TF Serving's verbs predict, classify, regress, but got "predict"/);
+    await assert.rejects(startModelServer({ model, routes: { classify: () => 1 } }), /other than TF Serving's verbs .* but got "classify"/);
+    await assert.rejects(startModelServer({ model, versionLabels: { stable: 2 } }), /expected versionLabels\.stable to be the served version 1, but got 2/);
+    await assert.rejects(startModelServer({ model, versionLabels: { 'a/b': 1 } }), /version label names to use letters/);
     await assert.rejects(startModelServer({ model, vocabularySizes: { userid: 3 } }), /names input 'userid', but the model's inputs are user_id, movie_id/);
   });
 

@@ -126,7 +126,7 @@ describe('npm run serve under load', () => {
 
     const codes = Object.keys(statuses);
     assert.deepEqual(codes.filter((s) => !/^[1-4]\d\d$/.test(s)), [], `answers: ${JSON.stringify(statuses)}`);
-    for (const s of ['200', '400', '405']) assert.ok(codes.includes(s), `no ${s} among ${JSON.stringify(statuses)}`);
+    for (const s of ['200', '400']) assert.ok(codes.includes(s), `no ${s} among ${JSON.stringify(statuses)}`);
     latencies.sort((a, b) => a - b);
     assert.ok(latencies.length > 100, `${latencies.length} status GETs`);
     assert.ok(p(latencies, 0.99) < 100, `status GET p99 ${p(latencies, 0.99).toFixed(1)} ms (p50 ${p(latencies, 0.5).toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)})`);

@@ -27,8 +27,8 @@ before(async () => {
 });
 
 describe('scripts/serve.ts', () => {
-  it('serves an export directory on the port asked, answers predict, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, '--port', '0', '--name', 'm'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('serves an export directory on the port asked (with --version and --version-labels), answers predict, and exits 0 on SIGTERM', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, dir, '--port', '0', '--name', 'm', '--version', '7', '--version-labels', 'stable,canary'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
     try {
       const url = await new Promise<string>((resolve, reject) => {
@@ -44,6 +44,14 @@ describe('scripts/serve.ts', () => {
       assert.deepEqual(await res.json(), { predictions: [[want], [want]] });
       const bad = await fetch(`${url}/v1/models/m:predict`, { method: 'POST', body: '{"instances": [20]}' });
       assert.equal(bad.status, 400);
+      for (const p of ['/v1/models/m/versions/7:predict', '/v1/models/m/labels/stable:predict', '/v1/models/m/labels/canary:predict']) {
+        const r = await fetch(`${url}${p}`, { method: 'POST', body: '{"instances": [3]}' });
+        assert.deepEqual([p, r.status, await r.json()], [p, 200, { predictions: [[want]] }]);
+      }
+      const unlabelled = await fetch(`${url}/v1/models/m/labels/beta:predict`, { method: 'POST', body: '{"instances": [3]}' });
+      assert.equal(unlabelled.status, 400);
+      assert.match((await unlabelled.json()).error, /Unrecognized servable version label: beta; this server's labels are stable, canary/);
+      assert.equal((await fetch(`${url}/v1/models/m/versions/1`)).status, 404);
       const code = await new Promise<number | null>((resolve) => {
         child.on('exit', (c) => resolve(c));
         child.kill('SIGTERM');

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  logAxis,
   applyTemplate,
   axisTitle,
   barFigure,
@@ -89,9 +90,29 @@ test('lineFigure: several series, x defaults to the index, optional log y', () =
   assert.deepEqual((f.data[0] as Any).y, [3, 2, 1]);
   assert.equal((f.data[1] as Any).name, 'test');
   assert.equal((f.layout as Any).yaxis.type, 'log');
+  // 1 … 4 is under two decades: labels at 1, 2, 5 × 10ⁿ only (Plotly's 'D2'), not Plotly's every digit.
+  assert.equal((f.layout as Any).yaxis.dtick, 'D2');
   assert.equal((f.layout as Any).showlegend, true);
   assert.throws(() => lineFigure({ ...labels, series: [] }), { message: /lineFigure: expected at least one series/ });
   assert.throws(() => lineFigure({ ...labels, series: [{ name: 'a', x: [1], y: [1, 2] }] }), { message: /series\[0\]\.x and series\[0\]\.y/ });
+});
+
+test('logAxis: powers of ten only from two decades of data up, else 1-2-5 labels; values ≤ 0 ignored', () => {
+  assert.deepEqual(logAxis([0.9, 15]), { type: 'log', dtick: 'D2' }); // log10(15/0.9) = 1.22 decades
+  assert.deepEqual(logAxis([0.01, 0.99]), { type: 'log', dtick: 'D2' }); // 1.996 decades
+  assert.deepEqual(logAxis([0.01, 1]), { type: 'log', dtick: 1 }); // exactly 2 decades
+  assert.deepEqual(logAxis([0, -3, 5, 5e5, NaN]), { type: 'log', dtick: 1 }); // 5 → 5e5: 5 decades
+  assert.deepEqual(logAxis([]), { type: 'log', dtick: 'D2' });
+});
+
+test('lineFigure integerX: ticks at whole numbers only (epochs), at most about 10 of them', () => {
+  const axis = (n: number) => (lineFigure({ ...labels, integerX: true, series: [{ name: 'a', x: Array.from({ length: n }, (_, i) => i + 1), y: new Float32Array(n).fill(1) }] }).layout as Any).xaxis;
+  // 3 epochs: 1, 2, 3 (Plotly's own choice would put ticks at 1.5 and 2.5 too).
+  assert.deepEqual([axis(3).tick0, axis(3).dtick, axis(3).tickformat], [1, 1, 'd']);
+  assert.equal(axis(11).dtick, 1); // span 10
+  assert.equal(axis(30).dtick, 5); // span 29: 2 would give 15 ticks
+  assert.equal(axis(200).dtick, 20);
+  assert.equal((lineFigure({ ...labels, series: [{ name: 'a', y: [1, 2] }] }).layout as Any).xaxis.dtick, undefined);
 });
 
 test('logLogFigure: counts sorted by rank on log axes, zeros left out, top share annotated', () => {
@@ -105,7 +126,8 @@ test('logLogFigure: counts sorted by rank on log axes, zeros left out, top share
   assert.equal(l.xaxis.type, 'log');
   assert.equal(l.yaxis.type, 'log');
   assert.equal(l.xaxis.title.text, 'rank');
-  assert.equal(l.yaxis.dtick, 1); // powers of ten only
+  assert.equal(l.yaxis.dtick, 'D2'); // 1 … 40 is 1.6 decades: 1, 2, 5, 10, 20 labelled
+  assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [500, 20, 1] }] }).layout as Any).yaxis.dtick, 1); // 2.7 decades: powers of ten only
   assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [1] }], topFraction: 0 }).data[0] as Any).name, 'a');
   // top 10% of 10 items = 1 item: counts 10, 1×9 → 10/19 = 52.6%
   assert.equal((logLogFigure({ title: 't', series: [{ name: 'a', counts: [10, 1, 1, 1, 1, 1, 1, 1, 1, 1] }] }).data[0] as Any).name, 'a: top 10% (1) hold 52.6%');

@@ -86,7 +86,8 @@ def write_checkpoint(root, step, groups, configs=None, topology=None):
   files, tensors = [], []
   for file, named in groups:
     p = os.path.join(tmp, file)
-    save_file({k: np.ascontiguousarray(v) for k, v in named.items()}, p, metadata={"format": "tpu-embeddings", "step": str(step)})
+    # np.array(order='C'), not np.ascontiguousarray, which makes a 0-d array (the int64 step) 1-d.
+    save_file({k: np.array(v, order="C") for k, v in named.items()}, p, metadata={"format": "tpu-embeddings", "step": str(step)})
     with open(p, "rb+") as f:
       os.fsync(f.fileno())
     sha, size = _sha256(p), os.path.getsize(p)

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import convert
+from .predict_saved_model import saved_model_predictions
 from .ranking_model import RankingModel, model_from_checkpoint, tf_optimizer
 
 
@@ -150,12 +151,8 @@ def main(argv):
     res["roundTrip"] = {"tfCheckpoint": prefix, "checkpoint": out}
   if "savedModel" in req:
     s = req["savedModel"]
-    serve = tf.saved_model.load(s["dir"]).signatures["serving"]
-    res["savedModel"] = {
-        "outputs": sorted(serve.structured_outputs.keys()),
-        "predictions": [float(serve(movie_id=tf.constant([m], tf.int32), user_id=tf.constant([u], tf.int32))["output_0"].numpy().reshape(-1)[0])
-                        for u, m in zip(s["user_id"], s["movie_id"])],
-    }
+    predictions, outputs = saved_model_predictions(s["dir"], s["user_id"], s["movie_id"])
+    res["savedModel"] = {"outputs": outputs, "predictions": predictions}
   if "emitted" in req:
     res["emitted"] = [_emitted(e) for e in req["emitted"]]
   if "pyChecks" in req:

@@ -1,18 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
 import { Random } from '../random';
-import type { EmbeddingOptimizer, SlotName } from '../optimizers/embedding-optimizer';
-import { denseOptimizerFor } from '../optimizers/dense-optimizer-for';
-import { Adagrad } from '../optimizers/adagrad';
-import { SGD } from '../optimizers/sgd';
-import type { FeatureConfig } from './feature-config';
-import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
-import { fillTable } from './initializer';
-import type { EmbeddingOptimizerLike } from './optimizer-like';
-import type { FullTable } from './sharded-table';
-import type { TableConfig } from './table-config';
-import type { TPUEmbedding } from './tpu-embedding';
-import { sequenceEnd, sequencePosition } from './sequence-positions';
+import { EmbeddingOptimizer, denseOptimizerFor, type SlotName } from '../optimizers';
+import type { FeatureConfig } from '../embedding/feature-config';
+import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from '../embedding/feature-input';
+import { fillTable } from '../embedding/initializer';
+import type { EmbeddingOptimizerLike } from '../embedding/optimizer-like';
+import type { FullTable } from '../embedding/sharded-table';
+import type { TableConfig } from '../embedding/table-config';
+import type { TPUEmbedding } from '../embedding/tpu-embedding';
+import { sequenceEnd, sequencePosition } from '../embedding/sequence-positions';
 
 /** Options of {@link DenseEmbeddingBaseline}. */
 export interface DenseEmbeddingBaselineOptions {
@@ -170,23 +167,32 @@ export class DenseEmbeddingBaseline {
         } else {
           const allIds = tf.concat(names.map((n) => pending.get(n)!.ids));
           const counts = tf.scatterND(allIds.reshape([-1, 1]), tf.onesLike(allIds).toFloat(), [V]);
-          this.customUpdate(t, dense, tf.greater(counts, 0).reshape([-1, 1]), step);
+          // a non-lazy optimizer (Adam lazyAdam: false) updates every row, g = 0 where no id was looked up
+          const every = t.optimizer.updatesEveryRow === true;
+          this.customUpdate(t, dense, every ? tf.onesLike(counts).cast('bool').reshape([-1, 1]) : tf.greater(counts, 0).reshape([-1, 1]), step);
         }
       });
     }
     this.step = step;
   }
 
-  /** The full tables and slots, as `TPUEmbedding.exportTables` gives them. */
-  exportTables(): Record<string, FullTable> {
+  /**
+   * The full tables and slots, as `TPUEmbedding.exportTables` gives them. Asynchronous because the slots of a tfjs
+   * optimizer (tf.train.adagrad's accumulator) are read through its public `getWeights()`, which is.
+   * @returns one {@link FullTable} per table, keyed by table name (copies).
+   */
+  async exportTables(): Promise<Record<string, FullTable>> {
     const out: Record<string, FullTable> = {};
     for (const t of this.tables) {
       const slots: Partial<Record<SlotName, Float32Array>> = {};
       for (const [n, v] of t.slots) slots[n] = v.dataSync() as Float32Array;
       if (t.tfOptimizer) {
-        // tf.train.adagrad keeps the accumulator as an optimizer weight.
-        const ws = (t.tfOptimizer as unknown as { accumulatedGrads?: { variable: tf.Variable }[] }).accumulatedGrads;
-        if (ws && ws[0]) slots.accumulators = ws[0].variable.dataSync() as Float32Array;
+        // tf.train.adagrad keeps the accumulator as an optimizer weight named `<variable>/accumulator`; the first
+        // weight is the iteration count, a new scalar tensor.
+        const [iterations, ...weights] = await t.tfOptimizer.getWeights();
+        iterations.tensor.dispose();
+        const acc = weights.find((w) => w.name === `${t.weights.name}/accumulator`);
+        if (acc) slots.accumulators = acc.tensor.dataSync() as Float32Array;
       }
       out[t.name] = { name: t.name, vocabularySize: t.config.vocabularySize, dim: t.config.dim, weights: t.weights.dataSync() as Float32Array, slots };
     }
@@ -264,11 +270,12 @@ export class DenseEmbeddingBaseline {
         const b1 = o.beta1 as number;
         const b2 = o.beta2 as number;
         const eps = o.epsilon as number;
-        const m = tf.add(tf.mul(slot('momenta'), b1), tf.mul(g, 1 - b1));
-        const v = tf.add(tf.mul(slot('velocities'), b2), tf.mul(tf.square(g), 1 - b2));
+        // float32 1 − β as TF: 1 − f32(β); v's term in TF's order ((1 − β2)·g)·g
+        const m = tf.add(tf.mul(slot('momenta'), b1), tf.mul(g, Math.fround(1 - Math.fround(b1))));
+        const v = tf.add(tf.mul(slot('velocities'), b2), tf.mul(tf.mul(g, Math.fround(1 - Math.fround(b2))), g));
         setSlot('momenta', m);
         setSlot('velocities', v);
-        const den = o.sumInsideSqrt ? tf.sqrt(tf.add(v, eps * eps)) : tf.add(tf.sqrt(v), eps);
+        const den = o.sumInsideSqrt ? tf.sqrt(tf.add(v, Math.fround(Math.fround(eps) * Math.fround(eps)))) : tf.add(tf.sqrt(v), eps);
         w = tf.sub(w, tf.div(tf.mul(m, lr), den));
         break;
       }
@@ -303,7 +310,7 @@ export class DenseEmbeddingBaseline {
 
 /** tf.train.sgd / tf.train.adagrad when they compute exactly the row optimizer's update, else null. */
 function tfjsOptimizerFor(o: EmbeddingOptimizerLike): tf.Optimizer | null {
-  if (!(o instanceof SGD || o instanceof Adagrad)) return null;
+  if (!(o instanceof EmbeddingOptimizer) || (o.className !== 'SGD' && o.className !== 'Adagrad')) return null;
   try {
     return denseOptimizerFor(o);
   } catch {

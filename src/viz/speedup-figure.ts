@@ -1,7 +1,7 @@
-import type { Figure, PlotlyTrace } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
+import type { Figure, PlotlyTrace } from './figure-types';
+import { baseLayout } from './template';
 import { ConfigError } from '../errors';
-import type { SpeedupPoint } from './speedup-sparsecore-vs-cpu';
+import type { SpeedupPoint } from '../cost/speedup-sparsecore-vs-cpu';
 
 /** One line of {@link speedupFigure}: a name (e.g. `'v4-8'`) and its points across batch sizes. */
 export interface SpeedupSeries {

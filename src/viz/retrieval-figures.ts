@@ -1,14 +1,14 @@
 import { table, type ColumnTable } from 'arquero';
 import type { MovieLensData } from '../data/movielens-data';
 import { MOVIE_GENRES } from '../data/labels';
-import { InputError } from '../errors';
-import { lineFigure } from '../viz/line-figure';
-import { scatterFigure } from '../viz/scatter-figure';
-import type { Figure, Series } from '../viz/figure-types';
-import { recallAtK, type SearchResult } from './candidate-index';
-import { pcaProjection } from './pca-projection';
-import type { Recommender } from './recommender';
-import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from './two-tower-model';
+import { ConfigError, InputError } from '../errors';
+import { lineFigure } from './line-figure';
+import { scatterFigure } from './scatter-figure';
+import type { Figure, Series } from './figure-types';
+import { recallAtK, type SearchResult } from '../retrieval/candidate-index';
+import { pcaProjection } from '../retrieval/pca-projection';
+import type { Recommender } from '../retrieval/recommender';
+import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from '../retrieval/two-tower-model';
 
 /**
  * Top-K accuracy per epoch, one line per K, from {@link TwoTowerModel.fit}'s history (epochs that were validated).
@@ -24,21 +24,31 @@ export function topKHistoryFigure(history: readonly RetrievalEpochLogs[], title 
   if (logs.length === 0) throw new InputError('empty', 'topKHistoryFigure: expected epochs with topK (fit with validationData), but got none.');
   const ks = Object.keys(logs[0].topK!).map(Number).sort((a, b) => b - a);
   const series: Series[] = ks.map((k) => ({ name: `top-${k}`, x: logs.map((h) => h.epoch + 1), y: logs.map((h) => h.topK![k]) }));
-  return lineFigure({ title, xTitle: 'epoch', yTitle: 'accuracy', series, markers: true });
+  return lineFigure({ title, xTitle: 'epoch', yTitle: 'accuracy', series, markers: true, integerX: true });
 }
 
+/** Colours of {@link genreProjectionFigure}'s genres, most common first: Okabe–Ito without its yellow (faint on white). */
+export const GENRE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'] as const;
+/** The colour of the genres without their own ('other'). */
+export const OTHER_GENRE_COLOUR = '#BBBBBB';
+
 /**
- * The candidate tower's movie embeddings projected on their first two principal components, one colour per genre
- * (a movie is drawn in the colour of its first listed genre; the `maxGenres` most common genres get their own
- * series, the rest are 'other').
+ * The candidate tower's movie embeddings projected on their first two principal components, one colour per genre.
+ * A movie is drawn in the colour of its first listed genre (MovieLens lists genres alphabetically: a Comedy|Drama
+ * counts as Comedy); the `maxGenres` most common first genres get their own colour (the colour-blind-safe
+ * {@link GENRE_COLOURS}, distinct from each other), and every other movie is a grey 'other', drawn beneath.
  * @param model a trained model (its `config.candidateIds` are drawn).
  * @param data the MovieLens data (titles are not needed; genres come from its movies table).
- * @param maxGenres genres with their own colour. @default 8
+ * @param maxGenres genres with their own colour, 1 to `GENRE_COLOURS.length` (7). @default 7
  * @returns a Plotly scatter figure; the axis titles give the variance each component keeps.
+ * @throws ConfigError `invalid_option` for maxGenres outside 1–7 (there are no more distinct colours).
  * @example
  * show(genreProjectionFigure(model, ratings));
  */
-export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData, maxGenres = 8): Figure {
+export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData, maxGenres: number = GENRE_COLOURS.length): Figure {
+  if (!Number.isInteger(maxGenres) || maxGenres < 1 || maxGenres > GENRE_COLOURS.length) {
+    throw new ConfigError('invalid_option', `genreProjectionFigure: expected maxGenres to be an integer from 1 to ${GENRE_COLOURS.length} (the distinct colours), but got ${maxGenres}. The other genres are drawn grey as 'other'.`);
+  }
   const ids = model.config.candidateIds;
   const p = pcaProjection(model.candidateEmbeddings(ids), model.dim);
   const movies = data.movies;
@@ -52,7 +62,8 @@ export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData,
   const counts = new Map<string, number>();
   for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
   const top = [...counts].filter(([g]) => g !== 'other').sort((a, b) => b[1] - a[1]).slice(0, maxGenres).map(([g]) => g);
-  const groups = new Map<string, { x: number[]; y: number[] }>([...top, 'other'].map((g) => [g, { x: [], y: [] }]));
+  // 'other' first: drawn beneath the coloured genres.
+  const groups = new Map<string, { x: number[]; y: number[] }>(['other', ...top].map((g) => [g, { x: [], y: [] }]));
   labels.forEach((l, i) => {
     const grp = groups.get(top.includes(l) ? l : 'other')!;
     grp.x.push(p.x[i]);
@@ -60,7 +71,14 @@ export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData,
   });
   const series = [...groups].filter(([, v]) => v.x.length > 0).map(([name, v]) => ({ name, x: v.x, y: v.y }));
   const [e1, e2] = p.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
-  return scatterFigure({ title: 'Movie embeddings by genre (PCA)', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
+  const fig = scatterFigure({ title: 'Movie embeddings by first genre (PCA)', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
+  const traces = fig.data.map((t) => {
+    const other = t.name === 'other';
+    const color = other ? OTHER_GENRE_COLOUR : GENRE_COLOURS[top.indexOf(t.name as string)];
+    // legendrank: 'other' listed last although drawn first.
+    return { ...t, marker: { ...(t.marker as object), color, opacity: other ? 0.5 : 0.85 }, legendrank: other ? 1001 : 1000 };
+  });
+  return { data: traces, layout: fig.layout };
 }
 
 /**

@@ -1,6 +1,7 @@
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
 
 /** One configuration of {@link cpuModelFigure}: its label and the times to compare, ms. */
 export interface CpuModelBars {
@@ -31,5 +32,5 @@ export function cpuModelFigure(options: { readonly title: string; readonly confi
   }
   const data = names.map((n) => ({ type: 'bar', name: n, x: cs.map((c) => c.label), y: cs.map((c) => c.times[n]) }));
   const layout = baseLayout({ title: options.title, xTitle: 'configuration', yTitle: 'lookup + update time', yUnit: 'ms' });
-  return { data, layout: { ...layout, barmode: 'group', yaxis: { ...layout.yaxis, type: 'log' }, hovermode: 'closest' } };
+  return { data, layout: { ...layout, barmode: 'group', yaxis: { ...layout.yaxis, ...logAxis(cs.flatMap((c) => names.map((n) => c.times[n]))) }, hovermode: 'closest' } };
 }

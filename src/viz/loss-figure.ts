@@ -1,12 +1,14 @@
-import type { Figure } from '../viz/figure-types';
-import { lineFigure } from '../viz/line-figure';
-import { liveFigure, type LiveFigureOptions } from '../viz/live-figure';
-import type { History } from './history';
-import { liveLossCallback, type TrainingCallback } from './training-callback';
+import type { Figure } from './figure-types';
+import { lineFigure } from './line-figure';
+import { liveFigure, type LiveFigureOptions } from './live-figure';
+import type { History } from '../models/history';
+import { liveLossCallback, type TrainingCallback } from '../models/training-callback';
 
 /**
  * The training-loss figure of a {@link History}: the loss of every step (x = global step) and, when recorded, the
- * validation loss at the last step of each epoch.
+ * validation loss at the last step of each epoch. The loss axis is logarithmic: the first steps' loss is often ten
+ * times the later one and would flatten the rest of the curve on a linear axis (every step is drawn, none is cut
+ * as warm-up); tick labels are thinned as `logAxis` does. A loss of exactly 0 is not drawn on a log axis.
  * @param history what `fit` returned (or the history so far, from a callback).
  * @param title @default 'Training loss'
  * @returns a Plotly figure (show it with the viz folder's `show`, or save it with `saveHtml`).
@@ -19,7 +21,7 @@ export function lossFigure(history: History, title = 'Training loss'): Figure {
   if (withVal.length > 0) {
     series.push({ name: 'validation (per epoch)', x: withVal.map((e) => e.lastStep), y: withVal.map((e) => e.val_loss as number) });
   }
-  return lineFigure({ title, xTitle: 'step', yTitle: 'loss', yUnit: 'Σ squared error / batch', series, markers: false });
+  return lineFigure({ title, xTitle: 'step', yTitle: 'loss', yUnit: 'Σ squared error / batch', series, markers: false, logY: true });
 }
 
 /**

@@ -1,7 +1,8 @@
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
-import type { LoadBalanceResult } from './measure-load-balance';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
+import type { LoadBalanceResult } from '../measure/measure-load-balance';
 
 /** Options of {@link loadBalanceFigure}. */
 export interface LoadBalanceFigureOptions {
@@ -39,5 +40,5 @@ export function loadBalanceFigure(options: LoadBalanceFigureOptions): Figure {
     yTitle: unique ? 'unique ids per step' : 'ids per step',
     yUnit: 'ids',
   });
-  return { data, layout: { ...layout, yaxis: { ...layout.yaxis, type: 'log' }, xaxis: { ...layout.xaxis, dtick: 1 }, hovermode: 'closest' } };
+  return { data, layout: { ...layout, yaxis: { ...layout.yaxis, ...logAxis(data.flatMap((t) => t.y as number[])) }, xaxis: { ...layout.xaxis, dtick: 1 }, hovermode: 'closest' } };
 }

@@ -1,7 +1,8 @@
+import { logAxis } from './log-axis';
 import { ConfigError } from '../errors';
-import type { Figure, PlotlyTrace } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
-import type { LookupCostResult } from './measure-lookup-cost';
+import type { Figure, PlotlyTrace } from './figure-types';
+import { baseLayout } from './template';
+import type { LookupCostResult } from '../measure/measure-lookup-cost';
 
 /** The swept parameter of a {@link lookupCostFigure}. */
 export const LOOKUP_COST_AXES = ['vocabularySize', 'idsPerStep', 'dim'] as const;
@@ -69,5 +70,5 @@ export function lookupCostFigure(options: LookupCostFigureOptions): Figure {
   data.push(line('lookup bytes at copy bandwidth', first, (r) => (1000 * r.lookupBytes) / options.copyBandwidth, { mode: 'lines', line: { dash: 'dot', color: '#000000' } }));
   const [xTitle, xUnit] = AXIS_TITLES[x];
   const layout = baseLayout({ title: options.title, xTitle, xUnit, yTitle: 'time per step', yUnit: 'ms' });
-  return { data, layout: { ...layout, xaxis: { ...layout.xaxis, type: 'log' }, yaxis: { ...layout.yaxis, type: 'log' }, hovermode: 'closest' } };
+  return { data, layout: { ...layout, xaxis: { ...layout.xaxis, ...logAxis(results.map((r) => r[x])) }, yaxis: { ...layout.yaxis, ...logAxis(data.flatMap((t) => t.y as number[])) }, hovermode: 'closest' } };
 }

@@ -1,7 +1,7 @@
-import type { Figure } from '../viz/figure-types';
-import { baseLayout } from '../viz/template';
+import type { Figure } from './figure-types';
+import { baseLayout } from './template';
 import { ConfigError } from '../errors';
-import { STEP_COST_PARTS, type StepCostBreakdown } from './step-cost-breakdown';
+import { STEP_COST_PARTS, type StepCostBreakdown } from '../cost/step-cost-breakdown';
 
 /** One bar of {@link stepBreakdownFigure}: a label (e.g. `'v4-8 SparseCore'`) and its modelled breakdown. */
 export interface LabelledBreakdown {
