@@ -102,6 +102,10 @@ export {
   featureConfigFromConfig,
   PLACEMENTS,
   SHARDINGS,
+  LAYOUT_RULES,
+  STACKING_DEFAULTS,
+  stackTables,
+  stackLookupStats,
   TPUEmbedding,
   accumulateStats,
   emptyAccumulatedStats,
@@ -127,6 +131,11 @@ export type {
   SparseInput,
   Placement,
   Sharding,
+  LayoutRule,
+  StackedTableLayout,
+  StackingOptions,
+  StackingTable,
+  StackLookupStats,
   FullTable,
   TPUEmbeddingOptions,
   TPUEmbeddingJson,
@@ -357,7 +366,7 @@ export type {
   CpuModelCheck,
 } from './measure';
 // interop (real TensorFlow / Keras-RS / JAX)
-export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, predictSavedModel, suggestedIdLimits, PYTHON_INSTALL_HINT } from './interop';
+export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, predictSavedModel, suggestedIdLimits, suggestedStackIdLimits, PYTHON_INSTALL_HINT } from './interop';
 export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel, SavedModelPairs, SavedModelPredictions } from './interop';
 // viz (every figure builder, generic and per domain, plus display)
 export {

@@ -24,8 +24,8 @@ export interface LoadedCheckpoint {
 /**
  * Loads a checkpoint directory written by {@link saveCheckpoint}, verifying the sha256 and size of every file
  * and, for every tensor, that the safetensors header agrees with the manifest (dtype, shape, byte range).
- * Tables come back full (`[vocabularySize, dim]`); resharding to a topology is the caller's job
- * (see {@link shardRows}).
+ * Tables come back full (`[vocabularySize, dim]`); `TPUEmbedding.importTables` reshards them to its topology, and
+ * {@link shardRows} with a table's `layout.sharding` and `layout.rotation` splits them as that engine does.
  *
  * @param dir a `ckpt-<step>` directory (not the root; use {@link latestCheckpoint} to find one).
  * @returns the manifest and the tensors by name.

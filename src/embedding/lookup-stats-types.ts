@@ -17,6 +17,12 @@ export interface TableLookupStats {
   /** Largest ids / unique ids any one replica sent to any one shard (to size the per-partition limits). */
   readonly maxIdsPerPartition: number;
   readonly maxUniqueIdsPerPartition: number;
+  /**
+   * Ids / unique ids each replica sent to each shard, `[numReplicas × numShards]` replica-major (entry r·N + s):
+   * what per-stack statistics sum (see `stackLookupStats`). Filled by the engine; absent in synthetic statistics.
+   */
+  readonly idsPerPartition?: readonly number[];
+  readonly uniqueIdsPerPartition?: readonly number[];
   /** Ids dropped because a per-partition limit was exceeded with dropping allowed. */
   readonly droppedIds: number;
   /** Total ids and unique rows in the global batch (unique over the global batch, as the update sees them). */

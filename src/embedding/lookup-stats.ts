@@ -116,7 +116,7 @@ export function statsToTable(stats: LookupStats | readonly LookupStats[], option
           rows.push({ ...head, shard: k, ids: t.idsPerShard[k], uniqueIds: t.uniqueIdsPerShard[k] });
         }
       } else {
-        const { idsPerShard: _a, uniqueIdsPerShard: _b, table: _c, ...scalars } = t as TableLookupStats;
+        const { idsPerShard: _a, uniqueIdsPerShard: _b, table: _c, idsPerPartition: _d, uniqueIdsPerPartition: _e, ...scalars } = t as TableLookupStats;
         rows.push({ ...head, ...scalars });
       }
     }

@@ -207,6 +207,8 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     uniqueIdsPerShard: Object.freeze(uniqueIdsPerShard),
     maxIdsPerPartition: maxIds,
     maxUniqueIdsPerPartition: maxUnique,
+    idsPerPartition: Object.freeze(Array.from(idsRS)),
+    uniqueIdsPerPartition: Object.freeze(Array.from(uniqRS)),
     droppedIds: dropped,
     ids,
     uniqueIds: numUnique,

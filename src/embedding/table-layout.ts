@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import type { IdRouting } from './id-dedup';
 
 /** Where a table lives: sharded over the SparseCores of the slice, or one unsharded table in host memory. */
 export const PLACEMENTS = ['sparsecore', 'cpu'] as const;
@@ -17,8 +18,20 @@ export const SHARDINGS = ['mod', 'div', 'table'] as const;
 export type Sharding = (typeof SHARDINGS)[number];
 
 /**
+ * Which shard holds row 0 of each table (its rotation) and how far vocabularies are padded, on SparseCores:
+ * - `tensorflow` (TensorFlow's `tpu_embedding_v3`, see `stackTables`): tables sorted by name and stacked by
+ *   (dim rounded up to 8, optimizer); the rotation advances one chip's SparseCores per table inside a stack and
+ *   restarts at 0 in each stack; vocabularies padded to a multiple of 8N;
+ * - `table-order` (this library's earlier rule, kept for teaching): rotation = SparseCores per chip × the table's
+ *   index in order of first appearance, no stacking, each shard padded to ceil(V / N) rows.
+ */
+export const LAYOUT_RULES = ['tensorflow', 'table-order'] as const;
+/** One of {@link LAYOUT_RULES}. */
+export type LayoutRule = (typeof LAYOUT_RULES)[number];
+
+/**
  * The placement of one table's rows over N shards. Every shard is allocated `rowsPerShard` rows
- * (TensorFlow pads the vocabulary to a multiple of N the same way; padding rows are never read) except with
+ * (ceil(V / N), or TensorFlow's padding to a multiple of 8N given as `rowsPerShard`; padding rows are never read) except with
  * `table` sharding, where shard `rotation` holds all V rows and the others none.
  *
  * ```
@@ -40,7 +53,9 @@ export class TableLayout {
   /**
    * @param vocabularySize rows V; @param numShards N ≥ 1; @param rotation shard of row 0 (mod) or of the table (table).
    * @param sharding one of {@link SHARDINGS}.
-   * @throws ConfigError `invalid_sharding` for an unknown strategy or a bad N/rotation.
+   * @param rowsPerShard rows allocated per shard with `mod`/`div` sharding, ≥ ceil(V / N) (TensorFlow's SparseCore
+   *   layout pads V to a multiple of 8N: `paddedVocabularySize / N`, see `stackTables`). @default ceil(V / N)
+   * @throws ConfigError `invalid_sharding` for an unknown strategy, a bad N/rotation or too few rows per shard.
    * @example new TableLayout(10, 4, 1, 'mod').shardOf(3) // (3 % 4 + 1) % 4 = 0
    */
   constructor(
@@ -48,6 +63,7 @@ export class TableLayout {
     readonly numShards: number,
     readonly rotation: number,
     readonly sharding: Sharding,
+    rowsPerShard?: number,
   ) {
     if (!(SHARDINGS as readonly string[]).includes(sharding)) {
       throw new ConfigError('invalid_sharding', `TPUEmbedding: expected sharding to be one of ${SHARDINGS.join(', ')}, but got '${String(sharding)}'.`);
@@ -57,6 +73,9 @@ export class TableLayout {
     }
     const N = numShards;
     const V = vocabularySize;
+    if (rowsPerShard !== undefined && (!Number.isInteger(rowsPerShard) || rowsPerShard < Math.ceil(V / N))) {
+      throw new ConfigError('invalid_sharding', `TableLayout: expected rowsPerShard to be an integer ≥ ceil(${V} / ${N}) = ${Math.ceil(V / N)}, but got ${rowsPerShard}.`);
+    }
     this.q = Math.floor(V / N);
     this.extras = V % N;
     this.shardRows = new Int32Array(N);
@@ -66,7 +85,7 @@ export class TableLayout {
       this.shardRows[rotation] = V;
       for (let s = rotation + 1; s < N; s++) this.shardBase[s] = V;
     } else {
-      this.r = Math.ceil(V / N);
+      this.r = rowsPerShard ?? Math.ceil(V / N);
       for (let s = 0; s < N; s++) {
         this.shardRows[s] = this.r;
         this.shardBase[s] = s * this.r;
@@ -102,6 +121,22 @@ export class TableLayout {
       default:
         return row;
     }
+  }
+
+  /**
+   * This layout as the id routers take it (`IdDedup`, and through `kernelRoute` the WebAssembly kernels, whose
+   * formula is `src/kernels/as-lib/shard-route.as.ts`): the parameters of the inline paths plus the callbacks.
+   */
+  routing(): IdRouting {
+    return {
+      numShards: this.numShards,
+      mod: this.sharding === 'mod',
+      rotation: this.rotation,
+      rowsPerShard: this.r,
+      divisions: this.sharding === 'div' ? { q: this.q, extras: this.extras } : undefined,
+      shardOf: (id: number) => this.shardOf(id),
+      storageRow: (id: number) => this.storageRow(id),
+    };
   }
 
   /** Row of the whole storage (`shardBase[shardOf(row)] + localRow(row)`). */

@@ -8,7 +8,8 @@ import type { FeatureInput } from './feature-input';
 import { isEmbeddingOptimizer, optimizerToJson, type EmbeddingOptimizerLike, type OptimizerJson, type OptimizerResolver } from './optimizer-like';
 import { ShardedTable, type FullTable } from './sharded-table';
 import type { TableConfig } from './table-config';
-import { PLACEMENTS, SHARDINGS, TableLayout, type Placement, type Sharding } from './table-layout';
+import { LAYOUT_RULES, PLACEMENTS, SHARDINGS, TableLayout, type LayoutRule, type Placement, type Sharding } from './table-layout';
+import { stackTables, type StackedTableLayout } from './sparse-core-stacking';
 import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
@@ -32,6 +33,11 @@ export interface TPUEmbeddingOptions {
   readonly placement?: Placement;
   /** @default 'mod' */
   readonly sharding?: Sharding;
+  /**
+   * Rotations and padding of the tables on SparseCores (see {@link LAYOUT_RULES}): TensorFlow's stacked layout, or
+   * the earlier rotation by table order. Ignored with placement 'cpu'. @default 'tensorflow'
+   */
+  readonly layoutRule?: LayoutRule;
   /** Most ids one replica may send to one shard per step. @default undefined (no limit) */
   readonly maxIdsPerPartition?: number;
   /** Most unique ids one replica may send to one shard per step. @default undefined (no limit) */
@@ -52,6 +58,8 @@ export interface TPUEmbeddingJson {
   topology: string | Topology;
   placement: Placement;
   sharding: Sharding;
+  /** Absent in configs written before it existed (then the default, 'tensorflow'). */
+  layoutRule?: LayoutRule;
   maxIdsPerPartition: number | null;
   maxUniqueIdsPerPartition: number | null;
   allowIdDropping: boolean;
@@ -81,6 +89,12 @@ export class TPUEmbedding {
   readonly topology: Topology;
   readonly placement: Placement;
   readonly sharding: Sharding;
+  readonly layoutRule: LayoutRule;
+  /**
+   * TensorFlow's placement of every table (stack, row offset, rotation, padded sizes) in TF's order, as a TPU
+   * would lay them out (placement 'sparsecore', rule 'tensorflow'); null otherwise.
+   */
+  readonly stackedLayouts: readonly StackedTableLayout[] | null;
   /** Embedding shards per table N (`topology.numShards`, or 1 with placement 'cpu'). */
   readonly numShards: number;
   readonly numReplicas: number;
@@ -142,7 +156,7 @@ export class TPUEmbedding {
     const api = 'TPUEmbedding';
     const bad = (msg: string): ConfigError => new ConfigError('invalid_embedding_config', `${api}: ${msg}`);
     if (options === null || typeof options !== 'object') throw bad(`expected an options object, but got ${String(options)}.`);
-    rejectUnknownOptions(api, options, ['features', 'optimizer', 'topology', 'placement', 'sharding', 'maxIdsPerPartition', 'maxUniqueIdsPerPartition', 'allowIdDropping', 'seed', 'statsHistoryLimit']);
+    rejectUnknownOptions(api, options, ['features', 'optimizer', 'topology', 'placement', 'sharding', 'layoutRule', 'maxIdsPerPartition', 'maxUniqueIdsPerPartition', 'allowIdDropping', 'seed', 'statsHistoryLimit']);
     this.topology = typeof options.topology === 'string' ? topologyPreset(options.topology) : options.topology;
     if (!this.topology || !Number.isInteger(this.topology.numShards) || !Number.isInteger(this.topology.numReplicas)) {
       throw bad(`expected topology to be a Topology or a preset name, but got ${String(options.topology)}.`);
@@ -154,6 +168,10 @@ export class TPUEmbedding {
     this.sharding = options.sharding ?? 'mod';
     if (!(SHARDINGS as readonly string[]).includes(this.sharding)) {
       throw new ConfigError('invalid_sharding', `${api}: expected sharding to be one of ${SHARDINGS.join(', ')}, but got '${String(this.sharding)}'.`);
+    }
+    this.layoutRule = options.layoutRule ?? 'tensorflow';
+    if (!(LAYOUT_RULES as readonly string[]).includes(this.layoutRule)) {
+      throw bad(`expected layoutRule to be one of ${LAYOUT_RULES.join(', ')}, but got '${String(this.layoutRule)}'.`);
     }
     this.numShards = this.placement === 'cpu' ? 1 : this.topology.numShards;
     this.numReplicas = this.topology.numReplicas;
@@ -177,31 +195,62 @@ export class TPUEmbedding {
       ? (options.features as readonly FeatureConfig[]).map((f, i) => [f?.name ?? `feature_${i}`, f])
       : Object.entries((options.features ?? {}) as Record<string, FeatureConfig>);
     if (entries.length === 0) throw bad('expected features to hold at least one FeatureConfig, but got none.');
-    const tableIndex = new Map<TableConfig, TableState>();
+    const found = new Map<TableConfig, { name: string; optimizer: EmbeddingOptimizerLike; features: [string, FeatureConfig][] }>();
     const usedTableNames = new Set<string>();
+    const usedFeatureNames = new Set<string>();
     for (const [name, f] of entries) {
       if (!f || typeof f !== 'object' || !f.table || typeof f.getConfig !== 'function') {
         throw bad(`expected feature '${name}' to be a FeatureConfig made by featureConfig(), but got ${String(f)}.`);
       }
-      if (this.features.has(name)) throw bad(`expected unique feature names, but '${name}' appears twice.`);
-      let state = tableIndex.get(f.table);
-      if (!state) {
-        const i = this.tableStates.length;
-        const tname = f.table.name ?? `table_${i}`;
+      if (usedFeatureNames.has(name)) throw bad(`expected unique feature names, but '${name}' appears twice.`);
+      usedFeatureNames.add(name);
+      let t = found.get(f.table);
+      if (!t) {
+        const tname = f.table.name ?? `table_${found.size}`;
         if (usedTableNames.has(tname)) {
           throw bad(`expected unique table names, but two different tables are named '${tname}'; name them or share one TableConfig.`);
         }
         usedTableNames.add(tname);
         const optimizer = f.table.optimizer ?? this.globalOptimizer;
         if (!optimizer) throw bad(`table '${tname}' has no optimizer: pass optimizer to TPUEmbedding or to tableConfig.`);
-        const spc = this.topology.sparseCoresPerChip > 0 ? this.topology.sparseCoresPerChip : this.topology.shardsPerReplica;
-        const rotation = (spc * i) % this.numShards;
-        const layout = new TableLayout(f.table.vocabularySize, this.numShards, rotation, this.sharding);
-        const table = new ShardedTable(tname, i, f.table, optimizer, layout, this.placement, this.seed + i);
-        state = createTableState(table, layout, this.numShards);
-        tableIndex.set(f.table, state);
-        this.tableStates.push(state);
+        found.set(f.table, (t = { name: tname, optimizer, features: [] }));
       }
+      t.features.push([name, f]);
+    }
+    const tables = [...found];
+    const spc = this.topology.shardsPerReplica; // SparseCores per partition (replica): N = numReplicas × spc
+    this.stackedLayouts =
+      this.placement === 'sparsecore' && this.layoutRule === 'tensorflow'
+        ? Object.freeze(
+            stackTables(
+              tables.map(([config, t]) => ({
+                name: t.name,
+                vocabularySize: config.vocabularySize,
+                dim: config.dim,
+                group: JSON.stringify(optimizerToJson(t.optimizer)),
+                // Activation samples per replica, where the features state their output shape (TF reads
+                // feature.output_shape); features without one count 0.
+                outputSamples: t.features.reduce((n, [, f]) => n + (f.outputShape ? Math.floor(f.outputShape.reduce((a, b) => a * b, 1) / this.numReplicas) : 0), 0),
+              })),
+              { numPartitions: this.numReplicas, sparseCoresPerPartition: spc },
+            ),
+          )
+        : null;
+    const stateOf = new Map<TableConfig, TableState>();
+    const stackedByName = new Map((this.stackedLayouts ?? []).map((l) => [l.table, l]));
+    tables.forEach(([config, t], i) => {
+      const stacked = stackedByName.get(t.name);
+      const perChip = this.topology.sparseCoresPerChip > 0 ? this.topology.sparseCoresPerChip : this.topology.shardsPerReplica;
+      const rotation = stacked ? stacked.rotation : this.placement === 'cpu' ? 0 : (perChip * i) % this.numShards;
+      const rowsPerShard = stacked && this.sharding !== 'table' ? stacked.paddedVocabularySize / this.numShards : undefined;
+      const layout = new TableLayout(config.vocabularySize, this.numShards, rotation, this.sharding, rowsPerShard);
+      const table = new ShardedTable(t.name, i, config, t.optimizer, layout, this.placement, this.seed + i);
+      const state = createTableState(table, layout, this.numShards);
+      this.tableStates.push(state);
+      stateOf.set(config, state);
+    });
+    for (const [name, f] of entries) {
+      const state = stateOf.get(f.table)!;
       const fs = createFeatureState(name, f, state);
       state.features.push(fs);
       this.features.set(name, fs);
@@ -392,6 +441,7 @@ export class TPUEmbedding {
       topology: (TOPOLOGIES as Record<string, Topology>)[this.topology.name] === this.topology ? this.topology.name : { ...this.topology },
       placement: this.placement,
       sharding: this.sharding,
+      layoutRule: this.layoutRule,
       maxIdsPerPartition: this.maxIdsPerPartition ?? null,
       maxUniqueIdsPerPartition: this.maxUniqueIdsPerPartition ?? null,
       allowIdDropping: this.allowIdDropping,
@@ -426,6 +476,7 @@ export class TPUEmbedding {
       topology: json.topology,
       placement: json.placement,
       sharding: json.sharding,
+      layoutRule: json.layoutRule,
       maxIdsPerPartition: json.maxIdsPerPartition ?? undefined,
       maxUniqueIdsPerPartition: json.maxUniqueIdsPerPartition ?? undefined,
       allowIdDropping: json.allowIdDropping,

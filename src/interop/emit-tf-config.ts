@@ -1,15 +1,16 @@
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
-import { suggestedIdLimits, type TableIdLimits } from './suggested-id-limits';
+import type { TableIdLimits } from './suggested-id-limits';
+import { suggestedStackIdLimits } from './suggested-stack-id-limits';
 import { embeddingConfigParts, optimizerHyperParameters, pythonLiteral, snakeCase, tableVariable } from './python-source';
 
 /** Options of {@link emitTfConfig}. */
 export interface EmitTfConfigOptions {
   /**
-   * Limits per table name.
-   * @default the embedding's own `maxIdsPerPartition` / `maxUniqueIdsPerPartition`, else the maxima observed over its
-   *   lookups so far (see `suggestedIdLimits`), else none
+   * Limits per stacked table name, as TF keys `SparseCoreEmbeddingConfig` (a table alone in its stack: its own name).
+   * @default the embedding's own `maxIdsPerPartition` / `maxUniqueIdsPerPartition` × the stack's tables, else the
+   *   per-stack maxima observed over its lookups (see `suggestedStackIdLimits`), else none
    */
   readonly limits?: Readonly<Record<string, TableIdLimits>>;
 }
@@ -83,13 +84,14 @@ export function emitTfConfig(embedding: TPUEmbedding, options: EmitTfConfigOptio
   lines.push('}', '', `optimizer = ${json.optimizer ? optimizerCall(json.optimizer, 'global') : 'None'}`, '');
   const maxIds: Record<string, number> = {};
   const maxUnique: Record<string, number> = {};
-  for (const [name, l] of Object.entries(suggestedIdLimits(embedding, options.limits))) {
+  for (const [name, l] of Object.entries(suggestedStackIdLimits(embedding, options.limits))) {
     if (l.maxIdsPerPartition !== undefined) maxIds[name] = l.maxIdsPerPartition;
     if (l.maxUniqueIdsPerPartition !== undefined) maxUnique[name] = l.maxUniqueIdsPerPartition;
   }
   if (Object.keys(maxIds).length + Object.keys(maxUnique).length > 0) {
     lines.push(
-      '# Per-partition id limits: configured, or the maxima the simulation observed (add headroom for other data).',
+      '# Per-partition id limits by stacked table (TF stacks tables by width and optimizer; names sorted, joined by _):',
+      '# configured, or the maxima the simulation observed (add headroom for other data).',
       `sparse_core_config = emb.SparseCoreEmbeddingConfig(max_ids_per_table=${pythonLiteral(maxIds)}, max_unique_ids_per_table=${pythonLiteral(maxUnique)}, allow_id_dropping=${pythonLiteral(json.allowIdDropping)})`,
     );
   } else {

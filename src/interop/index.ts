@@ -3,6 +3,7 @@ export { pythonLiteral } from './python-source';
 export type { EmitTfConfigOptions } from './emit-tf-config';
 export { suggestedIdLimits } from './suggested-id-limits';
 export type { TableIdLimits } from './suggested-id-limits';
+export { suggestedStackIdLimits } from './suggested-stack-id-limits';
 export { exportSavedModel } from './export-saved-model';
 export type { ExportedSavedModel } from './export-saved-model';
 export { predictSavedModel } from './predict-saved-model';

@@ -25,10 +25,7 @@ export function configure(table: usize, mask: u32, shift: u32, ids: usize, shard
   uniqueTag = tag;
 }
 
-/** Sharding modes, as TableLayout: 0 mod with N a power of two (`q` = log2 N), 1 mod, 2 div, 3 table. */
-const MOD_POW2 = 0;
-const MOD = 1;
-const DIV = 2;
+import { routeId, routedShard } from './as-lib/shard-route.as';
 
 /**
  * Inserts the `n` ids at `ids`, writing each position's dense index (order of first appearance) to `slotOut` and
@@ -36,9 +33,7 @@ const DIV = 2;
  * counts per shard s `idsPS[s]++` for every position and `uniqPS[s]++` for the first position of each distinct id
  * from this replica. Returns the new number of distinct ids (`count` before the call plus the new ones).
  *
- * Routing of a new id: mode 0/1 `shard = (id % N + rot) % N`, row `shard × rps + id / N`; mode 2 (div) the first
- * `extras` shards hold `q + 1` rows and the others `q`, row `shard × rps + local`; mode 3 (table) shard `rot`,
- * row `id`.
+ * Routing of a new id: as-lib/shard-route.as.ts (modes 0 mod with N = 2^q, 1 mod, 2 div, 3 table).
  */
 export function insertRouted(
   ids: usize, n: i32, slotOut: usize, posOut: usize, rowBytes: i32,
@@ -72,31 +67,8 @@ export function insertRouted(
       }
       continue;
     }
-    let s: i32;
-    let row: i32;
-    if (mode == MOD_POW2) {
-      s = ((id & (N - 1)) + rot) & (N - 1);
-      row = s * rps + (<i32>(<u32>id >>> <u32>q));
-    } else if (mode == MOD) {
-      const qq = id / N;
-      s = (id - qq * N + rot) % N;
-      row = s * rps + qq;
-    } else if (mode == DIV) {
-      const big = extras * (q + 1);
-      let local: i32;
-      if (id < big) {
-        s = id / (q + 1);
-        local = id - s * (q + 1);
-      } else {
-        const j = (id - big) / q;
-        s = extras + j;
-        local = id - big - j * q;
-      }
-      row = s * rps + local;
-    } else {
-      s = rot;
-      row = id;
-    }
+    const row = routeId(id, mode, N, rot, rps, q, extras);
+    const s = routedShard;
     store<i32>(table + (<usize>h << 3), id);
     store<i32>(table + (<usize>h << 3), count, 4);
     store<i32>(uniqueIds + (<usize>count << 2), id);

@@ -1,6 +1,6 @@
 // AssemblyScript source of the helper thread's gather kernel (compiled by `npm run build:kernels` into
 // row-gather.wasm.ts, importing a table's shared memory). It does what the engine's SIMD combiner does for one
-// part of a batch, but starts from ids (routing each one inline, as id-router.as.ts does) so that it can run while
+// part of a batch, but starts from ids (routing each one inline with as-lib/shard-route.as.ts, as id-router.as.ts does) so that it can run while
 // the main thread is still deduplicating: for each chunk of samples, read one word per cache line of every row
 // (many misses in flight), then write `out[b] = Σ_p scale[p] · row(ids[p])` with f32x4 arithmetic.
 
@@ -8,25 +8,7 @@
 const CHUNK_SAMPLES: i32 = 512;
 const CHUNK_POSITIONS: i32 = 1024;
 
-/** Storage row of `id` (modes as id-router.as.ts: 0 mod with N = 2^q, 1 mod, 2 div, 3 table). */
-@inline
-function rowOf(id: i32, mode: i32, N: i32, rot: i32, rps: i32, q: i32, extras: i32): i32 {
-  if (mode == 0) return (((id & (N - 1)) + rot) & (N - 1)) * rps + <i32>(<u32>id >>> <u32>q);
-  if (mode == 1) {
-    const qq = id / N;
-    return ((id - qq * N + rot) % N) * rps + qq;
-  }
-  if (mode == 2) {
-    const big = extras * (q + 1);
-    if (id < big) {
-      const s = id / (q + 1);
-      return s * rps + id - s * (q + 1);
-    }
-    const j = (id - big) / q;
-    return (extras + j) * rps + id - big - j * q;
-  }
-  return id;
-}
+import { routeId } from './as-lib/shard-route.as';
 
 let sink: i32 = 0;
 
@@ -49,7 +31,7 @@ export function combineIds(
     while (b1 < B && b1 - b0 < CHUNK_SAMPLES && load<i32>(splits + (<usize>(b1 + 1) << 2)) - p0 <= CHUNK_POSITIONS) b1++;
     const p1 = load<i32>(splits + (<usize>b1 << 2));
     for (let p = p0; p < p1; p++) {
-      const a = <usize>(<u32>(rowOf(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+      const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
       for (let c: i32 = 0; c < rowBytes; c += 64) acc += load<i32>(a + <usize>c);
     }
     for (let b = b0; b < b1; b++) {
@@ -57,13 +39,13 @@ export function combineIds(
       const ps = load<i32>(splits + (<usize>b << 2));
       const pe = load<i32>(splits + (<usize>(b + 1) << 2));
       if (pe - ps == 1 && (scales == 0 || load<f32>(scales + (<usize>ps << 2)) == 1.0)) {
-        const a = <usize>(<u32>(rowOf(load<i32>(ids + (<usize>ps << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+        const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>ps << 2)), mode, N, rot, rps, q, extras) * rowBytes));
         for (let c: i32 = 0; c < rowBytes; c += 16) v128.store(o + <usize>c, v128.load(a + <usize>c));
         continue;
       }
       for (let c: i32 = 0; c < rowBytes; c += 16) v128.store(o + <usize>c, f32x4.splat(0));
       for (let p = ps; p < pe; p++) {
-        const a = <usize>(<u32>(rowOf(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
+        const a = <usize>(<u32>(routeId(load<i32>(ids + (<usize>p << 2)), mode, N, rot, rps, q, extras) * rowBytes));
         const s = f32x4.splat(scales == 0 ? <f32>1 : load<f32>(scales + (<usize>p << 2)));
         for (let c: i32 = 0; c < rowBytes; c += 16) {
           v128.store(o + <usize>c, f32x4.add(v128.load(o + <usize>c), f32x4.mul(s, v128.load(a + <usize>c))));

@@ -2,6 +2,9 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { shardOfRow, shardRowCount, shardRows, unshardRows } from '../../src/checkpoint';
 import { ConfigError } from '../../src/errors';
+import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
+import { SGD } from '../../src/optimizers';
+import { topology } from '../../src/strategy';
 
 // vocab 10, dim 2, row r holds [r, r + 0.5].
 const VOCAB = 10;
@@ -20,15 +23,46 @@ describe('shardRows / unshardRows', () => {
     assert.ok(shards[0] instanceof Float32Array);
   });
 
-  it('div layout: blocks of ceil(vocab / N) rows, rotated', () => {
-    // N 3: rowsPerShard = 4; blocks [0..3], [4..7], [8, 9]; rotation 2 moves block b to shard (b + 2) % 3.
+  it('div layout: the engine\'s contiguous ranges (first V % N shards one row longer), rotation not applied', () => {
+    // N 3: 10 = 3 × 3 + 1, so shard 0 holds 4 rows, shards 1 and 2 hold 3: [0..3] [4..6] [7..9].
     const shards = shardRows(full, VOCAB, DIM, 3, 'div', 2);
-    assert.deepEqual(shards.map(rowsOf), [[4, 5, 6, 7], [8, 9], [0, 1, 2, 3]]);
-    assert.deepEqual(shardOfRow(9, VOCAB, 3, 'div', 2), { shard: 1, localRow: 1 });
+    assert.deepEqual(shards.map(rowsOf), [[0, 1, 2, 3], [4, 5, 6], [7, 8, 9]]);
+    assert.deepEqual(shardOfRow(9, VOCAB, 3, 'div', 2), { shard: 2, localRow: 2 });
+  });
+
+  it('agrees with the engine for every sharding (issue 12 item 7: 13 rows over 5 shards)', () => {
+    // TableLayout doc: 13 rows over 5 shards → [0,1,2] [3,4,5] [6,7,8] [9,10] [11,12]: row 11 is local row 0 of
+    // shard 4 (the earlier blocks of ceil(13 / 5) = 3 rows put it on shard 3 as local row 2).
+    assert.deepEqual(shardOfRow(10, 13, 5, 'div'), { shard: 3, localRow: 1 });
+    assert.deepEqual(shardOfRow(11, 13, 5, 'div'), { shard: 4, localRow: 0 });
+    assert.deepEqual([0, 1, 2, 3, 4].map((s) => shardRowCount(13, 5, s, 'div')), [3, 3, 3, 2, 2]);
+    const topo = topology('v4-8');
+    for (const sharding of ['mod', 'div', 'table'] as const) {
+      const emb = new TPUEmbedding({
+        features: [13, 100, 2048].map((v, i) => featureConfig({ table: tableConfig({ name: `t${i}`, vocabularySize: v, dim: 2 }), name: `f${i}` })),
+        optimizer: new SGD(),
+        topology: topo,
+        sharding,
+      });
+      for (const t of emb.tables) {
+        const V = t.layout.vocabularySize;
+        const N = emb.numShards;
+        const rot = t.layout.rotation;
+        const counts = Array.from({ length: N }, (_, s) => shardRowCount(V, N, s, sharding, rot));
+        assert.deepEqual(counts, Array.from({ length: N }, (_, s) => t.layout.rowsOnShard(s)), `${sharding} ${t.name}`);
+        const full = t.exportFull().weights;
+        const shards = shardRows(full, V, 2, N, sharding, rot);
+        for (let row = 0; row < V; row++) {
+          const { shard, localRow } = shardOfRow(row, V, N, sharding, rot);
+          assert.equal(shard, t.layout.shardOf(row), `${sharding} ${t.name} row ${row}`);
+          assert.deepEqual(Array.from(shards[shard].subarray(localRow * 2, localRow * 2 + 2)), Array.from(t.shard(shard).subarray(t.layout.localRow(row) * 2, t.layout.localRow(row) * 2 + 2)));
+        }
+      }
+    }
   });
 
   it('round-trips for every N from 1 to 13 (more shards than rows included), both layouts, several rotations', () => {
-    for (const layout of ['mod', 'div'] as const) {
+    for (const layout of ['mod', 'div', 'table'] as const) {
       for (let n = 1; n <= 13; n++) {
         for (const rotation of [0, 1, 4, 17]) {
           const shards = shardRows(full, VOCAB, DIM, n, layout, rotation);
@@ -68,7 +102,7 @@ describe('shardRows / unshardRows', () => {
     const isSharding = (re: RegExp) => (e: unknown) => e instanceof ConfigError && e.kind === 'bad_sharding' && re.test(e.message);
     assert.throws(() => shardRows(full, VOCAB, 3, 4), isSharding(/expected full to hold vocab × dim = 10 × 3 = 30 values, but it holds 20/));
     assert.throws(() => shardRows(full, VOCAB, DIM, 0), isSharding(/numShards .* to be a positive integer, but got 0/));
-    assert.throws(() => shardRows(full, VOCAB, DIM, 2, 'row' as never), isSharding(/layout to be one of mod, div, but got 'row'/));
+    assert.throws(() => shardRows(full, VOCAB, DIM, 2, 'row' as never), isSharding(/layout to be one of mod, div, table, but got 'row'/));
     assert.throws(() => unshardRows([full.subarray(0, 4), full], VOCAB, DIM), isSharding(/shard 0 to hold at least 10 values \(5 rows × 2\), but it holds 4/));
     assert.throws(() => shardOfRow(10, VOCAB, 2), isSharding(/row to be an integer in \[0, 10\), but got 10/));
   });

@@ -15,7 +15,7 @@ before(async () => {
 });
 
 /** A table big enough (12.8 MB) and a batch large enough (24,576 ids) for the helper to take part. */
-function make(combiner: 'mean' | 'sum' | 'sqrtn', limits: { maxIdsPerPartition?: number; allowIdDropping?: boolean } = {}): TPUEmbedding {
+function make(combiner: 'mean' | 'sum' | 'sqrtn', limits: { maxIdsPerPartition?: number; allowIdDropping?: boolean; sharding?: 'mod' | 'div' | 'table' } = {}): TPUEmbedding {
   const emb = new TPUEmbedding({
     features: { f: featureConfig({ table: tableConfig({ vocabularySize: 50_000, dim: 64, combiner, initializer: 'truncatedNormal' }) }) },
     optimizer: new SGD(),
@@ -60,6 +60,23 @@ describe('gather helper thread', () => {
         assert.deepEqual(withHelper.dataSync(), alone.dataSync(), `${combiner}${weighted ? ', weighted' : ''}`);
         tf.dispose([withHelper, alone]);
       }
+    }
+  });
+
+  it('routes as the engine for div and table sharding (the kernels\' shared shard-route include)', { skip: NEEDS_TWO_CORES }, () => {
+    const helper = GatherHelper.get()!;
+    const rng = new Random(9);
+    for (const sharding of ['div', 'table'] as const) {
+      const emb = make('mean', { sharding });
+      const input = batch(rng, 9_600, true);
+      const jobsBefore: number = helper.jobsDone;
+      emb.useHelperThread = true;
+      const withHelper = emb.lookup({ f: input }).f;
+      assert.equal(helper.jobsDone, jobsBefore + 1, `the helper combined part of the ${sharding} lookup`);
+      emb.useHelperThread = false;
+      const alone = emb.lookup({ f: input }).f;
+      assert.deepEqual(withHelper.dataSync(), alone.dataSync(), sharding);
+      tf.dispose([withHelper, alone]);
     }
   });
 

@@ -1,35 +1,26 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdDedup, type IdRouting } from '../../src/embedding/id-dedup';
+import { IdDedup } from '../../src/embedding/id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
 import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
 import { Random } from '../../src/random';
 
-function routingOf(layout: TableLayout): IdRouting {
-  return {
-    numShards: layout.numShards,
-    mod: layout.sharding === 'mod',
-    rotation: layout.rotation,
-    rowsPerShard: layout.shardRows[0],
-    divisions: layout.sharding === 'div' ? { q: Math.floor(layout.vocabularySize / layout.numShards), extras: layout.vocabularySize % layout.numShards } : undefined,
-    shardOf: (id) => layout.shardOf(id),
-    storageRow: (id) => layout.storageRow(id),
-  };
-}
-
 describe('WasmIdDedup (the id router kernel)', () => {
   it('gives IdDedup’s slots, offsets, distinct ids, shards, rows and per-shard counts for every sharding', () => {
     const rng = new Random(11);
-    const cases: [Sharding, number, number, number][] = [
+    const cases: [Sharding, number, number, number, number?][] = [
       ['mod', 1000, 8, 3], // N a power of two
       ['mod', 1003, 6, 5], // general N
+      ['mod', 1000, 16, 4, 64], // TensorFlow's padding: 1000 → 1024 = 8N × 8 rows, 64 per shard
+      ['mod', 1003, 6, 5, 168], // padded to a multiple of 8N = 48: 1008 / 6
       ['div', 1003, 6, 2], // uneven shards: 1003 = 5 × 168 + 1 × 163
+      ['div', 1003, 6, 0, 176], // the same, shards padded
       ['div', 4, 6, 0], // fewer rows than shards
       ['table', 500, 4, 2],
     ];
-    for (const [sharding, V, N, rotation] of cases) {
-      const layout = new TableLayout(V, N, rotation, sharding);
-      const routing = routingOf(layout);
+    for (const [sharding, V, N, rotation, rowsPerShard] of cases) {
+      const layout = new TableLayout(V, N, rotation, sharding, rowsPerShard);
+      const routing = layout.routing();
       const js = new IdDedup();
       const wasm = WasmIdDedup.create();
       assert.ok(wasm, 'the kernel compiles on this runtime');
@@ -57,7 +48,7 @@ describe('WasmIdDedup (the id router kernel)', () => {
           return { U, slots, offs, idsPS, uniqPS, uids: d.uniqueIds.slice(0, U), shard: d.uniqueShard.slice(0, U), row: d.uniqueRow.slice(0, U) };
         });
         const [a, b] = results;
-        const what = `${sharding} V=${V} N=${N} rotation=${rotation} step ${step}`;
+        const what = `${sharding} V=${V} N=${N} rotation=${rotation} rows/shard=${rowsPerShard} step ${step}`;
         assert.equal(b.U, a.U, what);
         assert.deepEqual(b.slots, a.slots, what);
         assert.deepEqual(b.offs, a.offs, what);
