@@ -20,8 +20,13 @@ export {
   TableLayout,
   ShardedTable,
   IdDedup,
+  SHARD_LAYOUTS,
+  shardOfRow,
+  shardRowCount,
+  shardRows,
+  unshardRows,
 } from './embedding';
-export type { NormalizedInput } from './embedding';
+export type { NormalizedInput, ShardLayout, RowArray } from './embedding';
 // cost: the hardware constants (units in the names, sources beside them) and the small-dim penalty
 export {
   BYTES_PER_FLOAT32,
@@ -60,7 +65,7 @@ export {
   DEFAULT_DENSE_UTILIZATION,
   smallDimPenalty,
 } from './cost';
-// checkpoint: the safetensors layout, manifest checks and row sharding helpers
+// checkpoint: the safetensors layout and manifest checks
 export {
   SAFETENSORS_DTYPES,
   shapeSize,
@@ -69,13 +74,8 @@ export {
   parseSafetensors,
   CHECKPOINT_DIR_PREFIX,
   validateManifest,
-  SHARD_LAYOUTS,
-  shardOfRow,
-  shardRowCount,
-  shardRows,
-  unshardRows,
 } from './checkpoint';
-export type { SafetensorsEntry, SafetensorsLayout, ParsedSafetensors, ShardLayout, RowArray } from './checkpoint';
+export type { SafetensorsEntry, SafetensorsLayout, ParsedSafetensors } from './checkpoint';
 // serving: the request parser behind the model server
 export { REQUEST_FORMATS, parsePredictRequest } from './serving';
 export type { RequestFormat, PredictRequest } from './serving';

@@ -8,7 +8,5 @@ export { loadCheckpoint } from './load-checkpoint';
 export type { LoadedTensor, LoadedCheckpoint } from './load-checkpoint';
 export { listCheckpoints, latestCheckpoint } from './latest-checkpoint';
 export type { CheckpointRef } from './latest-checkpoint';
-export { SHARD_LAYOUTS, shardOfRow, shardRowCount, shardRows, unshardRows } from './shard-rows';
-export type { ShardLayout, RowArray } from './shard-rows';
 export { MODEL_JSON_FILE, fileSystemIO, registerFileSystemRouter } from './file-system-io';
 export type { FileSystemIOOptions } from './file-system-io';

@@ -26,3 +26,5 @@ export { accumulateStats, emptyAccumulatedStats, statsToTable } from './lookup-s
 export type { AccumulatedLookupStats, AccumulatedTableStats, StatsToTableOptions } from './lookup-stats';
 export type { LookupStats, TableLookupStats } from './lookup-stats-types';
 export { SimdCombiner, simdCombinerModule, SIMD_CHUNK_POSITIONS, SIMD_TARGET_POSITIONS, SIMD_CHUNK_SAMPLES, SIMD_GATHER_ROWS } from './simd-combiner';
+export { SHARD_LAYOUTS, shardOfRow, shardRowCount, shardRows, unshardRows } from './shard-rows';
+export type { ShardLayout, RowArray } from './shard-rows';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { shardOfRow, shardRowCount, shardRows, unshardRows } from '../../src/checkpoint';
+import { shardOfRow, shardRowCount, shardRows, unshardRows } from '../../src/embedding';
 import { ConfigError } from '../../src/errors';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { SGD } from '../../src/optimizers';

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { SHARDINGS, TableLayout, type Sharding } from '../embedding/table-layout';
+import { SHARDINGS, TableLayout, type Sharding } from './table-layout';
 
 /**
  * How table rows are spread over shards: the engine's {@link SHARDINGS} (`mod`, `div`, `table`), computed by the
