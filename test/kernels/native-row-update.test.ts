@@ -19,6 +19,7 @@ const OPTIMIZERS: [string, () => EmbeddingOptimizer][] = [
   ['AdagradMomentum', () => new AdagradMomentum({ learningRate: 0.1, momentum: 0.5 })],
   ['FTRL l1 l2 β', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.01, l2RegularizationStrength: 0.1, beta: 0.5, ...clip })],
   ['FTRL linear × lr', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.001, multiplyLinearByLearningRate: true, weightDecayFactor: 0.01 })],
+  ['FTRL zero accumulator', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.01, allowZeroAccumulator: true, initialAccumulatorValue: 0, ...clip })],
 ];
 
 describe('native row updates: the optimizers’ JavaScript loops', () => {
@@ -38,8 +39,9 @@ describe('native row updates: the optimizers’ JavaScript loops', () => {
         const rowOffsets = Int32Array.from({ length: count }, (_, r) => perm[r] * dim);
         const grads = Float32Array.from({ length: count * dim }, () => (rng.float() * 2 - 1) * 1.5);
         opt.applyRows({ weights: ref.w, slots: ref.slots, rowOffsets, count, grads, dim, step, kernels: false });
-        const lr = opt.learningRateAt(step);
-        const decay = opt.multiplyWeightDecayFactorByLearningRate ? opt.weightDecayFactor * lr : opt.weightDecayFactor;
+        // What applyRows hands updateRows: the learning rate in float32 and λ from decayAt (float32, as TF).
+        const lr = Math.fround(opt.learningRateAt(step));
+        const decay = (opt as unknown as { decayAt(lr: number): number }).decayAt(lr);
         ctxs.forEach((ctx, c) => {
           assert.ok(nativeRowsExact(ctx, opt, { weights: nat[c].w, slots: nat[c].slots, rowOffsets, count, grads, dim, step }, lr, decay), 'a native twin exists');
         });

@@ -1,9 +1,12 @@
 // Native twins of the optimizers' JavaScript row loops (src/optimizers/*.ts `updateRows`): SGD, Adagrad, Adam,
-// AdagradMomentum and FTRL with gradient clipping, weight decay and weight clipping, in float64 with the same
-// operations in the same order and float32 rounding at the same points as the JavaScript (`Math.fround`, stores
-// into Float32Arrays): bit-identical (x86-64 SSE2 double arithmetic, no FMA, sqrt correctly rounded). Only the
-// square-root forms (AdagradMomentum exponent 2, FTRL learningRatePower −0.5): `Math.pow` is not libm's pow, so the
-// other exponents stay in JavaScript. Rows are distinct: chunks of rows run on the thread pool.
+// AdagradMomentum and FTRL with gradient clipping, weight decay and weight clipping, in TensorFlow's float32 math
+// (sparse_core_xla_ops.cc) exactly as the JavaScript computes it: float32 hyper-parameters and derived constants
+// (`Math.fround`), each operation done in float64 and rounded to float32 (`f32`) where the JavaScript rounds
+// (`Math.fround`), in the same order: bit-identical for any inputs (x86-64 SSE2 double arithmetic, no FMA:
+// -ffp-contract=off, sqrt correctly rounded). With float32 operands — every one but lr and λ, which applyRows
+// rounds to float32 too — each rounded double operation is the float32 operation itself. Only the square-root forms
+// (AdagradMomentum exponent 2, FTRL learningRatePower −0.5): `Math.pow` is not libm's pow, so the other exponents
+// stay in JavaScript. Rows are distinct: chunks of rows run on the thread pool.
 #include <cmath>
 
 #include "kernels.h"
@@ -30,6 +33,10 @@ struct ExactJob {
   P p;
 };
 
+/** `Math.fround`: the nearest float32 (ties to even), as a double. */
+inline double f32(double x) { return static_cast<double>(static_cast<float>(x)); }
+
+/** The JavaScript loops' clamp: below lo → lo, above hi → hi, NaN kept. */
 inline double clamp(double x, double lo, double hi) {
   if (x < lo) return lo;
   if (x > hi) return hi;
@@ -39,68 +46,82 @@ inline double clamp(double x, double lo, double hi) {
 void exactRange(const ExactJob& j, int r0, int r1) {
   const P& p = j.p;
   const int dim = j.dim;
+  const double lr = p.lr, decay = p.decay;
+  // Clip limits in float32, as TF.
+  const double gMin = f32(p.gMin), gMax = f32(p.gMax), wMin = f32(p.wMin), wMax = f32(p.wMax);
+  // Float32 hyper-parameters and derived constants, as each optimizer's updateRows computes them.
+  // Adam: a β1, b β2, c ε, d sumInsideSqrt.
+  const double adB1 = f32(p.a), adB2 = f32(p.b), adC1 = f32(1 - adB1), adC2 = f32(1 - adB2), adEps = f32(p.c);
+  const double adEps2 = f32(adEps * adEps);
+  const bool adInside = p.d != 0;
+  // AdagradMomentum: a momentum, b useNesterov, c β2, d ε.
+  const double amMu = f32(p.a), amB2 = f32(p.c), amC2 = f32(1 - amB2), amEps = f32(p.d);
+  const bool amNesterov = p.b != 0, amPlainSum = amB2 == 1;
+  // FTRL: a multiplyLinearByLearningRate, b l2, c β, d l1, e allowZeroAccumulator.
+  const bool ftMlr = p.a != 0, ftZeroOk = p.e != 0;
+  const double ftL2 = f32(p.b), ftBeta = f32(p.c), ftL1 = f32(p.d);
+  const double ftT = ftMlr ? f32(lr * ftL1) : ftL1;
   for (int r = r0; r < r1; r++) {
     const size_t o = static_cast<size_t>(j.rows[r]);
     const float* g32 = j.grads + static_cast<size_t>(r) * dim;
     for (int k = 0; k < dim; k++) {
       const size_t i = o + k;
-      const double g = clamp(static_cast<double>(g32[k]), p.gMin, p.gMax);
+      const double g = clamp(static_cast<double>(g32[k]), gMin, gMax);
       double x = j.w[i];
       switch (j.opt) {
         case Opt::Sgd: {
-          x -= p.decay * x;
-          x -= p.lr * g;
+          x = f32(x - f32(decay * x));
+          x = f32(x - f32(lr * g));
           break;
         }
-        case Opt::Adagrad: {
-          const float a = static_cast<float>(static_cast<double>(j.s1[i]) + g * g);
-          j.s1[i] = a;
-          x -= p.decay * x;
-          x -= (p.lr * g) / std::sqrt(static_cast<double>(a));
+        case Opt::Adagrad: {  // lr·g / √acc
+          const double a = f32(j.s1[i] + f32(g * g));
+          j.s1[i] = static_cast<float>(a);
+          x = f32(x - f32(decay * x));
+          x = f32(x - f32(f32(lr * g) / f32(std::sqrt(a))));
           break;
         }
-        case Opt::Adam: {  // a b1, b b2, c eps, d inside
-          const double b1 = p.a, b2 = p.b, eps = p.c;
-          const float m = static_cast<float>(b1 * j.s1[i] + (1 - b1) * g);
-          const float v = static_cast<float>(b2 * j.s2[i] + (1 - b2) * g * g);
-          j.s1[i] = m;
-          j.s2[i] = v;
-          x -= p.decay * x;
-          x -= p.d != 0 ? (p.lr * m) / std::sqrt(static_cast<double>(v) + eps * eps) : (p.lr * m) / (std::sqrt(static_cast<double>(v)) + eps);
+        case Opt::Adam: {  // m = β1·m + (1−β1)·g; v = β2·v + ((1−β2)·g)·g
+          const double m = f32(f32(adB1 * j.s1[i]) + f32(adC1 * g));
+          const double v = f32(f32(adB2 * j.s2[i]) + f32(f32(adC2 * g) * g));
+          j.s1[i] = static_cast<float>(m);
+          j.s2[i] = static_cast<float>(v);
+          const double den = adInside ? f32(std::sqrt(f32(v + adEps2))) : f32(f32(std::sqrt(v)) + adEps);
+          x = f32(x - f32(decay * x));
+          x = f32(x - f32(f32(lr * m) / den));
           break;
         }
-        case Opt::AdagradMomentum: {  // a momentum, b nesterov, c beta2, d epsilon
-          const double mu = p.a, b2 = p.c, eps = p.d;
-          const float a = static_cast<float>(b2 == 1 ? j.s1[i] + g * g : b2 * j.s1[i] + (1 - b2) * g * g);
-          j.s1[i] = a;
-          const double scale = 1 / std::sqrt(static_cast<double>(a) + eps);
-          const double gHat = scale * g;
-          const float m = static_cast<float>(mu * j.s2[i] + gHat);
-          j.s2[i] = m;
-          x -= p.decay * x;
-          x -= p.lr * (p.b != 0 ? mu * m + gHat : static_cast<double>(m));
+        case Opt::AdagradMomentum: {  // exponent 2: (acc + ε)^(−1/2) as 1/√
+          const double a = amPlainSum ? f32(j.s1[i] + f32(g * g)) : f32(f32(amB2 * j.s1[i]) + f32(f32(amC2 * g) * g));
+          j.s1[i] = static_cast<float>(a);
+          const double ae = f32(a + amEps);
+          const double scale = f32(1 / f32(std::sqrt(ae)));
+          const double gHat = f32(scale * g);
+          const double m = f32(f32(amMu * j.s2[i]) + gHat);
+          j.s2[i] = static_cast<float>(m);
+          x = f32(x - f32(decay * x));
+          x = f32(x - f32(lr * (amNesterov ? f32(f32(amMu * m) + gHat) : m)));
           break;
         }
-        case Opt::Ftrl: {  // a multiplyLinearByLearningRate, b l2, c beta, d t, e allowZeroAccumulator
-          const bool mlr = p.a != 0;
-          const double l2 = p.b, beta = p.c, t = p.d, lr = p.lr;
+        case Opt::Ftrl: {  // learningRatePower −0.5
           const double a = j.s1[i];
-          const float aNew = static_cast<float>(a + g * g);
-          const double pOld = std::sqrt(a);
-          const double pNew = std::sqrt(static_cast<double>(aNew));
-          x -= p.decay * x;
-          const float l = static_cast<float>(mlr ? j.s2[i] + lr * g - (pNew - pOld) * x : j.s2[i] + g - ((pNew - pOld) / lr) * x);
-          const double q = mlr ? pNew + beta + 2 * lr * l2 : (pNew + beta) / lr + 2 * l2;
-          j.s1[i] = aNew;
-          j.s2[i] = l;
-          if (l > t) x = (t - l) / q;
-          else if (l < -t) x = (-t - l) / q;
+          const double aNew = f32(a + f32(g * g));
+          const double pOld = f32(std::sqrt(a));
+          const double pNew = f32(std::sqrt(aNew));
+          const double dp = f32(pNew - pOld);
+          x = f32(x - f32(decay * x));
+          const double l = ftMlr ? f32(f32(j.s2[i] + f32(lr * g)) - f32(dp * x)) : f32(f32(j.s2[i] + g) - f32(f32(dp * x) / lr));
+          const double q = ftMlr ? f32(f32(pNew + f32(f32(2 * lr) * ftL2)) + ftBeta) : f32(f32(f32(pNew + ftBeta) / lr) + f32(2 * ftL2));
+          j.s1[i] = static_cast<float>(aNew);
+          j.s2[i] = static_cast<float>(l);
+          if (l > ftT) x = f32(f32(ftT - l) / q);
+          else if (l < -ftT) x = f32(f32(-ftT - l) / q);
           else x = 0;
-          if (p.e != 0 && !(q > 0)) x = 0;
+          if (ftZeroOk && !(q > 0)) x = 0;
           break;
         }
       }
-      j.w[i] = static_cast<float>(clamp(x, p.wMin, p.wMax));
+      j.w[i] = static_cast<float>(clamp(x, wMin, wMax));
     }
   }
 }
@@ -108,7 +129,8 @@ void exactRange(const ExactJob& j, int r0, int r1) {
 }  // namespace
 
 // updateRowsExact(optimizer 0 SGD | 1 Adagrad | 2 Adam | 3 AdagradMomentum | 4 FTRL, w, s1 | null, s2 | null,
-//                 rows, count, grads, dim, params Float64Array [lr, decay, gMin, gMax, wMin, wMax, a, b, c, d, e, f],
+//                 rows, count, grads, dim, params Float64Array [lr, decay, gMin, gMax, wMin, wMax, a, b, c, d, e, f]
+//                 (lr and λ used as given, the others as the options hold them: rounded here as in JavaScript),
 //                 threads).
 Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info) {
   static const char* api = "nativeKernels.updateRowsExact";
