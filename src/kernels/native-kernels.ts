@@ -50,18 +50,21 @@ export interface NativeKernels {
   /**
    * Row updates without clipping or weight decay, the twins of `src/kernels/row-update.as.ts` (bit-identical, in
    * float32 with the hyper-parameters rounded to float32): kind 0 SGD `W −= lr·g`; 1 Adagrad `acc += g²;
-   * W −= lr·g/√acc` (`s1` accumulators); 2 Adam (`s1` momenta, `s2` velocities, no bias correction; `inside`:
+   * W −= lr·g/√acc` (`s1` accumulators); 2 Adam (`s1` momenta, `s2` velocities, `v ← β2·v + (c2·g)·g` with
+   * c2 = 1 − β2 in float32, no bias correction; `inside`:
    * `√(v + ε²)`, else `√v + ε`). Row r is at element offset `rowOffsets[r]` of every array; its gradient at
    * `grads[r × dim …]`. Rows must be distinct (they are updated in parallel).
    */
   updateRows(kind: 0 | 1 | 2, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, lr: number, b1: number, b2: number, eps: number, inside: boolean, threads: number): void;
   /**
-   * The optimizers' JavaScript row loops with clipping and weight decay, bit-identical (float64, float32 rounding at
-   * the same points): optimizer 0 SGD, 1 Adagrad (`s1` accumulators), 2 Adam (`s1` momenta, `s2` velocities),
+   * The optimizers' JavaScript row loops with clipping and weight decay, bit-identical (TF's float32 math: float32
+   * hyper-parameters, every operation rounded to float32 in the same order): optimizer 0 SGD, 1 Adagrad
+   * (`s1` accumulators), 2 Adam (`s1` momenta, `s2` velocities),
    * 3 AdagradMomentum (`s1` accumulators, `s2` momenta; exponent 2 only), 4 FTRL (`s1` accumulators, `s2` linears;
    * learningRatePower −0.5 only). `params` (12 floats): lr, decay, clipGradientMin, clipGradientMax, clipWeightMin,
    * clipWeightMax, then per optimizer — Adam β1, β2, ε, sumInsideSqrt (1/0); AdagradMomentum momentum, useNesterov,
-   * β2, ε; FTRL multiplyLinearByLearningRate, l2, β, the l1 threshold t, allowZeroAccumulator. Rows must be distinct.
+   * β2, ε; FTRL multiplyLinearByLearningRate, l2, β, l1, allowZeroAccumulator — as the options hold them (the kernel
+   * rounds them to float32; lr and decay are used as given). Rows must be distinct.
    */
   updateRowsExact(optimizer: number, w: Float32Array, s1: Float32Array | null, s2: Float32Array | null, rowOffsets: Int32Array, count: number, grads: Float32Array, dim: number, params: Float64Array, threads: number): void;
   /**

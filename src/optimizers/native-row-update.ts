@@ -38,7 +38,8 @@ const params = new Float64Array(12);
 
 /**
  * The native kernel's id and parameters for `opt`'s JavaScript loop at learning rate `lr` and weight decay `decay`
- * (see `NativeKernels.updateRowsExact`), or null where there is no twin: another class, AdagradMomentum with an
+ * (see `NativeKernels.updateRowsExact`: the options as given, which the kernel rounds to float32 as the loops do;
+ * `lr` and `decay` as applyRows hands them to `updateRows`, already float32), or null where there is no twin: another class, AdagradMomentum with an
  * exponent other than 2 or FTRL with a learning-rate power other than −0.5 (`Math.pow` is not libm's `pow`).
  * @returns a reused array: valid until the next call.
  */
@@ -55,8 +56,7 @@ export function nativeExactParams(opt: EmbeddingOptimizer, lr: number, decay: nu
   }
   if (id === NATIVE_OPTIMIZER_IDS.FTRL) {
     if (o.learningRatePower !== -0.5) return null;
-    const mlr = o.multiplyLinearByLearningRate === true;
-    params.set([mlr ? 1 : 0, o.l2RegularizationStrength!, o.beta!, mlr ? lr * o.l1RegularizationStrength! : o.l1RegularizationStrength!, o.allowZeroAccumulator ? 1 : 0], 6);
+    params.set([o.multiplyLinearByLearningRate ? 1 : 0, o.l2RegularizationStrength!, o.beta!, o.l1RegularizationStrength!, o.allowZeroAccumulator ? 1 : 0], 6);
   }
   return { id, params };
 }

@@ -19,38 +19,60 @@ const OPTIMIZERS: [string, () => EmbeddingOptimizer][] = [
   ['AdagradMomentum', () => new AdagradMomentum({ learningRate: 0.1, momentum: 0.5 })],
   ['FTRL l1 l2 β', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.01, l2RegularizationStrength: 0.1, beta: 0.5, ...clip })],
   ['FTRL linear × lr', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.001, multiplyLinearByLearningRate: true, weightDecayFactor: 0.01 })],
+  ['FTRL zero accumulator', () => new FTRL({ learningRate: 0.2, l1RegularizationStrength: 0.01, allowZeroAccumulator: true, initialAccumulatorValue: 0, ...clip })],
 ];
+
+/** An optimizer's protected members the twins are checked against: its row loop and its λ at a learning rate. */
+interface RowLoop {
+  updateRows(batch: Parameters<EmbeddingOptimizer['applyRows']>[0], lr: number, decay: number): void;
+  decayAt(lr: number): number;
+}
+
+/**
+ * The learning rate and λ handed to the loop and its twin at `step`: `float32` as applyRows hands them to updateRows
+ * (lr in float32, λ from decayAt: the native kernel then runs in float), else float64 values that are not float32
+ * (lr·(1 + 2⁻³⁰), λ 0.0031 when decayed: the kernel's double arithmetic, rounded where JavaScript rounds).
+ */
+function lrDecay(opt: EmbeddingOptimizer, step: number, float32: boolean): [number, number] {
+  const lr = Math.fround(opt.learningRateAt(step));
+  if (float32) return [lr, (opt as unknown as RowLoop).decayAt(lr)];
+  return [lr * (1 + 2 ** -30), opt.weightDecayFactor === 0 ? 0 : 0.0031];
+}
 
 describe('native row updates: the optimizers’ JavaScript loops', () => {
   for (const [name, make] of OPTIMIZERS) {
-    it(`${name}: same weights and slots bit for bit (3 steps, 1 and 2 threads)`, () => {
-      const ctxs = [1, 2].map((threads) => ({ kernels: nativeKernels()!, threads }));
-      const rng = new Random(name.length);
-      const dim = 12;
-      const V = 3000;
-      const count = 900;
-      const opt = make();
-      const init = (v: number) => Float32Array.from({ length: V * dim }, (_, i) => v + Math.sin(i) * 0.2);
-      const ref = { w: init(0), slots: opt.slotSpecs().map((s) => init(0).fill(s.initialValue)) };
-      const nat = ctxs.map(() => ({ w: ref.w.slice(), slots: ref.slots.map((s) => s.slice()) }));
-      for (let step = 1; step <= 3; step++) {
-        const perm = rng.permutation(V);
-        const rowOffsets = Int32Array.from({ length: count }, (_, r) => perm[r] * dim);
-        const grads = Float32Array.from({ length: count * dim }, () => (rng.float() * 2 - 1) * 1.5);
-        opt.applyRows({ weights: ref.w, slots: ref.slots, rowOffsets, count, grads, dim, step, kernels: false });
-        const lr = opt.learningRateAt(step);
-        const decay = opt.multiplyWeightDecayFactorByLearningRate ? opt.weightDecayFactor * lr : opt.weightDecayFactor;
-        ctxs.forEach((ctx, c) => {
-          assert.ok(nativeRowsExact(ctx, opt, { weights: nat[c].w, slots: nat[c].slots, rowOffsets, count, grads, dim, step }, lr, decay), 'a native twin exists');
-        });
-        for (let c = 0; c < ctxs.length; c++) {
-          const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
-          assert.deepEqual(bits(nat[c].w), bits(ref.w), `${name} weights step ${step} threads ${ctxs[c].threads}`);
-          nat[c].slots.forEach((s, k) => assert.deepEqual(bits(s), bits(ref.slots[k]), `${name} slot ${k} step ${step}`));
+    for (const float32 of [true, false]) {
+      const how = float32 ? 'lr and λ as applyRows gives them' : 'float64 lr and λ';
+      it(`${name}, ${how}: same weights and slots bit for bit (3 steps, 1 and 2 threads)`, () => {
+        const ctxs = [1, 2].map((threads) => ({ kernels: nativeKernels()!, threads }));
+        const rng = new Random(name.length);
+        const dim = 12;
+        const V = 3000;
+        const count = 900;
+        const opt = make();
+        const init = (v: number) => Float32Array.from({ length: V * dim }, (_, i) => v + Math.sin(i) * 0.2);
+        const ref = { w: init(0), slots: opt.slotSpecs().map((s) => init(0).fill(s.initialValue)) };
+        const nat = ctxs.map(() => ({ w: ref.w.slice(), slots: ref.slots.map((s) => s.slice()) }));
+        for (let step = 1; step <= 3; step++) {
+          const perm = rng.permutation(V);
+          const rowOffsets = Int32Array.from({ length: count }, (_, r) => perm[r] * dim);
+          const grads = Float32Array.from({ length: count * dim }, () => (rng.float() * 2 - 1) * 1.5);
+          const [lr, decay] = lrDecay(opt, step, float32);
+          if (float32) opt.applyRows({ weights: ref.w, slots: ref.slots, rowOffsets, count, grads, dim, step, kernels: false });
+          else (opt as unknown as RowLoop).updateRows({ weights: ref.w, slots: ref.slots, rowOffsets, count, grads, dim, step, kernels: false }, lr, decay);
+          if (!float32) assert.notEqual(Math.fround(lr), lr, 'lr is not a float32 value');
+          ctxs.forEach((ctx, c) => {
+            assert.ok(nativeRowsExact(ctx, opt, { weights: nat[c].w, slots: nat[c].slots, rowOffsets, count, grads, dim, step }, lr, decay), 'a native twin exists');
+          });
+          for (let c = 0; c < ctxs.length; c++) {
+            const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+            assert.deepEqual(bits(nat[c].w), bits(ref.w), `${name} weights step ${step} threads ${ctxs[c].threads}`);
+            nat[c].slots.forEach((s, k) => assert.deepEqual(bits(s), bits(ref.slots[k]), `${name} slot ${k} step ${step}`));
+          }
         }
-      }
-      assert.ok(ref.w.some((x, i) => x !== init(0)[i]), 'the weights changed');
-    });
+        assert.ok(ref.w.some((x, i) => x !== init(0)[i]), 'the weights changed');
+      });
+    }
   }
 
   it('has no twin for Math.pow forms (FTRL learningRatePower ≠ −0.5, AdagradMomentum exponent ≠ 2)', () => {

@@ -1,7 +1,8 @@
 // The optimizers against TensorFlow as the oracle: one python3 process (TF 2.21 on CPU) runs TF's SparseCore update
 // math in float32 (test/optimizers/tf-optimizer-oracle.py says which kernels and why) for every case below, and each
-// case's tables after several steps must match ours within TOLERANCE, both through the JavaScript loops (plain
-// arrays) and the WebAssembly kernels (arrays in kernel memories). TF must be installed (it is a dev dependency of
+// case's tables after several steps must match ours within TOLERANCE, through the JavaScript loops (plain arrays),
+// the WebAssembly kernels (arrays in kernel memories) and the native kernels' twins of both (the addon must be built:
+// `node scripts/build-native.mjs`). TF must be installed (it is a dev dependency of
 // the interop tests): without it this test fails with the pip command to run; it is never skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { optimizerFromConfig } from '../../src/optimizers/optimizer-registry';
 import type { EmbeddingOptimizer } from '../../src/optimizers/embedding-optimizer';
 import { rowKernelArray } from '../../src/optimizers/row-kernels';
+import { loadNativeKernels, type NativeKernels } from '../../src/kernels/native-kernels';
 
 /**
  * |ours − TF| ≤ 2^-23 × max(|ours|, |TF|) + 2^-23 × 1e-30: one float32 ulp, relative (1.2e-7). Measured on this machine:
@@ -78,11 +80,32 @@ function runOracle(cases: Case[]): { weights: number[][]; slots: number[][][] }[
   return JSON.parse(run.stdout).results;
 }
 
-/** Runs a case through our optimizer: every row of a non-lazy Adam, else the step's rows. */
-function runOurs(c: Case, kernels: boolean): { weights: Float32Array; slots: Float32Array[] } {
+/**
+ * How a case runs: `JavaScript` the loops on plain arrays; `kernels` the WebAssembly kernels (arrays in kernel
+ * memories); `native` plain arrays with the native kernels (their twins of the loops); `native kernels` kernel-memory
+ * arrays with the native kernels (their twins of the WebAssembly kernels where those would run, else of the loops).
+ */
+type Path = 'JavaScript' | 'kernels' | 'native' | 'native kernels';
+const PATHS: readonly Path[] = ['JavaScript', 'kernels', 'native', 'native kernels'];
+
+/**
+ * The native kernels on 2 threads for the native paths, loaded whatever TPU_EMBEDDINGS_NATIVE says; fails (never
+ * skips) where the addon is not built, with the loader's reason.
+ */
+function nativeContext(path: Path): { kernels: NativeKernels; threads: number } | null {
+  if (path !== 'native' && path !== 'native kernels') return null;
+  const { kernels, status } = loadNativeKernels({ env: {} });
+  assert.ok(kernels, status.line);
+  return { kernels, threads: 2 };
+}
+
+/** Runs a case through our optimizer on `path`: every row of a non-lazy Adam, else the step's rows. */
+function runOurs(c: Case, path: Path): { weights: Float32Array; slots: Float32Array[] } {
+  const kernels = path !== 'JavaScript';
+  const native = nativeContext(path);
   const opt = optimizerFromConfig({ className: c.optimizer, ...c.params } as never) as EmbeddingOptimizer;
   const alloc = (rows: number[][]): Float32Array => {
-    const a = kernels ? rowKernelArray(VOCAB * DIM) : new Float32Array(VOCAB * DIM);
+    const a = path === 'kernels' || path === 'native kernels' ? rowKernelArray(VOCAB * DIM) : new Float32Array(VOCAB * DIM);
     a.set(rows.flat());
     return a;
   };
@@ -96,7 +119,7 @@ function runOurs(c: Case, kernels: boolean): { weights: Float32Array; slots: Flo
       const k = s.ids.indexOf(id);
       if (k >= 0) grads.set(s.grads[k], r * DIM);
     });
-    opt.applyRows({ weights, slots, rowOffsets: Int32Array.from(ids, (id) => id * DIM), count: ids.length, grads, dim: DIM, step: t + 1, kernels });
+    opt.applyRows({ weights, slots, rowOffsets: Int32Array.from(ids, (id) => id * DIM), count: ids.length, grads, dim: DIM, step: t + 1, kernels, native });
   });
   return { weights, slots };
 }
@@ -113,18 +136,18 @@ function worstError(ours: Float32Array, tf: number[][]): { rel: number; at: numb
   return worst;
 }
 
-test(`every optimizer matches TensorFlow's float32 update within one ulp (2^-23 relative) after ${STEPS} steps (JavaScript loops and WebAssembly kernels)`, () => {
+test(`every optimizer matches TensorFlow's float32 update within one ulp (2^-23 relative) after ${STEPS} steps (JavaScript loops, WebAssembly and native kernels)`, () => {
   const results = runOracle(CASES);
   CASES.forEach((c, n) => {
-    for (const kernels of [false, true]) {
-      const ours = runOurs(c, kernels);
+    for (const path of PATHS) {
+      const ours = runOurs(c, path);
       const arrays = [ours.weights, ...ours.slots];
       const expected = [results[n].weights, ...results[n].slots];
       arrays.forEach((a, k) => {
         const e = worstError(a, expected[k]);
         assert.ok(
           e.rel <= REL_TOLERANCE,
-          `${c.optimizer} ${JSON.stringify(c.params)} (${kernels ? 'kernels' : 'JavaScript'}): array ${k} element ${e.at} is ${e.a}, TF has ${e.b} (relative error ${e.rel.toExponential(2)})`,
+          `${c.optimizer} ${JSON.stringify(c.params)} (${path}): array ${k} element ${e.at} is ${e.a}, TF has ${e.b} (relative error ${e.rel.toExponential(2)})`,
         );
       });
     }
@@ -133,8 +156,8 @@ test(`every optimizer matches TensorFlow's float32 update within one ulp (2^-23 
 
 test('the JavaScript loops and the WebAssembly kernels give the same bits (SGD, Adagrad, Adam: float32 in the same order)', () => {
   for (const c of CASES.filter((x) => ['SGD', 'Adagrad', 'Adam'].includes(x.optimizer) && x.params.clipValue === undefined)) {
-    const js = runOurs(c, false);
-    const wasm = runOurs(c, true);
+    const js = runOurs(c, 'JavaScript');
+    const wasm = runOurs(c, 'kernels');
     assert.deepEqual(Array.from(wasm.weights), Array.from(js.weights), `${c.optimizer} ${JSON.stringify(c.params)} weights`);
     wasm.slots.forEach((a, k) => assert.deepEqual(Array.from(a), Array.from(js.slots[k]), `${c.optimizer} slot ${k}`));
   }

@@ -1,6 +1,6 @@
 // Native twins of the WebAssembly row-update kernels (src/kernels/row-update.as.ts): SGD, Adagrad and lazy Adam
 // without clipping or weight decay, in float32 with the same operations in the same order (bit-identical; no FMA),
-// the hyper-parameters rounded to float32 as the wasm calls' f32 parameters are. Rows are distinct (one per unique
+// the hyper-parameters rounded to float32 as the wasm calls' f32 parameters are (Adam's v ← β2·v + (c2·g)·g, TF's order). Rows are distinct (one per unique
 // id), so chunks of rows run on the thread pool. `rows[r]` is the element offset of row r in every array.
 #include "kernels.h"
 #include "thread-pool.h"
@@ -43,7 +43,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void updateRange(co
       for (int k = 0; k < dim; k++) {
         const float mk = j.b1 * m[k] + j.c1 * g[k];
         m[k] = mk;
-        const float vk = j.b2 * v[k] + j.c2 * (g[k] * g[k]);
+        const float vk = j.b2 * v[k] + (j.c2 * g[k]) * g[k];  // TF's order: (c2·g)·g
         v[k] = vk;
         const float den = j.inside ? __builtin_sqrtf(vk + j.eps2) : __builtin_sqrtf(vk) + j.eps;
         w[k] = w[k] - (j.lr * mk) / den;
@@ -91,8 +91,11 @@ Napi::Value UpdateRows(const Napi::CallbackInfo& info) {
   for (int r = 0; r < count; r++) {
     if (rows[r] < 0 || static_cast<size_t>(rows[r]) + dim > limit) rangeError(env, api, "row offset " + std::to_string(rows[r]) + " + dim lies outside the arrays (" + std::to_string(limit) + " floats).");
   }
+  // The wasm calls' f32 parameters: β1, β2, ε, lr rounded to float32, c1 = 1 − β1 and c2 = 1 − β2 in float32
+  // (src/optimizers/row-kernels.ts), ε² in float32 (row-update.as.ts).
   const float eps32 = static_cast<float>(eps);
-  UpdateJob job{kind, w.data, s1.data, s2.data, rows.data, grads.data, dim, static_cast<float>(lr), static_cast<float>(b1), static_cast<float>(1 - b1), static_cast<float>(b2), static_cast<float>(1 - b2), eps32, eps32 * eps32, inside};
+  const float b1f = static_cast<float>(b1), b2f = static_cast<float>(b2);
+  UpdateJob job{kind, w.data, s1.data, s2.data, rows.data, grads.data, dim, static_cast<float>(lr), b1f, 1.0f - b1f, b2f, 1.0f - b2f, eps32, eps32 * eps32, inside};
   const int per = std::max(8, 4096 / dim);
   const int chunks = (count + per - 1) / per;
   pool().run(chunks, threads, [&](int c) {
