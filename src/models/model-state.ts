@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { denseOptimizerFor, type EmbeddingOptimizer } from '../optimizers';
+import { denseOptimizerFor } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
-import type { TPUEmbedding } from '../embedding';
-import { checkRankingState, DENSE_ITERATIONS_NAME } from './check-ranking-state';
+import { checkRankingState, DENSE_ITERATIONS_NAME, type RankingStateTarget } from './check-ranking-state';
 import type { DenseWeight } from './dense-stack';
 import { tablesToTensors } from './ranking-embedding';
 
@@ -24,15 +23,12 @@ export interface ModelState {
   readonly optimizer: readonly NamedTensor[];
 }
 
-/** The parts of a model its state is read from and written to. */
-export interface ModelStateParts {
-  /** Every embedding of the model (their table names are distinct). */
-  readonly embeddings: readonly TPUEmbedding[];
-  /** Every dense weight, in the order the dense optimizer sees them. */
-  readonly dense: readonly DenseWeight[];
-  /** The embedding optimizer the dense optimizer is built from (`denseOptimizerFor`). */
-  readonly optimizer: EmbeddingOptimizer;
-}
+/**
+ * The parts of a model its state is read from and written to: every embedding (distinct table names), every dense
+ * weight in the order the dense optimizer sees them, and the embedding optimizer the dense optimizer is built from
+ * (`denseOptimizerFor`) — the same parts {@link checkRankingState} checks a state against.
+ */
+export type ModelStateParts = RankingStateTarget;
 
 /**
  * Reads a model's state (copies): every embedding's full tables and slots, the dense weights, the dense optimizer's
