@@ -187,10 +187,15 @@ describe('npm pack + npm install into a fresh project', () => {
     assert.match(trainHelp.stdout, /--epochs N/);
     const badCommand = run(bin, ['trian'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badCommand.status, 2, badCommand.out);
-    assert.match(badCommand.stderr, /^tpu-embeddings: unknown command 'trian'\. Expected one of train, serve/);
+    assert.match(badCommand.stderr, /^tpu-embeddings: unknown command 'trian'\. Expected one of train, evaluate, export, serve/);
     const badFlag = run(bin, ['train', '--epoch', '3'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badFlag.status, 2, badFlag.out);
     assert.match(badFlag.stderr, /^tpu-embeddings: train: unknown option --epoch\b/);
+    assert.match(help.stdout, /^ {2}evaluate +a saved checkpoint's test RMSE/m);
+    // export's parser lives in dist/cli/checkpoint-commands.js: a bad command line reaching it shows it shipped.
+    const badExport = run(bin, ['export', 'only-one-dir'], { cwd: consumer, timeout: 60_000 });
+    assert.equal(badExport.status, 2, badExport.out);
+    assert.match(badExport.stderr, /^tpu-embeddings: export: expected a checkpoint directory and an output directory, but got 1 argument/);
     const badPort = run(bin, ['serve', 'export', '--port', 'x'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badPort.status, 2, badPort.out);
     assert.match(badPort.stderr, /serve: expected --port to be an integer ≥ 0, but got 'x'/);
