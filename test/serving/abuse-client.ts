@@ -55,7 +55,9 @@ async function main(url: string, durationMs: number): Promise<void> {
       statuses[res.status] = (statuses[res.status] ?? 0) + 1;
       await res.arrayBuffer();
     } catch (e) {
-      const key = `error ${(e as Error).message}`;
+      // Which request failed and why (fetch's own message is only "fetch failed"; the cause has the socket's code).
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      const key = `error ${method} ${urlPath.slice(0, 40)} body ${body?.length ?? 0} B: ${(e as Error).message} (${cause?.code ?? cause?.message ?? 'no cause'})`;
       statuses[key] = (statuses[key] ?? 0) + 1;
     }
   };
