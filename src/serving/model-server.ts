@@ -350,9 +350,12 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
           const client = e instanceof HttpError || e instanceof InputError;
           const code = e instanceof HttpError ? e.status : client ? 400 : 500;
           if (!client) log(`model server: ${req.method} ${req.url} failed: ${(e as Error)?.stack ?? e}`);
-          // A body we stopped reading (oversized) must not be parsed as the next request: close that connection.
+          // A body we stopped reading (oversized) must not be parsed as the next request: close that connection —
+          // after discarding what the client is still sending (bounded), so it reads the answer instead of EPIPE.
           const close = closing !== null || !req.complete;
-          send(res, code, { error: (e as Error)?.message ?? String(e) }, close, e instanceof HttpError ? e.headers : {});
+          void lingerDrain(req, limits.maxBodyBytes).then(() => {
+            if (!gone()) send(res, code, { error: (e as Error)?.message ?? String(e) }, close, e instanceof HttpError ? e.headers : {});
+          });
         });
     },
   );
@@ -422,6 +425,31 @@ function send(res: http.ServerResponse, status: number, payload: unknown, closeC
   }
   res.writeHead(status, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...(closeConnection ? { Connection: 'close' } : {}) });
   res.end(text);
+}
+
+/** Most a refused request's unread body is drained before its connection closes (nginx's lingering close). */
+const LINGER_MS = 1_000;
+
+/**
+ * Discards the rest of a refused request's body — at most `maxBytes` more bytes and {@link LINGER_MS} — so a client
+ * still uploading receives the error answer rather than a broken pipe; a bigger or slower body is cut short.
+ */
+function lingerDrain(req: http.IncomingMessage, maxBytes: number): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let discarded = 0;
+    const stop = () => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', stop).off('error', stop).off('close', stop);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > maxBytes) stop();
+    };
+    const timer = setTimeout(stop, LINGER_MS);
+    req.on('data', onData).on('end', stop).on('error', stop).on('close', stop).resume();
+  });
 }
 
 function drain(req: http.IncomingMessage): Promise<void> {

@@ -119,10 +119,17 @@ describe('npm run serve under load', () => {
     };
 
     await phase(4000, []); // warm-up: JIT, tfjs and the allocator reach their working size
-    const rssAfterWarmUp = rssBytes(server.child.pid!);
+    // A leak grows with the work done; the wasm heap and malloc arenas grow to the peak of concurrent requests once
+    // and stay (wasm memory never shrinks). So the bound is on the second of two equal abuse phases: a fresh CI
+    // machine once showed 71 MB in a single 10-s phase after the warm-up, which a plateau check tells apart from a leak.
+    const rss = [rssBytes(server.child.pid!)];
     const latencies: number[] = [];
-    const statuses = await phase(10_000, latencies);
-    const rssGrowthMb = (rssBytes(server.child.pid!) - rssAfterWarmUp) / 2 ** 20;
+    const statuses: Record<string, number> = {};
+    for (let round = 0; round < 2; round++) {
+      for (const [code, n] of Object.entries(await phase(7000, latencies))) statuses[code] = (statuses[code] ?? 0) + n;
+      rss.push(rssBytes(server.child.pid!));
+    }
+    const [firstPhaseMb, rssGrowthMb] = [rss[1] - rss[0], rss[2] - rss[1]].map((b) => b / 2 ** 20);
 
     const codes = Object.keys(statuses);
     assert.deepEqual(codes.filter((s) => !/^[1-4]\d\d$/.test(s)), [], `answers: ${JSON.stringify(statuses)}`);
@@ -130,9 +137,9 @@ describe('npm run serve under load', () => {
     latencies.sort((a, b) => a - b);
     assert.ok(latencies.length > 100, `${latencies.length} status GETs`);
     assert.ok(p(latencies, 0.99) < 100, `status GET p99 ${p(latencies, 0.99).toFixed(1)} ms (p50 ${p(latencies, 0.5).toFixed(1)}, max ${latencies.at(-1)!.toFixed(1)})`);
-    // Bound: < 40 MB of RSS growth over 10 s of abuse after the warm-up (bodies are ≤ 1 MiB, at most 8 computed at once).
-    assert.ok(rssGrowthMb < 40, `RSS grew ${rssGrowthMb.toFixed(1)} MB`);
+    // Bound: < 40 MB of RSS growth over the second 7 s of abuse (bodies are ≤ 1 MiB, at most 8 computed at once).
+    assert.ok(rssGrowthMb < 40, `RSS grew ${rssGrowthMb.toFixed(1)} MB in the second abuse phase (${firstPhaseMb.toFixed(1)} MB in the first)`);
     assert.doesNotMatch(server.stderr(), /\n\s+at /, 'no stack trace in the log');
-    console.log(`abuse: answers ${JSON.stringify(statuses)}, status GET p50 ${p(latencies, 0.5).toFixed(1)} ms p99 ${p(latencies, 0.99).toFixed(1)} ms max ${latencies.at(-1)!.toFixed(1)} ms (${latencies.length}), RSS growth ${rssGrowthMb.toFixed(1)} MB`);
+    console.log(`abuse: answers ${JSON.stringify(statuses)}, status GET p50 ${p(latencies, 0.5).toFixed(1)} ms p99 ${p(latencies, 0.99).toFixed(1)} ms max ${latencies.at(-1)!.toFixed(1)} ms (${latencies.length}), RSS growth ${firstPhaseMb.toFixed(1)} MB then ${rssGrowthMb.toFixed(1)} MB`);
   });
 });
