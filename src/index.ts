@@ -163,6 +163,12 @@ export {
   speedupSparseCoreVsCpu,
   tutorialModel,
   speedupCeilings,
+  MEMORY_GENERATIONS,
+  rowBytes,
+  planMemory,
+  checkMemoryFit,
+  planStep,
+  formatBytes,
 } from './cost';
 export type {
   TpuGeneration,
@@ -183,6 +189,21 @@ export type {
   SpeedupInput,
   SpeedupPoint,
   SpeedupCeiling,
+  TableStateSpec,
+  RowBytes,
+  MemoryGeneration,
+  PlanTableInput,
+  PlanTable,
+  MemoryBytes,
+  SliceShape,
+  TableMemory,
+  MemoryPlan,
+  MemoryPlanInput,
+  MemoryPlanOptions,
+  ChipsNeeded,
+  CheckMemoryFitOptions,
+  StepPlanInput,
+  StepPlan,
 } from './cost';
 // checkpoint
 export {
