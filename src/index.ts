@@ -169,6 +169,8 @@ export {
   checkMemoryFit,
   planStep,
   formatBytes,
+  memoryPlanRows,
+  memoryPlanSummary,
 } from './cost';
 export type {
   TpuGeneration,
@@ -204,6 +206,7 @@ export type {
   CheckMemoryFitOptions,
   StepPlanInput,
   StepPlan,
+  MemoryPlanRow,
 } from './cost';
 // checkpoint
 export {

@@ -74,3 +74,5 @@ export type { CheckMemoryFitOptions } from './check-memory-fit';
 export { formatBytes } from './format-bytes';
 export { planStep } from './step-plan';
 export type { StepPlanInput, StepPlan } from './step-plan';
+export { memoryPlanRows, memoryPlanSummary } from './memory-plan-report';
+export type { MemoryPlanRow } from './memory-plan-report';

@@ -1,6 +1,6 @@
 import { isEmbeddingOptimizer, type EmbeddingOptimizerLike } from '../embedding/optimizer-like';
 import { ConfigError } from '../errors';
-import { optimizerFromConfig, registeredOptimizers } from '../optimizers';
+import { optimizerFromConfig, registeredOptimizers } from '../optimizers/optimizer-registry';
 import { BYTES_PER_ID } from './hardware-constants';
 import type { IdSkew } from './id-distribution';
 import { BYTES_PER_DYNAMIC_ID, STORAGE_KINDS, WEIGHT_PRECISIONS, type StorageKind, type WeightPrecision } from './storage-kinds';
