@@ -171,6 +171,7 @@ export {
   formatBytes,
   memoryPlanRows,
   memoryPlanSummary,
+  denseTimeForSpeedup,
 } from './cost';
 export type {
   TpuGeneration,

@@ -76,3 +76,4 @@ export { planStep } from './step-plan';
 export type { StepPlanInput, StepPlan } from './step-plan';
 export { memoryPlanRows, memoryPlanSummary } from './memory-plan-report';
 export type { MemoryPlanRow } from './memory-plan-report';
+export { denseTimeForSpeedup } from './dense-time-for-speedup';
