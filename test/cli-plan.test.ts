@@ -59,7 +59,7 @@ test('plan: a table too big for the slice exits 1 with the table, its bytes and 
   assert.equal(r.status, 1);
   assert.match(r.stdout, /does NOT fit/);
   assert.match(r.stderr, /^tpu-embeddings: ConfigError: checkMemoryFit: table 'catalogue' \(1,073,741,824 rows × 64, dense float32, Adagrad: 1 slot per row\) needs 128\.0 GiB per chip on v4-8/);
-  assert.match(r.stderr, /It would fit as: lazy float32 with expectedRowsTouched ≤ 268,435,328;/);
+  assert.match(r.stderr, /Alone, it would fit as: lazy float32 with expectedRowsTouched ≤ 268,435,328;/);
 });
 
 test('plan: bad command lines exit 2 naming the argument', () => {

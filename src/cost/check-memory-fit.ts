@@ -87,7 +87,7 @@ function check(plan: MemoryPlan, target: 'tpu' | 'host'): void {
     throw new ConfigError(
       'table_too_big',
       `checkMemoryFit: table '${biggest.t.name}' (${describe(biggest.t)}) needs ${formatBytes(biggest.bytes)} ${where}. ` +
-        (alts.length > 0 ? `It would fit as: ${alts.join('; ')}.` : 'No storage kind or weight precision makes it fit.') +
+        (alts.length > 0 ? `Alone, it would fit as: ${alts.join('; ')}.` : 'No storage kind or weight precision makes it fit, even alone.') +
         (onTpu ? ` Or use a bigger slice: ${gens(plan)}.` : ' (The simulator holds every table in this one process.)'),
     );
   }

@@ -62,12 +62,12 @@ export interface MemoryPlan {
 }
 
 /** A slice's shape from a topology (chips, shards and replicas per chip). */
-export function sliceOf(topo: Topology): SliceShape {
+function sliceOf(topo: Topology): SliceShape {
   return Object.freeze({ chips: topo.chips, shardsPerChip: topo.numShards / topo.chips, replicasPerChip: topo.numReplicas / topo.chips });
 }
 
 /** Per-chip bytes of all tables on a slice. */
-export function perChipTotal(tables: readonly PlanTable[], slice: SliceShape, globalBatchSize: number): number {
+function perChipTotal(tables: readonly PlanTable[], slice: SliceShape, globalBatchSize: number): number {
   return tables.reduce((a, t) => a + tableMemory(t, slice, globalBatchSize).perChip.total, 0);
 }
 

@@ -140,7 +140,7 @@ test('checkMemoryFit: a table too big for the slice names itself, its bytes and 
       assert.match(e.message, /^checkMemoryFit: table 'catalogue' \(1,073,741,824 rows × 64, dense float32, Adagrad: 1 slot per row\) needs 128\.0 GiB per chip on v4-8 \(4 chips × 4 shards\), more than its 32\.0 GiB of HBM per chip\./);
       // dense float16 would be 96 GiB: not offered. Lazy float32: 4 shards × 8·⌈r/128⌉ rows × 512 B + 8,320 ≤ 32 GiB
       // ⇔ ⌈r/128⌉ ≤ 2,097,151 ⇔ r ≤ 268,435,328; with 2-byte weights (384 B per row): ⌈r/128⌉ ≤ 2,796,201 ⇔ r ≤ 357,913,728.
-      assert.doesNotMatch(e.message, /It would fit as: dense/);
+      assert.doesNotMatch(e.message, /Alone, it would fit as: dense/);
       assert.match(e.message, /lazy float32 with expectedRowsTouched ≤ 268,435,328; lazy float16 or bfloat16 with expectedRowsTouched ≤ 357,913,728; dynamic float32 with rowBudget ≤ [\d,]+; dynamic float16 or bfloat16 with rowBudget ≤ [\d,]+\./);
       // 2^30 · 512 B = 512 GiB: ≥ 16 v4 chips at 32 GiB, plus buffers → 17.
       assert.match(e.message, /Or use a bigger slice: the model needs 17 v4 chips \(v3: 17, v5e: 35, v5p: 6, v6e: 18\)\./);
@@ -154,7 +154,7 @@ test('checkMemoryFit: dense at a lower precision is offered when it fits, with i
   const topo = { name: 'tiny', generation: 'v4' as const, chips: 1, tensorCoresPerChip: 2, sparseCoresPerChip: 4, numReplicas: 1, shardsPerReplica: 4, numShards: 4, hbmBytesPerChip: 3 * GiB };
   const plan = planMemory({ tables: [{ name: 'w', vocabularySize: 2 ** 22, dim: 256, optimizer: 'sgd' }], globalBatchSize: 16 }, topo);
   // float32: 2^22 · 1,024 B = 4 GiB > 3 GiB; float16 / bfloat16: 2 GiB (+ buffers: ids 4·8·4, acts 2·16·256·4) fit.
-  assert.throws(() => checkMemoryFit(plan), /needs 4\.0 GiB per chip on tiny \(1 chips × 4 shards\).*It would fit as: dense float16 or bfloat16 \(2\.0 GiB\); lazy float32 with expectedRowsTouched ≤ [\d,]+; lazy float16 or bfloat16 \(any rows touched\)/);
+  assert.throws(() => checkMemoryFit(plan), /needs 4\.0 GiB per chip on tiny \(1 chips × 4 shards\).*Alone, it would fit as: dense float16 or bfloat16 \(2\.0 GiB\); lazy float32 with expectedRowsTouched ≤ [\d,]+; lazy float16 or bfloat16 \(any rows touched\)/);
 });
 
 test('checkMemoryFit: tables that fit alone but not together give model_too_big; a fitting plan passes', () => {
@@ -173,7 +173,7 @@ test('checkMemoryFit: this machine — the cpu topology, or host: true on a TPU 
   assert.equal(small.fits, false);
   assert.equal(small.hbmBytesPerChip, 0);
   assert.throws(() => checkMemoryFit(small), (e: unknown) => e instanceof ConfigError && e.kind === 'table_too_big' &&
-    /table 'items' .* needs 47\.7 GiB in this process, more than this machine's 24\.0 GiB of memory \(os\.totalmem\(\)\)\. It would fit as: lazy float32 with expectedRowsTouched ≤ [\d,]+/.test(e.message));
+    /table 'items' .* needs 47\.7 GiB in this process, more than this machine's 24\.0 GiB of memory \(os\.totalmem\(\)\)\. Alone, it would fit as: lazy float32 with expectedRowsTouched ≤ [\d,]+/.test(e.message));
   // Lazy float32 within 24 GiB: r · 512 + ids 16·8 + acts 2·16·64·4 ≤ 24 GiB ⇔ r ≤ 50,331,631.
   assert.throws(() => checkMemoryFit(small), /lazy float32 with expectedRowsTouched ≤ 50,331,631;/);
   const big = planMemory(config, 'v4-8', { hostMemoryBytes: 24 * GiB });
