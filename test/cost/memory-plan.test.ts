@@ -200,3 +200,22 @@ test('planMemory: bad tables are refused naming the table, the field and the fix
   assert.throws(() => planMemory({ tables: [{ vocabularySize: 1, dim: 1 }], globalBatchSize: 0 }, 'v4-8'), /globalBatchSize to be a positive integer, but got 0/);
   assert.throws(() => planMemory({ tables: [{ vocabularySize: 1, dim: 1 }] }, 'v9-8'), /unknown|expected one of/);
 });
+
+test('formatBytes and memoryPlanRows / memoryPlanSummary: the plan for people', async () => {
+  const { memoryPlanRows, memoryPlanSummary } = await import('../../src/cost');
+  assert.deepEqual([0, 1023, 1024, 1536, 32 * GiB, 2 ** 50].map(formatBytes), ['0 B', '1023 B', '1.0 KiB', '1.5 KiB', '32.0 GiB', '1.0 PiB']);
+  const plan = planMemory({ tables: [{ name: 'items', vocabularySize: 1e6, dim: 64 }, { name: 'ids', dim: 8, storage: 'dynamic', rowBudget: 1000, optimizer: 'sgd' }] }, 'v4-8', { hostMemoryBytes: GiB });
+  const rows = memoryPlanRows(plan);
+  assert.deepEqual(rows.map((r) => r.table), ['items', 'ids', 'total']);
+  // items: 32,002,080 B per shard = 30.5 MiB, 128,016,512 B per chip = 122.1 MiB, 512,033,280 B here = 488.3 MiB.
+  assert.deepEqual({ ...rows[0] }, {
+    table: 'items', rows: '1,000,000', dim: '64', optimizer: 'Adagrad (1 slot)', storage: 'dense', precision: 'float32',
+    'per shard': '30.5 MiB', 'per chip': '122.1 MiB', 'this process': '488.3 MiB',
+  });
+  assert.equal(rows[1].optimizer, 'SGD (0 slots)');
+  assert.equal(rows[2]['per chip'], formatBytes(plan.perChip.total));
+  const summary = memoryPlanSummary(plan);
+  assert.match(summary[0], /^v4-8 \(4 chips × 4 shards, global batch 64\): 122\.\d MiB per chip of 32\.0 GiB HBM \(0\.4 %\) — fits\.$/);
+  assert.match(summary[2], /^this machine: 488\.\d MiB of 1\.0 GiB \(os\.totalmem\(\)\) — fits\.$/);
+  assert.match(summary[3], /^chips needed: v3 1, v4 1, v5e 1, v5p 1, v6e 1 /);
+});
