@@ -163,6 +163,15 @@ export {
   speedupSparseCoreVsCpu,
   tutorialModel,
   speedupCeilings,
+  MEMORY_GENERATIONS,
+  rowBytes,
+  planMemory,
+  checkMemoryFit,
+  planStep,
+  formatBytes,
+  memoryPlanRows,
+  memoryPlanSummary,
+  denseTimeForSpeedup,
 } from './cost';
 export type {
   TpuGeneration,
@@ -183,6 +192,22 @@ export type {
   SpeedupInput,
   SpeedupPoint,
   SpeedupCeiling,
+  TableStateSpec,
+  RowBytes,
+  MemoryGeneration,
+  PlanTableInput,
+  PlanTable,
+  MemoryBytes,
+  SliceShape,
+  TableMemory,
+  MemoryPlan,
+  MemoryPlanInput,
+  MemoryPlanOptions,
+  ChipsNeeded,
+  CheckMemoryFitOptions,
+  StepPlanInput,
+  StepPlan,
+  MemoryPlanRow,
 } from './cost';
 // checkpoint
 export {

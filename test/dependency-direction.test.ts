@@ -24,7 +24,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   data: ['errors', 'random'],
   checkpoint: ['errors'],
   serving: ['errors', 'checkpoint'],
-  cost: ['errors', 'strategy', 'embedding'],
+  cost: ['errors', 'strategy', 'optimizers', 'embedding'],
   interop: ['errors', 'embedding'],
   models: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint'],
   retrieval: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint', 'serving', 'models'],
