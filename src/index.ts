@@ -55,6 +55,8 @@ export type {
   SideFeatureName,
   MovieLensSideFeatures,
 } from './data';
+export { movieLensFeatures, MOVIELENS_FEATURE_NAMES, RELEASE_YEAR_EDGES, RECENCY_EDGES_SECONDS, UserHistory } from './data';
+export type { MovieLensFeatureName, MovieLensFeatureOptions, MovieLensFeatureBatch, MovieLensFeatureBatches, MovieLensFeatures, HistoryRatings } from './data';
 // strategy
 export { TOPOLOGIES, topology, resolveTopology, TPUStrategy, CPUStrategy } from './strategy';
 export type { Topology, TopologyName, ReplicaSlice, DistributedBatch } from './strategy';

@@ -21,7 +21,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   strategy: ['errors'],
   optimizers: ['errors', 'option-keys', 'kernels'],
   embedding: ['errors', 'option-keys', 'random', 'kernels', 'optimizers', 'strategy'],
-  data: ['errors', 'random'],
+  data: ['errors', 'option-keys', 'random', 'embedding'],
   checkpoint: ['errors'],
   serving: ['errors', 'checkpoint'],
   cost: ['errors', 'strategy', 'embedding'],
