@@ -28,7 +28,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   interop: ['errors', 'embedding'],
   models: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint'],
   retrieval: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint', 'serving', 'models'],
-  baseline: ['errors', 'random', 'optimizers', 'embedding'],
+  baseline: ['errors', 'option-keys', 'random', 'optimizers', 'embedding'],
   measure: ['errors', 'random', 'kernels', 'optimizers', 'strategy', 'embedding', 'cost', 'baseline'],
   viz: ['errors', 'data', 'embedding', 'cost', 'models', 'retrieval', 'measure'],
 };

@@ -81,3 +81,5 @@ export { UserHistory } from './user-history';
 export type { HistoryRatings } from './user-history';
 export { bucketize } from './bucketize';
 export { releaseYearOf } from './release-year';
+export { randomSplits } from './random-splits';
+export type { RandomSplitsOptions, SeededSplit } from './random-splits';
