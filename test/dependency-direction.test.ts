@@ -17,7 +17,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   'option-keys': ['errors'],
   random: [],
   backend: [],
-  kernels: [],
+  kernels: ['errors'],
   strategy: ['errors'],
   optimizers: ['errors', 'option-keys', 'kernels'],
   embedding: ['errors', 'option-keys', 'random', 'kernels', 'optimizers', 'strategy'],
