@@ -96,6 +96,9 @@ export type {
 // embedding
 export {
   COMBINERS,
+  STORAGES,
+  EVICTIONS,
+  DynamicIdMap,
   tableConfig,
   tableConfigFromConfig,
   featureConfig,
@@ -123,6 +126,12 @@ export type {
   TableConfig,
   TableConfigOptions,
   TableConfigJson,
+  Storage,
+  Eviction,
+  DynamicVocabulary,
+  DynamicFeatureInput,
+  DynamicIds,
+  DynamicIdStats,
   FeatureConfig,
   FeatureConfigOptions,
   FeatureConfigJson,

@@ -453,6 +453,14 @@ export class DynamicIdMap {
     return (BigInt(part.keyHi[j]) << 32n) | BigInt(part.keyLo[j] >>> 0);
   }
 
+  /**
+   * Checks a batch's ids as {@link map} would, without any change (for a caller that must check everything first).
+   * @throws InputError `invalid_ids` as {@link map} does.
+   */
+  checkIds(ids: DynamicIds, api = 'DynamicIdMap.map'): void {
+    this.readIds(ids, api);
+  }
+
   /** Reads a batch's ids into 32-bit words or strings, checking their type (no state change). */
   private readIds(ids: DynamicIds, api: string): { kind: KeyKind; hi?: Int32Array; lo?: Int32Array; strs?: readonly string[] } {
     const fix = 'pass a BigInt64Array, a bigint[] or a string[] (e.g. BigInt64Array.from(ids, BigInt) for number ids), or use a table without storage \'dynamic\'';
