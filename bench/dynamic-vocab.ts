@@ -7,7 +7,7 @@
  * The Zipf draw is the continuous inverse CDF of x^−s on [1, K + 1), floored (a close approximation of discrete Zipf).
  *
  * Usage: `npm run bench -- dynamic-vocab` or `npx tsx bench/dynamic-vocab.ts [--quick] [--steps=N]`.
- * `--quick`: 1e7 possible ids, a 1e5-row budget, 16,384 ids per batch, 40 batches.
+ * Full: 1,500 batches per case (98M ids). `--quick`: 1e7 possible ids, a 1e5-row budget, 16,384 ids per batch, 40 batches.
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -36,8 +36,23 @@ export interface DynamicVocabRow {
   /** Hit rate over the last quarter of the batches (steady state). */
   readonly hitRateLastQuarter: number;
   readonly rowsInUse: number;
+  /** Ids per second of wall time in `map()` (the machine's load slows it), and per second of this process's CPU time. */
   readonly idsPerSecond: number;
+  readonly idsPerCpuSecond: number;
   readonly peakRssBytes: number;
+}
+
+/**
+ * The id index alone, typed arrays against a JavaScript `Map<bigint, number>`: `ids` distinct ids inserted in batches
+ * of 65,536 (every id new), then looked up again (every id a hit); each in its own child process.
+ */
+export interface IdIndexRow {
+  readonly impl: 'DynamicIdMap' | 'Map<bigint, number>';
+  readonly ids: number;
+  readonly insertMs: number;
+  readonly lookupMs: number;
+  /** Peak RSS of the child minus its RSS before the index was built. */
+  readonly indexBytes: number;
 }
 
 /** `bench/results/dynamic-vocab.json`. */
@@ -48,6 +63,7 @@ export interface DynamicVocabResult {
   readonly loadBefore: MachineLoad;
   readonly loadAfter: MachineLoad;
   readonly rows: readonly DynamicVocabRow[];
+  readonly index: readonly IdIndexRow[];
 }
 
 const ZIPF_S = 1.05;
@@ -83,19 +99,67 @@ function zipfBatch(rng: Random, K: number, out: BigInt64Array): void {
   }
 }
 
+/** Builds and probes one id index in this process (see {@link IdIndexRow}). */
+function runIndexCase(impl: IdIndexRow['impl'], n: number): IdIndexRow {
+  const B = 65_536;
+  const batch = new BigInt64Array(B);
+  const w = new Int32Array(batch.buffer);
+  const fill = (start: number, len: number): BigInt64Array => {
+    for (let i = 0; i < len; i++) {
+      w[2 * i] = fmix32(start + i) | 0;
+      w[2 * i + 1] = fmix32(((start + i) ^ 0x5bd1e995) >>> 0) | 0;
+    }
+    return batch.subarray(0, len);
+  };
+  const rss0 = process.memoryUsage().rss;
+  let sink = 0;
+  const run = (pass: (ids: BigInt64Array) => void): number => {
+    const t0 = performance.now();
+    for (let s = 0; s < n; s += B) pass(fill(s, Math.min(B, n - s)));
+    return Math.round(performance.now() - t0);
+  };
+  let insertMs: number;
+  let lookupMs: number;
+  if (impl === 'DynamicIdMap') {
+    const m = new DynamicIdMap({ rowBudget: n });
+    insertMs = run((ids) => {
+      m.map(ids);
+      m.commit();
+    });
+    lookupMs = run((ids) => {
+      sink += m.map(ids).rows[0];
+      m.commit();
+    });
+  } else {
+    const m = new Map<bigint, number>();
+    insertMs = run((ids) => {
+      for (let i = 0; i < ids.length; i++) m.set(ids[i], m.size);
+    });
+    lookupMs = run((ids) => {
+      for (let i = 0; i < ids.length; i++) sink += m.get(ids[i])!;
+    });
+  }
+  if (sink < 0) console.error(sink);
+  return { impl, ids: n, insertMs, lookupMs, indexBytes: process.resourceUsage().maxRSS * 1024 - rss0 };
+}
+
 /** Runs one case in this process. */
 function runCase(spec: CaseSpec): DynamicVocabRow {
   const map = new DynamicIdMap({ rowBudget: spec.rowBudget, admitAfter: spec.admitAfter, eviction: spec.eviction });
   const rng = new Random(1);
   const batch = new BigInt64Array(spec.idsPerBatch);
   let ms = 0;
+  let cpuUs = 0;
   let lastQuarterIds = 0;
   let lastQuarterHits = 0;
   for (let b = 0; b < spec.batches; b++) {
     zipfBatch(rng, spec.possibleIds, batch);
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const r = map.map(batch);
     map.commit();
+    const c = process.cpuUsage(c0);
+    cpuUs += c.user + c.system;
     ms += performance.now() - t0;
     if (b >= (3 * spec.batches) / 4) {
       lastQuarterIds += r.stats.ids;
@@ -115,6 +179,7 @@ function runCase(spec: CaseSpec): DynamicVocabRow {
     hitRateLastQuarter: r4(lastQuarterHits / lastQuarterIds),
     rowsInUse: map.size,
     idsPerSecond: Math.round(t.ids / (ms / 1000)),
+    idsPerCpuSecond: Math.round(t.ids / (cpuUs / 1e6)),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
   };
 }
@@ -128,7 +193,7 @@ export async function runDynamicVocabBench(options: { quick?: boolean; steps?: n
   const quick = options.quick ?? false;
   const base = quick
     ? { possibleIds: 1e7, rowBudget: 1e5, idsPerBatch: 16_384, batches: options.steps ?? 40 }
-    : { possibleIds: 1e9, rowBudget: 1e7, idsPerBatch: 65_536, batches: options.steps ?? 500 };
+    : { possibleIds: 1e9, rowBudget: 1e7, idsPerBatch: 65_536, batches: options.steps ?? 1500 };
   const loadBefore = machineLoad();
   const rows: DynamicVocabRow[] = [];
   for (const admitAfter of [1, 3]) {
@@ -138,7 +203,12 @@ export async function runDynamicVocabBench(options: { quick?: boolean; steps?: n
       rows.push(JSON.parse(out.trim().split('\n').pop()!) as DynamicVocabRow);
     }
   }
-  const result: DynamicVocabResult = { date: new Date().toISOString(), node: process.version, zipfExponent: ZIPF_S, loadBefore, loadAfter: machineLoad(), rows };
+  const index: IdIndexRow[] = [];
+  for (const impl of ['DynamicIdMap', 'Map<bigint, number>'] as const) {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', __filename, `--index=${JSON.stringify({ impl, n: quick ? 1e6 : 1e7 })}`], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    index.push(JSON.parse(out.trim().split('\n').pop()!) as IdIndexRow);
+  }
+  const result: DynamicVocabResult = { date: new Date().toISOString(), node: process.version, zipfExponent: ZIPF_S, loadBefore, loadAfter: machineLoad(), rows, index };
   if (options.write ?? true) {
     const dir = path.join(__dirname, 'results');
     fs.mkdirSync(dir, { recursive: true });
@@ -149,13 +219,18 @@ export async function runDynamicVocabBench(options: { quick?: boolean; steps?: n
 
 if (require.main === module) {
   const caseArg = process.argv.find((a) => a.startsWith('--case='));
-  if (caseArg) {
+  const indexArg = process.argv.find((a) => a.startsWith('--index='));
+  if (indexArg) {
+    const { impl, n } = JSON.parse(indexArg.slice('--index='.length)) as { impl: IdIndexRow['impl']; n: number };
+    console.log(JSON.stringify(runIndexCase(impl, n)));
+  } else if (caseArg) {
     console.log(JSON.stringify(runCase(JSON.parse(caseArg.slice('--case='.length)) as CaseSpec)));
   } else {
     const steps = process.argv.find((a) => a.startsWith('--steps='));
     void runDynamicVocabBench({ quick: process.argv.includes('--quick'), steps: steps ? Number(steps.slice(8)) : undefined }).then((r) => {
       console.log(`load before ${r.loadBefore.loadavg1} / ${r.loadBefore.cores} cores, after ${r.loadAfter.loadavg1}`);
       console.table(r.rows.map((x) => ({ ...x, peakRssMB: Math.round(x.peakRssBytes / 2 ** 20) })));
+      console.table(r.index.map((x) => ({ ...x, indexMB: Math.round(x.indexBytes / 2 ** 20) })));
     });
   }
 }

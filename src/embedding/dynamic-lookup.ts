@@ -65,6 +65,7 @@ export function mapDynamicIds(
   validate: (inputs: Readonly<Record<string, FeatureInput>>) => ReadonlyMap<string, NormalizedInput>,
 ): DynamicMapping {
   const api = 'TPUEmbedding.lookup';
+  if (features === null || typeof features !== 'object') validate(features); // throws invalid_input
   const placeholders: Record<string, FeatureInput> = { ...(features as Record<string, FeatureInput>) };
   const ids = new Map<string, DynamicIds>();
   for (const t of tables) {

@@ -175,11 +175,15 @@ interface Undo {
   clock: number;
   totals: DynamicIdStats;
   sizes: Int32Array;
-  /** Per changed row: partition, local row, then its old fields (see {@link DynamicIdMap.undoLast}). */
+  /** Per hit: partition, local row, old freq, old last. */
+  hits: Float64Array;
+  nHits: number;
+  /** Per admitted row: partition, local row, occupied, then its old key and eviction fields. */
   rows: number[];
   strs: string[];
   sketch: number[];
-  partitions: Set<number>;
+  /** 1 for each partition the batch changed. */
+  partitions: Uint8Array;
 }
 
 /**
@@ -280,11 +284,12 @@ export class DynamicIdMap {
         i = (i + 1) & bmask;
       }
     }
-    const undo: Undo = { kind: this.kind, clock: this.clock, totals: this.totals, sizes: Int32Array.from(this.parts, (p) => p.size), rows: [], strs: [], sketch: [], partitions: new Set() };
+    const undo: Undo = { kind: this.kind, clock: this.clock, totals: this.totals, sizes: Int32Array.from(this.parts, (p) => p.size), hits: new Float64Array(4 * U), nHits: 0, rows: [], strs: [], sketch: [], partitions: new Uint8Array(N) };
     this.undo = undo;
     if (n > 0) this.kind = kind;
     const uRow = new Int32Array(U).fill(-1);
-    const pinned: number[] = []; // (partition, local row) pairs out of their heaps for this batch
+    const pinned = new Int32Array(2 * U); // (partition, local row) pairs out of their heaps for this batch
+    let nPinned = 0;
     let hits = 0;
     let admittedIds = 0;
     let rejectedIds = 0;
@@ -304,11 +309,15 @@ export class DynamicIdMap {
       if (j < 0) continue;
       uLocal[u] = j;
       uRow[u] = j * N + p;
-      undo.rows.push(p, j, 1, part.keyHi[j], part.keyLo[j], part.h0[j], part.h1[j], part.freq[j], part.last[j]);
-      undo.strs.push(part.keyStr[j]);
-      undo.partitions.add(p);
+      const k = 4 * undo.nHits++;
+      undo.hits[k] = p;
+      undo.hits[k + 1] = j;
+      undo.hits[k + 2] = part.freq[j];
+      undo.hits[k + 3] = part.last[j];
+      undo.partitions[p] = 1;
       part.heap.remove(j);
-      pinned.push(p, j);
+      pinned[nPinned++] = p;
+      pinned[nPinned++] = j;
       part.freq[j] += uCount[u];
       part.last[j] = ++this.clock;
       hits += uCount[u];
@@ -339,7 +348,7 @@ export class DynamicIdMap {
       const occupied = j < undo.sizes[p];
       undo.rows.push(p, j, occupied ? 1 : 0, part.keyHi[j], part.keyLo[j], part.h0[j], part.h1[j], part.freq[j], part.last[j]);
       undo.strs.push(part.keyStr[j]);
-      undo.partitions.add(p);
+      undo.partitions[p] = 1;
       if (occupied) {
         part.delete(j);
         evictions++;
@@ -354,14 +363,15 @@ export class DynamicIdMap {
       part.freq[j] = c;
       part.last[j] = ++this.clock;
       part.insert(j);
-      pinned.push(p, j);
+      pinned[nPinned++] = p;
+      pinned[nPinned++] = j;
       uRow[u] = j * N + p;
       newRows.push(j * N + p);
       newHashes.push(h0, h1);
       admissions++;
       admittedIds += c;
     }
-    for (let k = 0; k < pinned.length; k += 2) this.parts[pinned[k]].heap.push(pinned[k + 1]);
+    for (let k = 0; k < nPinned; k += 2) this.parts[pinned[k]].heap.push(pinned[k + 1]);
     const rows = new Int32Array(n);
     for (let q = 0; q < n; q++) rows[q] = uRow[posU[q]];
     const stats: DynamicIdStats = Object.freeze({ ids: n, hits, admittedIds, rejectedIds, overflowIds, admissions, evictions });
@@ -399,12 +409,18 @@ export class DynamicIdMap {
       if (undo.strs[s] === undefined) delete part.keyStr[j];
       else part.keyStr[j] = undo.strs[s];
     }
+    for (let k = 4 * (undo.nHits - 1); k >= 0; k -= 4) {
+      const part = this.parts[undo.hits[k]];
+      part.freq[undo.hits[k + 1]] = undo.hits[k + 2];
+      part.last[undo.hits[k + 1]] = undo.hits[k + 3];
+    }
     const sk = undo.sketch;
     for (let k = sk.length - 2; k >= 0; k -= 2) this.sketch!.counters[sk[k]] = sk[k + 1];
-    for (const p of undo.partitions) {
+    undo.partitions.forEach((changed, p) => {
+      if (!changed) return;
       this.parts[p].size = undo.sizes[p];
       this.parts[p].rebuild();
-    }
+    });
     this.clock = undo.clock;
     this.totals = undo.totals;
     this.kind = undo.kind;

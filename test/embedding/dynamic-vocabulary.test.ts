@@ -189,6 +189,14 @@ describe('TPUEmbedding with a dynamic table', () => {
     assert.equal(emb.dynamicIdMap('items')!.totals.ids, 1);
   });
 
+  it('getConfig/fromConfig rebuilds the dynamic table; a non-object lookup argument is an InputError, not a crash', () => {
+    const emb = make({ rowBudget: 8, admitAfter: 2, eviction: 'lfu' });
+    const back = TPUEmbedding.fromConfig(emb.getConfig(), optimizerFromConfig);
+    assert.deepEqual(back.featureConfigs.f.table.dynamic, { rowBudget: 8, admitAfter: 2, eviction: 'lfu' });
+    assert.equal(back.dynamicIdMap('items')!.admitAfter, 2);
+    assert.throws(() => emb.lookup(null as never), (e: unknown) => e instanceof InputError && e.kind === 'invalid_input');
+  });
+
   it('a lookup rejected after mapping (id limit exceeded) leaves the id map, the rows and the slots as they were', () => {
     const t = tableConfig({ storage: 'dynamic', rowBudget: 2, dim: 2, name: 'items', combiner: 'sum' });
     const other = tableConfig({ vocabularySize: 4, dim: 2, name: 'dense' });
