@@ -252,13 +252,16 @@ export class TPUEmbedding {
       const state = createTableState(table, layout, this.numShards);
       this.tableStates.push(state);
       if (config.dynamic) {
-        if (config.dynamic.rowBudget < this.numShards) {
+        if (config.dynamic.rowBudget < this.numShards && this.sharding !== 'table') {
           throw new ConfigError(
             'invalid_table_config',
             `${api}: dynamic table '${t.name}' has rowBudget ${config.dynamic.rowBudget}, below the ${this.numShards} shards of ${this.placement === 'cpu' ? 'placement cpu' : this.topology.name}: ids are placed on shard (hash mod ${this.numShards}), so every shard needs rows; raise rowBudget to at least ${this.numShards} (a multiple of ${this.numShards} gives every shard the same).`,
           );
         }
-        const map = new DynamicIdMap({ ...config.dynamic, numPartitions: this.numShards });
+        // Hash then mod (kernels/id-hash.ts): the id map's partition p is shard (p + rotation) mod N ('mod', rows
+        // interleaved), shard p ('div', contiguous ranges); one partition with 'table' (the table's shard).
+        const table1 = this.sharding === 'table';
+        const map = new DynamicIdMap({ ...config.dynamic, numPartitions: table1 ? 1 : this.numShards, rowOrder: this.sharding === 'div' ? 'contiguous' : 'interleaved' });
         this.dynamicTables.push({ state, map, seed: this.seed + i, index: i });
       }
       stateOf.set(config, state);

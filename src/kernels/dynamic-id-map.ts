@@ -6,7 +6,7 @@
  * ```
  * id ──hash──► (h0, h1) ── p = h0 mod N (dynamicIdPartition) ──► partition p: open-addressing index (linear probing,
  *                                                                   load ≤ 1/2, backward-shift delete) → local row j
- *                                                                   global row = j·N + p
+ *                                                                   row = j·N + p (interleaved) or base_p + j (contiguous)
  * ```
  * Rules, per {@link DynamicIdMap.map} call (one batch; every feature of one table is one batch):
  * - **Hits** first: every id of the batch that has a row is touched (`freq += its occurrences`, `last = ++clock`),
@@ -40,8 +40,14 @@ export interface DynamicIdMapOptions {
   readonly admitAfter?: number;
   /** @default 'lru' */
   readonly eviction?: Eviction;
-  /** Shards N; partition p owns rows p, p + N, p + 2N, … @default 1 */
+  /** Shards N (partition p holds the ids with hash mod N = p). @default 1 */
   readonly numPartitions?: number;
+  /**
+   * Which rows partition p owns: `'interleaved'`, rows p, p + N, p + 2N, … (a table sharded 'mod': the partition is
+   * shard (p + rotation) mod N); `'contiguous'`, a range of about rowBudget / N rows, the first `rowBudget mod N`
+   * partitions one row more (a table sharded 'div': the partition is shard p). @default 'interleaved'
+   */
+  readonly rowOrder?: 'interleaved' | 'contiguous';
   /** Counters per count-min row (a power of two). @default the power of two ≥ 2 × rowBudget, within [2^10, 2^24] */
   readonly sketchWidth?: number;
   /** Count-min rows. @default 4 */
@@ -198,12 +204,15 @@ export class DynamicIdMap {
   readonly admitAfter: number;
   readonly eviction: Eviction;
   readonly numPartitions: number;
+  readonly rowOrder: 'interleaved' | 'contiguous';
   /** Null when `admitAfter` is 1 (nothing to count). */
   readonly sketch: CountMinSketch | null;
   /** Totals over every batch since construction. */
   totals: DynamicIdStats = ZERO_STATS;
   private kind: KeyKind | null = null;
   private readonly parts: Partition[];
+  /** First row of each partition (`'contiguous'` row order), `[N + 1]`. */
+  private readonly base: Int32Array;
   private clock = 0;
   private undo: Undo | null = null;
   private readonly h = new Uint32Array(2);
@@ -214,8 +223,13 @@ export class DynamicIdMap {
     this.admitAfter = options.admitAfter ?? 1;
     this.eviction = options.eviction ?? 'lru';
     this.numPartitions = options.numPartitions ?? 1;
+    this.rowOrder = options.rowOrder ?? 'interleaved';
     const N = this.numPartitions;
-    this.parts = Array.from({ length: N }, (_, p) => new Partition(p < this.rowBudget ? Math.floor((this.rowBudget - 1 - p) / N) + 1 : 0, this.eviction));
+    const B = this.rowBudget;
+    // Interleaved: rows p, p + N, … below B. Contiguous: ⌊B/N⌋ rows each, the first B mod N one more. Same counts.
+    this.parts = Array.from({ length: N }, (_, p) => new Partition(Math.floor(B / N) + (p < B % N ? 1 : 0), this.eviction));
+    this.base = new Int32Array(N + 1);
+    for (let p = 0; p < N; p++) this.base[p + 1] = this.base[p] + this.parts[p].cap;
     let width = options.sketchWidth ?? 1024;
     if (options.sketchWidth === undefined) while (width < 2 * this.rowBudget && width < 1 << 24) width *= 2;
     this.sketch = this.admitAfter > 1 ? new CountMinSketch(width, options.sketchDepth ?? 4) : null;
@@ -308,7 +322,7 @@ export class DynamicIdMap {
       const j = strs ? part.findStr(h0, strs[f]) : part.findInt(h0, hi![f], lo![f]);
       if (j < 0) continue;
       uLocal[u] = j;
-      uRow[u] = j * N + p;
+      uRow[u] = this.rowAt(p, j);
       const k = 4 * undo.nHits++;
       undo.hits[k] = p;
       undo.hits[k + 1] = j;
@@ -365,8 +379,8 @@ export class DynamicIdMap {
       part.insert(j);
       pinned[nPinned++] = p;
       pinned[nPinned++] = j;
-      uRow[u] = j * N + p;
-      newRows.push(j * N + p);
+      uRow[u] = this.rowAt(p, j);
+      newRows.push(uRow[u]);
       newHashes.push(h0, h1);
       admissions++;
       admittedIds += c;
@@ -443,7 +457,7 @@ export class DynamicIdMap {
       hashIdString(id, h);
       const p = dynamicIdPartition(h[0], N);
       const j = this.parts[p].findStr(h[0], id);
-      return j < 0 ? -1 : j * N + p;
+      return j < 0 ? -1 : this.rowAt(p, j);
     }
     if (this.kind !== 'int64') return -1;
     const v = BigInt.asIntN(64, id);
@@ -452,7 +466,7 @@ export class DynamicIdMap {
     hashId64(hi, lo, h);
     const p = dynamicIdPartition(h[0], N);
     const j = this.parts[p].findInt(h[0], hi, lo);
-    return j < 0 ? -1 : j * N + p;
+    return j < 0 ? -1 : this.rowAt(p, j);
   }
 
   /**
@@ -461,8 +475,12 @@ export class DynamicIdMap {
    */
   idOfRow(row: number): bigint | string | undefined {
     const N = this.numPartitions;
-    const p = row % N;
-    const j = Math.floor(row / N);
+    let p = row % N;
+    let j = Math.floor(row / N);
+    if (this.rowOrder === 'contiguous') {
+      for (p = 0; p < N - 1 && this.base[p + 1] <= row; p++);
+      j = row - this.base[p];
+    }
     const part = this.parts[p];
     if (!part || j >= part.size) return undefined;
     if (this.kind === 'string') return part.keyStr[j];
@@ -475,6 +493,11 @@ export class DynamicIdMap {
    */
   checkIds(ids: DynamicIds, api = 'DynamicIdMap.map'): void {
     this.readIds(ids, api);
+  }
+
+  /** The row of local row j of partition p (see {@link DynamicIdMapOptions.rowOrder}). */
+  private rowAt(p: number, j: number): number {
+    return this.rowOrder === 'interleaved' ? j * this.numPartitions + p : this.base[p] + j;
   }
 
   /** Reads a batch's ids into 32-bit words or strings, checking their type (no state change). */

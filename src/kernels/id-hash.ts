@@ -49,9 +49,10 @@ export function hashIdString(s: string, out: Uint32Array): void {
 }
 
 /**
- * The shard of a hashed dynamic id before the table's rotation — THE sharding rule of dynamic vocabularies,
- * "hash then mod": `hash mod N`. With the table's rotation the shard is `(hash mod N + rotation) mod N`, the dense
- * rule `(row mod N + rotation) mod N` with the hash in place of the row (the id map gives the id a row `j·N + hash mod N`).
+ * The partition of a hashed dynamic id — THE sharding rule of dynamic vocabularies, "hash then mod": `hash mod N`.
+ * On a table sharded 'mod' the shard is `(hash mod N + rotation) mod N`, the dense rule `(row mod N + rotation) mod N`
+ * with the hash in place of the row (the id map gives the id a row `j·N + hash mod N`); sharded 'div', shard
+ * `hash mod N` (a row in that shard's range); sharded 'table', the table's one shard (N = 1).
  * @param hash `out[0]` of {@link hashId64} / {@link hashIdString} (an unsigned 32-bit word).
  * @param numShards N ≥ 1.
  * @returns an integer in [0, N).

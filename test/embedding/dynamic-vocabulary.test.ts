@@ -175,6 +175,29 @@ describe('TPUEmbedding with a dynamic table', () => {
     assert.deepEqual(emb.lastStats!.tables[0].idsPerShard, perShard);
   });
 
+  it("sharding 'div' puts an id in the range of shard hash mod N; 'table' keeps every id on the table's shard", () => {
+    const h = new Uint32Array(2);
+    const ids = Array.from({ length: 32 }, (_, i) => `user:${i}`);
+    for (const sharding of ['div', 'table'] as const) {
+      const emb = new TPUEmbedding({
+        features: { f: featureConfig({ table: tableConfig({ storage: 'dynamic', rowBudget: 250, dim: 4, name: 'items' }) }) },
+        optimizer: new SGD(),
+        topology: 'v4-8',
+        sharding,
+      });
+      values(emb.lookup({ f: ids }).f);
+      const table = emb.table('items');
+      const N = emb.numShards;
+      for (const id of ids) {
+        hashIdString(id, h);
+        const row = emb.dynamicIdMap('items')!.rowOf(id);
+        assert.ok(row >= 0 && row < 250, `${sharding} ${id}: row ${row}`);
+        assert.equal(emb.dynamicIdMap('items')!.idOfRow(row), id);
+        assert.equal(table.layout.shardOf(row), sharding === 'div' ? dynamicIdPartition(h[0], N) : table.layout.rotation, `${sharding} ${id}`);
+      }
+    }
+  });
+
   it('ids of the wrong type throw InputError invalid_ids naming the feature and the fix; nothing changes', () => {
     const emb = make();
     values(emb.lookup({ f: ['a'] }).f);
