@@ -460,7 +460,8 @@ export class TPUEmbedding {
    * every table is checked (name, `vocabularySize`/`dim` when given, element type and count, finite values, slots
    * the table's optimizer keeps) before any is written.
    * @throws InputError `unknown_table`, `shape_mismatch`, `unknown_slot`, `non_finite_value` naming the tensor
-   *   (`<table>` or `<table>/<slot>`); the tables are then unchanged.
+   *   (`<table>` or `<table>/<slot>`), `unsupported_storage` for a dynamic table (its id map is not in the full form);
+   *   the tables are then unchanged.
    */
   importTables(tables: Readonly<Record<string, Pick<FullTable, 'weights' | 'slots'>>>): void {
     const api = 'TPUEmbedding.importTables';
@@ -472,6 +473,12 @@ export class TPUEmbedding {
       const t = this.tableStates.find((s) => s.table.name === name)?.table;
       if (!t) throw new InputError('unknown_table', `${api}: expected one of ${this.tableNames.join(', ')}, but got '${name}'. Restore tables saved from a model with the same tables.`);
       if (full === null || typeof full !== 'object') throw new InputError('shape_mismatch', `${api}: expected table '${name}' to be { weights, slots }, but got ${String(full)}.`);
+      if (t.config.dynamic) {
+        throw new InputError(
+          'unsupported_storage',
+          `${api}: table '${name}' has storage 'dynamic': its rows mean nothing without its id map (id → row), which full tables and checkpoints do not hold yet; restore only the dense tables (leave '${name}' out) and let it re-admit its ids.`,
+        );
+      }
       t.checkFull(full, api);
       checked.push([t, full]);
     }

@@ -198,6 +198,26 @@ describe('TPUEmbedding with a dynamic table', () => {
     }
   });
 
+  it('importTables refuses a dynamic table (its id map is not in the full form) and changes nothing', () => {
+    const dense = tableConfig({ vocabularySize: 4, dim: 4, name: 'dense' });
+    const emb = new TPUEmbedding({
+      features: { f: featureConfig({ table: tableConfig({ storage: 'dynamic', rowBudget: 4, dim: 4, name: 'items' }) }), g: featureConfig({ table: dense }) },
+      optimizer: new SGD(),
+      topology: 'cpu',
+    });
+    tf.dispose(Object.values(emb.lookup({ f: ['a'], g: [1] })));
+    const full = emb.exportTables();
+    const before = JSON.stringify(emb.exportTables());
+    const changed = { weights: full.dense.weights.map((x) => x + 1), slots: {} };
+    assert.throws(
+      () => emb.importTables({ dense: changed, items: full.items }),
+      (e: unknown) => e instanceof InputError && e.kind === 'unsupported_storage' && /table 'items' has storage 'dynamic'.*leave 'items' out/.test(e.message),
+    );
+    assert.equal(JSON.stringify(emb.exportTables()), before);
+    emb.importTables({ dense: changed });
+    close(emb.table('dense').readRow(0), changed.weights.subarray(0, 4));
+  });
+
   it('ids of the wrong type throw InputError invalid_ids naming the feature and the fix; nothing changes', () => {
     const emb = make();
     values(emb.lookup({ f: ['a'] }).f);
