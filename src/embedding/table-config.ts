@@ -1,7 +1,8 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { COMBINERS, type Combiner } from './combiner';
-import { EVICTIONS, type Eviction } from '../kernels/eviction-heap';
+import type { Eviction } from '../kernels/eviction-heap';
+import { checkDynamicIdMapOptions } from '../kernels/dynamic-id-map';
 import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
 import {
   isEmbeddingOptimizer,
@@ -227,23 +228,5 @@ function dynamicVocabulary(options: TableConfigOptions, api: string): DynamicVoc
       `${api}: a dynamic table takes ids of any value, so vocabularySize (${String(options.vocabularySize)}) does not apply; remove it and size the table with rowBudget.`,
     );
   }
-  const { rowBudget } = options;
-  if (!Number.isInteger(rowBudget) || (rowBudget as number) < 1 || (rowBudget as number) > 2 ** 31 - 1) {
-    throw new ConfigError(
-      'invalid_table_config',
-      `${api}: expected rowBudget of a dynamic table to be a positive integer (< 2^31), but got ${String(rowBudget)}; set it to the most rows the table may hold (e.g. rowBudget: 1_000_000).`,
-    );
-  }
-  const admitAfter = options.admitAfter ?? 1;
-  if (!Number.isInteger(admitAfter) || admitAfter < 1 || admitAfter > 65535) {
-    throw new ConfigError(
-      'invalid_table_config',
-      `${api}: expected admitAfter to be an integer in [1, 65535] (sightings before an id gets a row; 1 admits every id), but got ${String(options.admitAfter)}.`,
-    );
-  }
-  const eviction = options.eviction ?? 'lru';
-  if (!(EVICTIONS as readonly string[]).includes(eviction)) {
-    throw new ConfigError('invalid_table_config', `${api}: expected eviction to be one of ${EVICTIONS.join(', ')}, but got ${JSON.stringify(eviction)}.`);
-  }
-  return Object.freeze({ rowBudget: rowBudget as number, admitAfter, eviction });
+  return checkDynamicIdMapOptions(options, api, 'invalid_table_config');
 }

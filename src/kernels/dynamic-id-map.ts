@@ -24,9 +24,9 @@
  * - A (re)created row is reported in {@link DynamicBatch.newRows} with the id's hash words, the counter of its initial
  *   value (`counterInitialRow`): the caller re-initializes the row and its optimizer slots.
  */
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
 import { CountMinSketch } from './count-min-sketch';
-import { EvictionHeap, type Eviction } from './eviction-heap';
+import { EVICTIONS, EvictionHeap, type Eviction } from './eviction-heap';
 import { dynamicIdPartition, hashId64, hashIdString } from './id-hash';
 
 /** Ids a dynamic table takes: 64-bit integers (`BigInt64Array`, `BigUint64Array`, `bigint[]`) or strings. */
@@ -70,6 +70,39 @@ export interface DynamicIdStats {
   readonly admissions: number;
   /** Rows taken from another id under the budget. */
   readonly evictions: number;
+}
+
+/**
+ * Validates the admission and eviction options of a dynamic table once (used by `tableConfig` and by
+ * {@link DynamicIdMap}'s constructor).
+ * @param options `rowBudget` (a positive integer < 2^31), `admitAfter` (an integer in [1, 65535], default 1),
+ *   `eviction` (one of {@link EVICTIONS}, default 'lru').
+ * @param api the API for messages; @param kind the ConfigError kind.
+ * @returns the normalised, frozen options.
+ * @throws ConfigError naming the parameter, the value and the fix.
+ * @example checkDynamicIdMapOptions({ rowBudget: 1e6 }) // { rowBudget: 1000000, admitAfter: 1, eviction: 'lru' }
+ */
+export function checkDynamicIdMapOptions(
+  options: { readonly rowBudget?: number; readonly admitAfter?: number; readonly eviction?: Eviction },
+  api = 'DynamicIdMap',
+  kind = 'invalid_dynamic_options',
+): { readonly rowBudget: number; readonly admitAfter: number; readonly eviction: Eviction } {
+  const { rowBudget } = options;
+  if (!Number.isInteger(rowBudget) || (rowBudget as number) < 1 || (rowBudget as number) > 2 ** 31 - 1) {
+    throw new ConfigError(
+      kind,
+      `${api}: expected rowBudget of a dynamic table to be a positive integer (< 2^31), but got ${String(rowBudget)}; set it to the most rows the table may hold (e.g. rowBudget: 1_000_000).`,
+    );
+  }
+  const admitAfter = options.admitAfter ?? 1;
+  if (!Number.isInteger(admitAfter) || admitAfter < 1 || admitAfter > 65535) {
+    throw new ConfigError(kind, `${api}: expected admitAfter to be an integer in [1, 65535] (sightings before an id gets a row; 1 admits every id), but got ${String(options.admitAfter)}.`);
+  }
+  const eviction = options.eviction ?? 'lru';
+  if (!(EVICTIONS as readonly string[]).includes(eviction)) {
+    throw new ConfigError(kind, `${api}: expected eviction to be one of ${EVICTIONS.join(', ')}, but got ${JSON.stringify(eviction)}.`);
+  }
+  return Object.freeze({ rowBudget: rowBudget as number, admitAfter, eviction });
 }
 
 /** The result of mapping one batch. */
@@ -217,13 +250,28 @@ export class DynamicIdMap {
   private undo: Undo | null = null;
   private readonly h = new Uint32Array(2);
 
-  /** @param options see {@link DynamicIdMapOptions} (assumed valid: `tableConfig` checks them). */
+  /**
+   * @param options see {@link DynamicIdMapOptions}.
+   * @throws ConfigError `invalid_dynamic_options` for a bad rowBudget, admitAfter, eviction, numPartitions (an integer
+   *   in [1, rowBudget]), rowOrder, sketchWidth (a power of two ≥ 2) or sketchDepth (an integer in [1, 16]).
+   */
   constructor(options: DynamicIdMapOptions) {
-    this.rowBudget = options.rowBudget;
-    this.admitAfter = options.admitAfter ?? 1;
-    this.eviction = options.eviction ?? 'lru';
+    const api = 'DynamicIdMap';
+    const checked = checkDynamicIdMapOptions(options ?? {}, api);
+    this.rowBudget = checked.rowBudget;
+    this.admitAfter = checked.admitAfter;
+    this.eviction = checked.eviction;
     this.numPartitions = options.numPartitions ?? 1;
     this.rowOrder = options.rowOrder ?? 'interleaved';
+    const bad = (what: string, rule: string, v: unknown): ConfigError => new ConfigError('invalid_dynamic_options', `${api}: expected ${what} to be ${rule}, but got ${String(v)}.`);
+    if (!Number.isInteger(this.numPartitions) || this.numPartitions < 1 || this.numPartitions > this.rowBudget) {
+      throw bad('numPartitions', `an integer in [1, rowBudget = ${this.rowBudget}] (every partition needs a row)`, options.numPartitions);
+    }
+    if (this.rowOrder !== 'interleaved' && this.rowOrder !== 'contiguous') throw bad('rowOrder', "'interleaved' or 'contiguous'", options.rowOrder);
+    const w = options.sketchWidth;
+    if (w !== undefined && (!Number.isInteger(w) || w < 2 || (w & (w - 1)) !== 0 || w > 2 ** 30)) throw bad('sketchWidth', 'a power of two in [2, 2^30]', w);
+    const d = options.sketchDepth;
+    if (d !== undefined && (!Number.isInteger(d) || d < 1 || d > 16)) throw bad('sketchDepth', 'an integer in [1, 16]', d);
     const N = this.numPartitions;
     const B = this.rowBudget;
     // Interleaved: rows p, p + N, … below B. Contiguous: ⌊B/N⌋ rows each, the first B mod N one more. Same counts.

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DynamicIdMap } from '../../src/kernels/dynamic-id-map';
 import { CountMinSketch } from '../../src/kernels/count-min-sketch';
 import { dynamicIdPartition, hashId64, hashIdString } from '../../src/kernels/id-hash';
-import { InputError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { execFileSync } from 'node:child_process';
 
 const rows = (m: DynamicIdMap, ids: string[]): number[] => Array.from(m.map(ids).rows);
@@ -224,4 +224,19 @@ test('admission through the sketch is never late: an id has a row by its admitAf
     }
   }
   assert.ok(early > 0, 'the small sketch does admit some ids early (its error is one-sided)');
+});
+
+test('bad options throw ConfigError invalid_dynamic_options naming the parameter, the value and the rule', () => {
+  const bad: [Record<string, unknown>, RegExp][] = [
+    [{ rowBudget: 0 }, /rowBudget of a dynamic table to be a positive integer.*got 0/],
+    [{ rowBudget: 4, admitAfter: 0 }, /admitAfter to be an integer in \[1, 65535\].*got 0/],
+    [{ rowBudget: 4, eviction: 'mru' }, /eviction to be one of lru, lfu, but got "mru"/],
+    [{ rowBudget: 4, numPartitions: 5 }, /numPartitions to be an integer in \[1, rowBudget = 4\].*got 5/],
+    [{ rowBudget: 4, rowOrder: 'random' }, /rowOrder to be 'interleaved' or 'contiguous', but got random/],
+    [{ rowBudget: 4, admitAfter: 2, sketchWidth: 1000 }, /sketchWidth to be a power of two.*got 1000/],
+    [{ rowBudget: 4, sketchDepth: 0 }, /sketchDepth to be an integer in \[1, 16\], but got 0/],
+  ];
+  for (const [opts, re] of bad) {
+    assert.throws(() => new DynamicIdMap(opts as never), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_dynamic_options' && re.test(e.message), JSON.stringify(opts));
+  }
 });
