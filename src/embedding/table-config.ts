@@ -96,7 +96,8 @@ export interface TableConfigJson {
  * Validates a table config once, at the boundary.
  * @param options see {@link TableConfigOptions}.
  * @returns a frozen {@link TableConfig}.
- * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME})
+ * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME},
+ *   `unsupported_storage` for a dynamic table with a function initializer)
  *   naming the parameter, the rule and the value.
  * @example
  * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
@@ -158,7 +159,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   const initializer = normalizeInitializer(options.initializer, dim, api);
   if (dynamic && initializer.kind === 'function') {
     throw new ConfigError(
-      'invalid_initializer',
+      'unsupported_storage',
       `${api}: a dynamic table makes each row when its id is admitted, from (seed, table, id), but a function initializer makes a whole table at once; pass initializer 'truncatedNormal', { kind: 'truncatedNormal', mean, stddev } or a constant.`,
     );
   }

@@ -54,7 +54,8 @@ describe('tableConfig storage: dynamic', () => {
       [{ storage: 'dynamic', rowBudget: 4, initializer: () => [] }, /function initializer makes a whole table at once; pass initializer 'truncatedNormal'/],
     ];
     for (const [opts, re] of bad) {
-      assert.throws(() => tableConfig({ dim: 2, ...opts } as TableConfigOptions), (e: unknown) => e instanceof ConfigError && re.test(e.message), JSON.stringify(opts));
+      const kind = typeof opts.initializer === 'function' ? 'unsupported_storage' : 'invalid_table_config';
+      assert.throws(() => tableConfig({ dim: 2, ...opts } as TableConfigOptions), (e: unknown) => e instanceof ConfigError && e.kind === kind && re.test(e.message), JSON.stringify(opts));
     }
   });
 
