@@ -98,6 +98,9 @@ export type {
 // embedding
 export {
   COMBINERS,
+  STORAGES,
+  EVICTIONS,
+  DynamicIdMap,
   tableConfig,
   tableConfigFromConfig,
   featureConfig,
@@ -125,6 +128,12 @@ export type {
   TableConfig,
   TableConfigOptions,
   TableConfigJson,
+  Storage,
+  Eviction,
+  DynamicVocabulary,
+  DynamicFeatureInput,
+  DynamicIds,
+  DynamicIdStats,
   FeatureConfig,
   FeatureConfigOptions,
   FeatureConfigJson,
