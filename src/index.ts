@@ -317,6 +317,12 @@ export {
   recommendRoute,
   MAX_RECOMMEND_K,
   pcaProjection,
+  SeenItems,
+  userListMetrics,
+  evaluateRetrieval,
+  PopularityBaseline,
+  releaseYearBuckets,
+  popularityBuckets,
 } from './retrieval';
 export type {
   RetrievalLossOptions,
@@ -340,6 +346,12 @@ export type {
   Recommendations,
   RecommendOptions,
   Projection2D,
+  UserListMetrics,
+  EvaluateRetrievalOptions,
+  FactorizedRetriever,
+  RetrievalQuality,
+  CandidateBucketFeature,
+  ReleaseYearBucketOptions,
 } from './retrieval';
 // baseline (the dense comparison model)
 export { DenseEmbeddingBaseline } from './baseline';
