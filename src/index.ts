@@ -407,6 +407,7 @@ export {
   genreProjectionFigure,
   compareSearch,
   recommendationsTable,
+  retrievalQualityTable,
 } from './viz';
 export type {
   Figure,
