@@ -69,8 +69,8 @@ export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
  *
  * ```
  * batch (user_id, movie_id) [B]
- *   query:      TPUEmbedding.lookup(user_id, demographics) → concat → Dense* → q [B, d]
- *   candidate:  TPUEmbedding.lookup(movie_id, genres)      → concat → Dense* → c [B, d]
+ *   query:      TPUEmbedding.lookup(user_id, demographics, user_history) → concat → Dense* → q [B, d]
+ *   candidate:  TPUEmbedding.lookup(movie_id, genres, buckets)           → concat → Dense* → c [B (+B history negatives), d]
  *   loss = retrievalLoss(q, c, temperature, candidateIds = movie_id, logQ)   (Σ over the batch)
  * tf.engine().gradients → activations (both TPUEmbedding.applyGradients, sparse) and dense weights (denseOptimizerFor)
  * ```
