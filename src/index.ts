@@ -353,6 +353,12 @@ export {
   recommendRoute,
   MAX_RECOMMEND_K,
   pcaProjection,
+  SeenItems,
+  userListMetrics,
+  evaluateRetrieval,
+  PopularityBaseline,
+  releaseYearBuckets,
+  popularityBuckets,
 } from './retrieval';
 export type {
   RetrievalLossOptions,
@@ -376,6 +382,12 @@ export type {
   Recommendations,
   RecommendOptions,
   Projection2D,
+  UserListMetrics,
+  EvaluateRetrievalOptions,
+  FactorizedRetriever,
+  RetrievalQuality,
+  CandidateBucketFeature,
+  ReleaseYearBucketOptions,
 } from './retrieval';
 // baseline (the dense comparison model)
 export { DenseEmbeddingBaseline } from './baseline';
@@ -435,6 +447,7 @@ export {
   genreProjectionFigure,
   compareSearch,
   recommendationsTable,
+  retrievalQualityTable,
 } from './viz';
 export type {
   Figure,
