@@ -164,6 +164,22 @@ export function nativeKernels(): NativeKernels | null {
   return loaded.kernels;
 }
 
+/**
+ * Makes `next` (a {@link loadNativeKernels} result) the process's kernels: what {@link nativeKernels} and
+ * {@link nativeKernelStatus} return from now on, so tables and `TPUEmbedding`s made afterwards route, gather and
+ * update with them. For comparing both paths in one process: the built addon (`loadNativeKernels({ env: {} })`) in
+ * a process started with `TPU_EMBEDDINGS_NATIVE=0`, or the WebAssembly path (`loadNativeKernels({ env: {
+ * TPU_EMBEDDINGS_NATIVE: '0' } })`) where the addon is active. Logs nothing.
+ * @returns the kernels and status it replaces (pass them back to restore).
+ * @example const before = swapNativeKernels(loadNativeKernels({ env: { TPU_EMBEDDINGS_NATIVE: '0' } })); … swapNativeKernels(before);
+ */
+export function swapNativeKernels(next: { kernels: NativeKernels | null; status: NativeKernelStatus }): { kernels: NativeKernels | null; status: NativeKernelStatus } {
+  nativeKernels();
+  const previous = loaded!;
+  loaded = { kernels: next.kernels, status: next.status };
+  return previous;
+}
+
 /** The status of {@link nativeKernels} (loading them first if needed): which path is active and why. */
 export function nativeKernelStatus(): NativeKernelStatus {
   nativeKernels();

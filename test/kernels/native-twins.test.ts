@@ -7,7 +7,7 @@ import { NativeIdDedup } from '../../src/embedding/native-id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
 import { WasmGradientSums } from '../../src/embedding/wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
-import { nativeKernels } from '../../src/kernels/native-kernels';
+import { addon, NATIVE_SKIP } from './fixtures/native-addon';
 import { Random } from '../../src/random';
 
 function routingOf(layout: TableLayout): IdRouting {
@@ -22,7 +22,7 @@ function routingOf(layout: TableLayout): IdRouting {
   };
 }
 
-describe('NativeIdDedup (the native id router)', () => {
+describe('NativeIdDedup (the native id router)', { skip: NATIVE_SKIP }, () => {
   it('gives WasmIdDedup’s slots, offsets, distinct ids, shards, rows and counts for every sharding, over steps', () => {
     const rng = new Random(21);
     const cases: [Sharding, number, number, number][] = [
@@ -36,7 +36,7 @@ describe('NativeIdDedup (the native id router)', () => {
       const layout = new TableLayout(V, N, rotation, sharding);
       const routing = routingOf(layout);
       const wasm = WasmIdDedup.create()!;
-      const native = NativeIdDedup.create();
+      const native = NativeIdDedup.create(addon());
       assert.ok(native, 'the native kernels are loaded');
       // Steps: small, large (the arrays grow), then small ones that reset by clearing used slots and by refilling.
       for (const n of [600, 20_000, 300, 5_000, 40]) {
@@ -64,12 +64,12 @@ describe('NativeIdDedup (the native id router)', () => {
   });
 
   it('refuses more ids than reset() reserved and positions outside the arrays (RangeError, nothing written)', () => {
-    const d = NativeIdDedup.create()!;
+    const d = NativeIdDedup.create(addon())!;
     const routing = routingOf(new TableLayout(100, 4, 0, 'mod'));
     d.reset(2);
     const ids = Int32Array.of(1, 2, 3);
     assert.throws(() => d.insertRouted(ids, 0, 2000, new Int32Array(3), new Int32Array(3), 16, routing, 0, new Int32Array(4), new Int32Array(4), 0), /RangeError|exceed/);
-    const k = nativeKernels()!;
+    const k = addon();
     const hash = new Int32Array(2 * 1024).fill(-1);
     const small = new Int32Array(2);
     assert.throws(
@@ -80,7 +80,7 @@ describe('NativeIdDedup (the native id router)', () => {
   });
 });
 
-describe('NativeGradientSums (the native gradient sums)', () => {
+describe('NativeGradientSums (the native gradient sums)', { skip: NATIVE_SKIP }, () => {
   it('gives WasmGradientSums’ sums bit for bit: two features, empty rows, chunks, 1 and 2 threads', () => {
     const rng = new Random(4);
     for (const dim of [4, 16, 64]) {
@@ -95,7 +95,7 @@ describe('NativeGradientSums (the native gradient sums)', () => {
       const feature = Int32Array.from({ length: n }, () => rng.int(2));
       const chunk = 700;
       const wasm = WasmGradientSums.create()!;
-      const native = NativeGradientSums.create()!;
+      const native = NativeGradientSums.create(addon())!;
       wasm.load(U, ends, n, goff, scale, feature, grads, chunk * dim);
       native.load(U, ends, n, goff, scale, feature, grads, chunk * dim);
       for (const threads of [1, 2]) {
@@ -115,16 +115,16 @@ describe('NativeGradientSums (the native gradient sums)', () => {
   });
 
   it('refuses an entry that reads outside its gradient (RangeError naming the entry)', () => {
-    const s = NativeGradientSums.create()!;
+    const s = NativeGradientSums.create(addon())!;
     s.load(1, Int32Array.of(1), 1, Int32Array.of(8), Float32Array.of(1), Int32Array.of(0), [new Float32Array(8)], 4);
     assert.throws(() => s.sum(0, 1, 4), /entry 0 reads outside its gradient/);
   });
 });
 
-describe('native row updates (SGD, Adagrad, Adam without clipping or decay)', () => {
+describe('native row updates (SGD, Adagrad, Adam without clipping or decay)', { skip: NATIVE_SKIP }, () => {
   it('give the WebAssembly kernels’ weights and slots bit for bit, 1 and 2 threads, several chunks', async () => {
     const { adagradRowsKernel, adamRowsKernel, rowKernelArray, sgdRowsKernel } = await import('../../src/optimizers/row-kernels');
-    const k = nativeKernels()!;
+    const k = addon();
     const rng = new Random(9);
     for (const dim of [8, 64]) {
       const V = 5000;
@@ -165,7 +165,7 @@ describe('native row updates (SGD, Adagrad, Adam without clipping or decay)', ()
   });
 
   it('refuse a row outside the arrays before changing any row (RangeError)', () => {
-    const k = nativeKernels()!;
+    const k = addon();
     const w = new Float32Array(16).fill(1);
     assert.throws(() => k.updateRows(0, w, null, null, Int32Array.of(0, 12), 2, new Float32Array(16).fill(1), 8, 0.5, 0, 0, 0, false, 1), /row offset 12 \+ dim lies outside the arrays \(16 floats\)/);
     assert.deepEqual(Array.from(w), new Array(16).fill(1));
