@@ -7,6 +7,7 @@
         "src/kernels/native/thread-pool.cc",
         "src/kernels/native/row-combine.cc",
         "src/kernels/native/id-router.cc",
+        "src/kernels/native/route-combine.cc",
         "src/kernels/native/gradient-sum.cc",
         "src/kernels/native/row-update.cc",
         "src/kernels/native/row-update-exact.cc",

@@ -39,6 +39,20 @@ export interface NativeKernels {
     idsPS: Int32Array, uniqPS: Int32Array, base: number, hash: Int32Array, shift: number,
     uIds: Int32Array, uShard: Int32Array, uRow: Int32Array, uTag: Int32Array, count: number,
   ): number;
+  /**
+   * The lookup of one pooled feature on one replica in one call: {@link insertRouted} of the positions of bags
+   * `[b0, b1)` (`[rowSplits[b0], rowSplits[b1])`; the same arrays and results) and {@link combine} of those bags into
+   * `out` rows `b0 …` (bit-identical). The caller routes every position in order while pool workers combine chunks
+   * of bags, reading each row at the offset the routing gives its id; then the caller takes the chunks left.
+   * @returns `[the new number of distinct ids, bags longer than maxBag left to the caller]`.
+   */
+  routeCombine(
+    ids: Int32Array, slotOut: Int32Array, posOut: Int32Array, rowBytes: number,
+    mode: number, N: number, rot: number, rps: number, q: number, extras: number, replica: number,
+    idsPS: Int32Array, uniqPS: Int32Array, base: number, hash: Int32Array, shift: number,
+    uIds: Int32Array, uShard: Int32Array, uRow: Int32Array, uTag: Int32Array, count: number,
+    storage: Float32Array, scale: Float32Array, rowSplits: Int32Array, b0: number, b1: number, dim: number, out: Float32Array, maxBag: number, threads: number,
+  ): [number, number];
   /** Empties the hash slots of `uIds[0 .. count)` (the cheap reset after a step with few distinct ids). */
   clearUsed(hash: Int32Array, shift: number, uIds: Int32Array, count: number): void;
   /**

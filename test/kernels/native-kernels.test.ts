@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { SIMD_CHUNK_POSITIONS } from '../../src/embedding/simd-combiner';
+import { fusedCombineApplies } from '../../src/embedding/route-ids';
 import { adviseTableHugePages, HUGE_PAGE_MIN_BYTES, loadNativeKernels, nativeKernelStatus, nativeKernels, NATIVE_ENV } from '../../src/kernels/native-kernels';
 import { SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
@@ -173,6 +174,44 @@ describe('native gather + combine in TPUEmbedding.lookup', { skip: NATIVE_SKIP }
     const native = lookupWith(emb, input, true, 2);
     assertBitIdentical(native.f, wasm.f, 'drops + long bag');
     assert.ok(native.f.subarray(5 * 12, 6 * 12).some((v) => v !== 0), 'the long bag is combined');
+  }));
+});
+
+describe('route + gather + combine in one native call (a table’s one pooled feature, no partition limits)', { skip: NATIVE_SKIP }, () => {
+  it('gives the WebAssembly path’s activations, statistics and trained tables bit for bit, long bags included, on 1 and 2 threads', () => withKernels(true, () => {
+    const rng = new Random(9);
+    for (const combiner of ['sum', 'mean'] as const) {
+      const make = () => new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 30_000, dim: 16, combiner, name: 't' }) }) }, optimizer: new SGD({ learningRate: 0.5 }), topology: 'v4-8', seed: 3 });
+      const ref = make();
+      const nat = [1, 2].map((threads) => Object.assign(make(), { nativeThreads: threads }));
+      const state = (e: TPUEmbedding) => (e as unknown as { tableStates: Parameters<typeof fusedCombineApplies>[1][] }).tableStates[0];
+      assert.ok(fusedCombineApplies(nat[0], state(nat[0])), 'the fused path applies');
+      for (let step = 0; step < 2; step++) {
+        const input = batch(rng, 4096, 6, 30_000, step === 1);
+        // One bag longer than the SIMD chunk (left to the JavaScript loop).
+        const long = Int32Array.from({ length: SIMD_CHUNK_POSITIONS + 5 }, () => rng.int(30_000));
+        const values = Int32Array.from([...input.values.subarray(0, input.rowSplits[7]), ...long, ...input.values.subarray(input.rowSplits[7])]);
+        const rowSplits = input.rowSplits.map((x, b) => (b > 7 ? x + long.length : x));
+        const weights = input.weights ? Float32Array.from({ length: values.length }, () => rng.float() + 0.1) : undefined;
+        const f = { values, rowSplits, ...(weights ? { weights } : {}) };
+        const want = lookupWith(ref, { f }, false);
+        const refStats = ref.lastStats!.tables;
+        for (const e of nat) {
+          const got = lookupWith(e, { f }, true, e.nativeThreads);
+          assertBitIdentical(got.f, want.f, `${combiner} step ${step} threads ${e.nativeThreads}`);
+          assert.deepEqual(e.lastStats!.tables, refStats);
+        }
+        assert.ok(want.f.subarray(7 * 16, 8 * 16).some((v) => v !== 0), 'the long bag is combined');
+        for (const e of [ref, ...nat]) {
+          e.lookup({ f }).f.dispose();
+          const g = tf.fill([4096, 16], 0.25 + step);
+          e.applyGradients({ f: g });
+          g.dispose();
+        }
+      }
+      const bits = (e: TPUEmbedding) => new Uint32Array(e.exportTables().t.weights.buffer);
+      for (const e of nat) assert.deepEqual(bits(e), bits(ref), `${combiner}: trained tables, threads ${e.nativeThreads}`);
+    }
   }));
 });
 

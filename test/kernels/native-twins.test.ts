@@ -80,6 +80,70 @@ describe('NativeIdDedup (the native id router)', { skip: NATIVE_SKIP }, () => {
   });
 });
 
+describe('NativeIdDedup.routeCombine (route, gather and combine in one native call)', { skip: NATIVE_SKIP }, () => {
+  it('gives insertRouted’s slots, offsets and counts and combine’s activations, bit for bit: every sharding, replicas, 1 and 2 threads', () => {
+    const rng = new Random(33);
+    const cases: [Sharding, number, number, number][] = [
+      ['mod', 1000, 8, 3],
+      ['mod', 1003, 6, 5],
+      ['div', 1003, 6, 2],
+      ['table', 500, 4, 2],
+    ];
+    const dim = 8;
+    for (const [sharding, V, N, rotation] of cases) {
+      const layout = new TableLayout(V, N, rotation, sharding);
+      const routing = routingOf(layout);
+      const storage = Float32Array.from({ length: layout.storageRows * dim }, () => rng.float() * 2 - 1);
+      for (const [B, maxLen, unit] of [[9_000, 4, false], [12_000, 1, true]] as const) {
+        const rowSplits = new Int32Array(B + 1);
+        for (let b = 0; b < B; b++) rowSplits[b + 1] = rowSplits[b] + (unit ? 1 : rng.int(maxLen + 1));
+        // One long bag (left to the caller) among the short ones.
+        if (!unit) for (let b = 77; b <= B; b++) rowSplits[b] += 3000;
+        const n = rowSplits[B];
+        const ids = Int32Array.from({ length: n }, () => Math.min(V - 1, Math.floor(V * rng.float() ** 2)));
+        const scale = unit ? new Float32Array(n).fill(1) : Float32Array.from({ length: n }, () => rng.float());
+        const R = 3;
+        const Br = B / R;
+        const run = (fused: boolean, threads: number) => {
+          const d = NativeIdDedup.create(addon())!;
+          d.reset(n);
+          const slots = new Int32Array(n);
+          const offs = new Int32Array(n);
+          const idsPS = new Int32Array(R * N);
+          const uniqPS = new Int32Array(R * N);
+          const out = new Float32Array(B * dim).fill(NaN);
+          let left = 0;
+          for (let r = 0; r < R; r++) {
+            if (fused) left += d.routeCombine(ids, r * Br, (r + 1) * Br, slots, offs, dim * 4, routing, r, idsPS, uniqPS, r * N, storage, scale, rowSplits, out, 2048, threads);
+            else d.insertRouted(ids, rowSplits[r * Br], rowSplits[(r + 1) * Br], slots, offs, dim * 4, routing, r, idsPS, uniqPS, r * N);
+          }
+          if (!fused) left = addon().combine(storage, offs, scale, rowSplits, B, dim, out, 2048, 1);
+          const U = d.count;
+          return { U, left, slots, offs, idsPS, uniqPS, uids: d.uniqueIds.slice(0, U), row: d.uniqueRow.slice(0, U), out: new Uint32Array(out.buffer) };
+        };
+        const want = run(false, 1);
+        assert.equal(want.left, unit ? 0 : 1, 'one bag is longer than maxBag');
+        for (const threads of [1, 2]) assert.deepEqual(run(true, threads), want, `${sharding} V=${V} N=${N} unit=${unit} threads=${threads}`);
+      }
+    }
+  });
+
+  it('refuses bad splits and short outputs before writing anything (RangeError)', () => {
+    const k = addon();
+    const hash = new Int32Array(2 * 1024).fill(-1);
+    const storage = new Float32Array(10 * 4).fill(1);
+    const args = (splits: Int32Array, out: Float32Array) =>
+      [Int32Array.of(1, 2, 3), new Int32Array(3), new Int32Array(3), 16, 3, 1, 0, 0, 0, 0, 0, new Int32Array(1), new Int32Array(1), 0, hash, 22, new Int32Array(8), new Int32Array(8), new Int32Array(8), new Int32Array(8), 0, storage, new Float32Array(3).fill(1), splits, 0, 2, 4, out, 100, 2] as Parameters<typeof k.routeCombine>;
+    const out = new Float32Array(8);
+    assert.throws(() => k.routeCombine(...args(Int32Array.of(0, 2, 1), out)), /rowSplits\[1 \.\. 2\] = 2, 1 is not an ascending range/);
+    assert.throws(() => k.routeCombine(...args(Int32Array.of(0, 1, 3), new Float32Array(7))), /out holds fewer than b1 × dim floats/);
+    assert.deepEqual(Array.from(out), new Array(8).fill(0));
+    assert.ok(hash.every((v) => v === -1), 'the hash table is untouched');
+    assert.deepEqual(k.routeCombine(...args(Int32Array.of(0, 1, 3), out)), [3, 0]);
+    assert.deepEqual(Array.from(out), [1, 1, 1, 1, 2, 2, 2, 2]);
+  });
+});
+
 describe('NativeGradientSums (the native gradient sums)', { skip: NATIVE_SKIP }, () => {
   it('gives WasmGradientSums’ sums bit for bit: two features, empty rows, chunks, 1 and 2 threads', () => {
     const rng = new Random(4);

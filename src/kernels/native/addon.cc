@@ -31,6 +31,7 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("combine", Napi::Function::New(env, Combine));
   exports.Set("insertRouted", Napi::Function::New(env, InsertRouted));
   exports.Set("clearUsed", Napi::Function::New(env, ClearUsed));
+  exports.Set("routeCombine", Napi::Function::New(env, RouteCombine));
   exports.Set("sumRows", Napi::Function::New(env, SumRows));
   exports.Set("updateRows", Napi::Function::New(env, UpdateRows));
   exports.Set("updateRowsExact", Napi::Function::New(env, UpdateRowsExact));

@@ -12,6 +12,7 @@ namespace tpu_native {
 Napi::Value Combine(const Napi::CallbackInfo& info);
 Napi::Value InsertRouted(const Napi::CallbackInfo& info);
 Napi::Value ClearUsed(const Napi::CallbackInfo& info);
+Napi::Value RouteCombine(const Napi::CallbackInfo& info);
 Napi::Value SumRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info);
