@@ -11,7 +11,8 @@
         "src/kernels/native/gradient-sum.cc",
         "src/kernels/native/row-update.cc",
         "src/kernels/native/row-update-exact.cc",
-        "src/kernels/native/huge-pages.cc"
+        "src/kernels/native/huge-pages.cc",
+        "src/kernels/native/blas-matmul.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
@@ -19,7 +20,7 @@
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno"],
       "cflags": ["-O3", "-ffp-contract=off"],
-      "libraries": ["-lpthread"]
+      "libraries": ["-lpthread", "-ldl"]
     }
   ]
 }

@@ -18,7 +18,8 @@
  *                                    both test RMSEs. PyTorch's BLAS: Debian's OpenBLAS (`libopenblas0-pthread`),
  *                                    selected by `LD_PRELOAD` of `/usr/lib/x86_64-linux-gnu/openblas-pthread/
  *                                    libblas.so.3` (and `OPENBLAS_NUM_THREADS=1`) when it is installed, whatever
- *                                    `update-alternatives` points `libblas.so.3` at; the result names it.
+ *                                    `update-alternatives` points `libblas.so.3` at, with the OPENBLAS_CORETYPE our
+ *                                    own BLAS kernels use (`useNativeMatMul`); the result names both.
  * Writes `bench/results/peers.json`: per measure and thread count, both sides' min / median ms and `ratio` =
  * torch time ÷ ours (> 1: we are faster). Prints the machine load before and after and REFUSES to report (exit
  * status 1, nothing written) when the load was above 1.5 per core before or after: on a busy machine both sides
@@ -36,6 +37,7 @@ import { chooseBackend } from '../src/backend';
 import { loadMovieLens, tutorialSplit } from '../src/data';
 import { TPUEmbedding, featureConfig, tableConfig } from '../src/embedding';
 import { nativeKernelStatus } from '../src/kernels/native-kernels';
+import { useNativeMatMul } from '../src/kernels/native-matmul';
 import { sampleIds } from '../src/measure/sample-ids';
 import { fullProtocol, globalBatchSize, runProtocol } from '../src/models';
 import { Adagrad, AdagradMomentum, Adam, FTRL, SGD, type EmbeddingOptimizer } from '../src/optimizers';
@@ -90,6 +92,10 @@ export interface PeersResult {
   readonly torch: string;
   /** The BLAS preloaded into PyTorch (empty: whatever `libblas.so.3` resolves to). */
   readonly torchBlas: string;
+  /** The BLAS of our dense layers (`useNativeMatMul`; null: tfjs-wasm's own kernels). */
+  readonly oursBlas: string | null;
+  /** OPENBLAS_CORETYPE of both sides. */
+  readonly openblasCoreType: string | null;
   readonly kernels: string;
   readonly cpu: string;
   readonly loadBefore: MachineLoad;
@@ -173,6 +179,8 @@ class TorchSide {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   }
   static async start(): Promise<{ side: TorchSide; version: string; blas: string }> {
+    // OPENBLAS_CORETYPE: the one our BLAS kernels set (useNativeMatMul: OpenBLAS 0.3.21 takes these EPYC hosts for
+    // an SSE3 Prescott otherwise), so both sides run the same OpenBLAS kernels.
     const env: NodeJS.ProcessEnv = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE', OPENBLAS_NUM_THREADS: '1' };
     if (fs.existsSync(OPENBLAS)) env.LD_PRELOAD = OPENBLAS;
     const child = spawn(PYTHON, [path.join(__dirname, 'peers_torch.py')], { stdio: ['pipe', 'pipe', 'pipe'], env });
@@ -269,6 +277,7 @@ export async function runPeersBench(options: { rounds?: number; reps?: number; q
   const reps = options.reps ?? (quick ? 3 : 10);
   await chooseBackend({ log: () => {} });
   const kernels = nativeKernelStatus().line;
+  const oursBlas = useNativeMatMul();
   const { side: torch, version, blas } = await TorchSide.start();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'peers-'));
   const rng = new Random(1);
@@ -350,7 +359,7 @@ export async function runPeersBench(options: { rounds?: number; reps?: number; q
   const growth = growthRows.length >= 2
     ? { from: growthRows[0].vocab, to: growthRows[growthRows.length - 1].vocab, ours: r3(growthRows[growthRows.length - 1].oursMedian / growthRows[0].oursMedian), torch: r3(growthRows[growthRows.length - 1].torchMedian / growthRows[0].torchMedian) }
     : null;
-  const result: PeersResult = { date: new Date().toISOString(), torch: version, torchBlas: blas, kernels, cpu: os.cpus()[0]?.model ?? '?', loadBefore, loadAfter, maxLoadPerCore: limit, rounds, reps, rows, growth, e2e };
+  const result: PeersResult = { date: new Date().toISOString(), torch: version, torchBlas: blas, oursBlas, openblasCoreType: process.env.OPENBLAS_CORETYPE ?? null, kernels, cpu: os.cpus()[0]?.model ?? '?', loadBefore, loadAfter, maxLoadPerCore: limit, rounds, reps, rows, growth, e2e };
   if (options.write !== false) {
     const out = path.join(__dirname, 'results');
     fs.mkdirSync(out, { recursive: true });

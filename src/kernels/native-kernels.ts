@@ -87,6 +87,14 @@ export interface NativeKernels {
    * unchanged. @returns the bytes advised, 0 where refused or not Linux, −errno where the collapse failed.
    */
   adviseHugePages(array: Float32Array, collapse: boolean): number;
+  /** The BLAS library {@link sgemm} calls (found at run time: OpenBLAS, else a CBLAS `libblas.so.3`), or '' without one. */
+  blas(): string;
+  /**
+   * `C [M, N] = op(A) · op(B)`, plus `bias [N]` on every row when given, then `max(·, 0)` when `relu` (row-major
+   * float32, one BLAS thread; `op(A)` is `[M, K]`, stored `[K, M]` when `transA`; `op(B)` `[K, N]`, stored `[N, K]`
+   * when `transB`). @throws RangeError when an array is shorter than its matrix or there is no BLAS.
+   */
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, bias: Float32Array | null, relu: boolean): void;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
   /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */

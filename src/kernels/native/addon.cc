@@ -36,6 +36,8 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("updateRows", Napi::Function::New(env, UpdateRows));
   exports.Set("updateRowsExact", Napi::Function::New(env, UpdateRowsExact));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+  exports.Set("blas", Napi::Function::New(env, BlasName));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("poolStats", Napi::Function::New(env, PoolStats));

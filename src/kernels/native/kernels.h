@@ -17,4 +17,6 @@ Napi::Value SumRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info);
 Napi::Value AdviseHugePages(const Napi::CallbackInfo& info);
+Napi::Value BlasName(const Napi::CallbackInfo& info);
+Napi::Value Sgemm(const Napi::CallbackInfo& info);
 }  // namespace tpu_native
