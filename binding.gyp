@@ -12,7 +12,8 @@
         "src/kernels/native/row-update.cc",
         "src/kernels/native/row-update-exact.cc",
         "src/kernels/native/huge-pages.cc",
-        "src/kernels/native/blas-matmul.cc"
+        "src/kernels/native/blas-matmul.cc",
+        "src/kernels/native/input-scan.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

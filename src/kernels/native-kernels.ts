@@ -87,6 +87,10 @@ export interface NativeKernels {
    * unchanged. @returns the bytes advised, 0 where refused or not Linux, −errno where the collapse failed.
    */
   adviseHugePages(array: Float32Array, collapse: boolean): number;
+  /** The first index of `values` whose value lies outside `[0, vocab)`, or −1 (vectorized; the lookup's id check). */
+  firstOutside(values: Int32Array, vocab: number): number;
+  /** The first index i ≥ 1 with `a[i] < a[i − 1]`, or −1 (vectorized; the row-splits check). */
+  firstDecrease(a: Int32Array): number;
   /** The BLAS library {@link sgemm} calls (found at run time: OpenBLAS, else a CBLAS `libblas.so.3`), or '' without one. */
   blas(): string;
   /**
@@ -143,7 +147,8 @@ export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { ker
   let kernels: NativeKernels;
   try {
     kernels = require(file) as NativeKernels;
-    if (typeof kernels.combine !== 'function' || typeof kernels.insertRouted !== 'function' || typeof kernels.sumRows !== 'function') {
+    const expected = ['combine', 'insertRouted', 'routeCombine', 'sumRows', 'firstOutside', 'firstDecrease', 'sgemm'] as const;
+    if (expected.some((f) => typeof kernels[f] !== 'function')) {
       return wasm(`${file} is not this package's addon; rebuild it with \`npm rebuild tpu-embeddings\` or \`node scripts/build-native.mjs\``, file);
     }
   } catch (e) {
@@ -152,6 +157,28 @@ export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { ker
     return wasm(`${why}; build it with \`node scripts/build-native.mjs\` (needs a C++17 compiler and python3)`, file);
   }
   return { kernels, status: { active: true, path: file, line: `tpu-embeddings: kernels: native (${kernels.isa()}, ${kernels.poolThreads()} threads, ${file})` } };
+}
+
+/** Shortest array the input scans ({@link firstIdOutside}, {@link firstDecrease}) hand to the native kernels. */
+export const NATIVE_SCAN_MIN_LENGTH = 1024;
+
+/**
+ * The first index of `values` outside `[0, vocab)`, or −1: the native scan for long arrays where the kernels
+ * loaded, else a JavaScript loop (same index).
+ */
+export function firstIdOutside(values: Int32Array, vocab: number): number {
+  const k = values.length >= NATIVE_SCAN_MIN_LENGTH ? nativeKernels() : null;
+  if (k) return k.firstOutside(values, vocab);
+  for (let p = 0; p < values.length; p++) if (values[p] < 0 || values[p] >= vocab) return p;
+  return -1;
+}
+
+/** The first index i ≥ 1 with `a[i] < a[i − 1]`, or −1 (native scan for long arrays, else a JavaScript loop). */
+export function firstDecrease(a: Int32Array): number {
+  const k = a.length >= NATIVE_SCAN_MIN_LENGTH ? nativeKernels() : null;
+  if (k) return k.firstDecrease(a);
+  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return i;
+  return -1;
 }
 
 /** Smallest table array (bytes) {@link adviseTableHugePages} asks huge pages for: 16 MiB. */

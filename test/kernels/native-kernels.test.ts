@@ -215,6 +215,26 @@ describe('route + gather + combine in one native call (a table’s one pooled fe
   }));
 });
 
+describe('the lookup’s input checks on long inputs (native scans)', { skip: NATIVE_SKIP }, () => {
+  it('name the same position, sample and index on the native and the WebAssembly path, and change nothing', () => {
+    for (const native of [true, false]) {
+      withKernels(native, () => {
+        const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 500, dim: 8 }) }) }, optimizer: new SGD(), topology: 'cpu' });
+        const values = Int32Array.from({ length: 30_000 }, (_, i) => i % 500);
+        const rowSplits = Int32Array.from({ length: 10_001 }, (_, b) => 3 * b);
+        values[21_001] = 500;
+        values[25_000] = -3;
+        assert.throws(() => emb.lookup({ f: { values, rowSplits } }), (e: Error & { kind?: string }) => e.kind === 'id_out_of_range' && /has id 500 at position 21001 \(sample 7000, index 1\), outside \[0, 500\)/.test(e.message));
+        values[21_001] = 1;
+        values[25_000] = 2;
+        rowSplits[6000] = rowSplits[5999] - 1;
+        assert.throws(() => emb.lookup({ f: { values, rowSplits } }), /rowSplits\[6000\] = 17996 < rowSplits\[5999\] = 17997/);
+        assert.equal(emb.lastStats, null, 'no lookup happened');
+      });
+    }
+  });
+});
+
 describe('the WebAssembly fallback beside the native kernels', { skip: NATIVE_SKIP }, () => {
   it('trains every optimizer to the same tables bit for bit, the fallback forced in this process (as TPU_EMBEDDINGS_NATIVE=0 forces it)', () => {
     const fallback = withKernels(false, trainEveryOptimizer);

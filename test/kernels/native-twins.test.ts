@@ -144,6 +144,32 @@ describe('NativeIdDedup.routeCombine (route, gather and combine in one native ca
   });
 });
 
+describe('native input scans (the lookup’s id and row-splits checks)', { skip: NATIVE_SKIP }, () => {
+  it('find the first id outside [0, vocab) and the first decrease at the JavaScript loops’ index, across blocks', () => {
+    const rng = new Random(41);
+    const k = addon();
+    for (const n of [0, 1, 4095, 4096, 4097, 20_000]) {
+      for (let trial = 0; trial < 6; trial++) {
+        const v = Int32Array.from({ length: n }, () => rng.int(1000));
+        const a = Int32Array.from({ length: n }, (_, i) => i * 3);
+        if (n > 0 && trial > 0) {
+          const at = rng.int(n);
+          v[at] = trial % 2 ? -1 - rng.int(5) : 1000 + rng.int(5);
+          if (trial > 3) v[Math.min(n - 1, at + 1 + rng.int(9000))] = 2 ** 31 - 1;
+          if (at > 0) a[at] = a[at - 1] - 1;
+        }
+        let wantV = -1;
+        for (let p = 0; p < n; p++) if (v[p] < 0 || v[p] >= 1000) { wantV = p; break; }
+        let wantA = -1;
+        for (let i = 1; i < n; i++) if (a[i] < a[i - 1]) { wantA = i; break; }
+        assert.equal(k.firstOutside(v, 1000), wantV, `ids n=${n} trial=${trial}`);
+        assert.equal(k.firstDecrease(a), wantA, `splits n=${n} trial=${trial}`);
+      }
+    }
+    assert.throws(() => k.firstOutside(new Int32Array(2), 0), /expected vocab to be an integer in \[1, 2\^31\)/);
+  });
+});
+
 describe('NativeGradientSums (the native gradient sums)', { skip: NATIVE_SKIP }, () => {
   it('gives WasmGradientSums’ sums bit for bit: two features, empty rows, chunks, 1 and 2 threads', () => {
     const rng = new Random(4);

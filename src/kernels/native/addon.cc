@@ -37,6 +37,8 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("updateRowsExact", Napi::Function::New(env, UpdateRowsExact));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("blas", Napi::Function::New(env, BlasName));
+  exports.Set("firstOutside", Napi::Function::New(env, FirstOutside));
+  exports.Set("firstDecrease", Napi::Function::New(env, FirstDecrease));
   exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("isa", Napi::Function::New(env, Isa));

@@ -18,5 +18,7 @@ Napi::Value UpdateRows(const Napi::CallbackInfo& info);
 Napi::Value UpdateRowsExact(const Napi::CallbackInfo& info);
 Napi::Value AdviseHugePages(const Napi::CallbackInfo& info);
 Napi::Value BlasName(const Napi::CallbackInfo& info);
+Napi::Value FirstOutside(const Napi::CallbackInfo& info);
+Napi::Value FirstDecrease(const Napi::CallbackInfo& info);
 Napi::Value Sgemm(const Napi::CallbackInfo& info);
 }  // namespace tpu_native
