@@ -25,6 +25,8 @@ export interface RouteSettings {
   readonly useSimd: boolean;
   /** With `useSimd`: route with the native dedup where the table has one (same results). */
   readonly useNative: boolean;
+  /** With `useNative`: combine as the native router routes where {@link fusedCombineApplies} (same results). */
+  readonly useFusedLookup?: boolean;
 }
 
 /** One table routed: its pending features and table (for the combine and `applyGradients`) and its statistics. */
@@ -50,12 +52,12 @@ export interface FusedCombine {
 
 /**
  * Whether {@link routeIds} can combine `ts`'s activations as it routes (a {@link FusedCombine}): the native router
- * runs (`useSimd`, `useNative`, the addon loaded), the table has the SIMD layout and one pooled feature, and no
+ * runs (`useSimd`, `useNative`, `useFusedLookup`, the addon loaded), the table has the SIMD layout and one pooled feature, and no
  * partition limit can drop ids (the scales are then known before routing).
  */
 export function fusedCombineApplies(settings: RouteSettings, ts: TableState): boolean {
   return (
-    settings.useSimd && settings.useNative && ts.nativeDedup !== null && ts.table.simd !== null && ts.features.length === 1 &&
+    settings.useSimd && settings.useNative && settings.useFusedLookup !== false && ts.nativeDedup !== null && ts.table.simd !== null && ts.features.length === 1 &&
     ts.features[0].config.maxSequenceLength === 0 && settings.maxIdsPerPartition === undefined && settings.maxUniqueIdsPerPartition === undefined
   );
 }

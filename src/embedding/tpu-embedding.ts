@@ -125,6 +125,12 @@ export class TPUEmbedding {
    */
   useNative = true;
   /**
+   * With the native kernels: route, gather and combine a table's one pooled feature in one native call (the caller
+   * routes while pool workers gather; see `fusedCombineApplies`), where no partition limit is set. False: routing,
+   * then the gather, as separate calls (same results), for comparison.
+   */
+  useFusedLookup = true;
+  /**
    * Threads the native kernels use (the caller plus pool workers; capped by the pool). @default the pool's threads
    * (the machine's hardware threads, at most 8), or 1 without the native kernels.
    */

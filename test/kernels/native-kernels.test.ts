@@ -184,8 +184,11 @@ describe('route + gather + combine in one native call (a table’s one pooled fe
       const make = () => new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 30_000, dim: 16, combiner, name: 't' }) }) }, optimizer: new SGD({ learningRate: 0.5 }), topology: 'v4-8', seed: 3 });
       const ref = make();
       const nat = [1, 2].map((threads) => Object.assign(make(), { nativeThreads: threads }));
+      const unfused = Object.assign(make(), { nativeThreads: 2, useFusedLookup: false });
       const state = (e: TPUEmbedding) => (e as unknown as { tableStates: Parameters<typeof fusedCombineApplies>[1][] }).tableStates[0];
       assert.ok(fusedCombineApplies(nat[0], state(nat[0])), 'the fused path applies');
+      assert.equal(fusedCombineApplies(unfused, state(unfused)), false, 'useFusedLookup off: routing, then the gather');
+      nat.push(unfused);
       for (let step = 0; step < 2; step++) {
         const input = batch(rng, 4096, 6, 30_000, step === 1);
         // One bag longer than the SIMD chunk (left to the JavaScript loop).
