@@ -13,7 +13,8 @@ import { stackTables, type StackedTableLayout } from './sparse-core-stacking';
 import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
-import { routeIds, type RoutedTable } from './route-ids';
+import { fusedCombineApplies, routeIds, type RoutedTable } from './route-ids';
+import { routeAndCombine } from './route-and-combine';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
 import { rejectUnknownOptions } from '../option-keys';
@@ -125,6 +126,12 @@ export class TPUEmbedding {
    * for comparison.
    */
   useNative = true;
+  /**
+   * With the native kernels: route, gather and combine a table's one pooled feature in one native call (the caller
+   * routes while pool workers gather; see `fusedCombineApplies`), where no partition limit is set. False: routing,
+   * then the gather, as separate calls (same results), for comparison.
+   */
+  useFusedLookup = true;
   /**
    * Threads the native kernels use (the caller plus pool workers; capped by the pool). @default the pool's threads
    * (the machine's hardware threads, at most 8), or 1 without the native kernels.
@@ -353,11 +360,19 @@ export class TPUEmbedding {
     const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread && !native);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
+    // Tables whose one pooled feature the native router combines as it routes get their activations here.
     let routed: RoutedTable[];
+    const combined = new Map<string, tf.Tensor>();
     try {
-      routed = this.tableStates.map((ts) => routeIds(this, ts, inputs, batch));
+      routed = this.tableStates.map((ts) => {
+        if (!native || !fusedCombineApplies(this, ts)) return routeIds(this, ts, inputs, batch);
+        const r = routeAndCombine(this, ts, inputs, batch, this.outputs, this.nativeThreads);
+        combined.set(ts.features[0].name, r.activations);
+        return r.routed;
+      });
     } catch (e) {
       this.pending = null;
+      tf.dispose([...combined.values()]);
       throw e;
     }
     // Phase 2: gather and combine.
@@ -366,6 +381,12 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
+        const done = combined.get(pf.state.name);
+        if (done) {
+          out[pf.state.name] = done;
+          pendingFeatures.set(pf.state.name, pf);
+          continue;
+        }
         const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs, native, this.nativeThreads);
         out[pf.state.name] = this.outputs.tensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
