@@ -295,6 +295,7 @@ export type {
   StepLogs,
   TrainingStepParts,
   StepLookup,
+  StepGradients,
   FitLoopParts,
   FitLoopOptions,
   EpochTotals,
