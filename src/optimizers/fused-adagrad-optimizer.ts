@@ -23,16 +23,15 @@ export class FusedAdagradOptimizer extends tf.AdagradOptimizer {
    * Applies one Adagrad step to each named variable (tfjs' `applyGradients`); a `null` gradient skips its variable.
    * @param variableGradients gradients by registered variable name, or as a list of `{ name, tensor }`.
    */
-  override applyGradients(variableGradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
+  override applyGradients(variableGradients: tf.NamedTensorMap | tf.NamedTensor[]): void {
     const names = Array.isArray(variableGradients) ? variableGradients.map((item) => item.name) : Object.keys(variableGradients);
-    const own = this as unknown as { accumulatedGrads: AccumulatorList; initialAccumulatorValue: number };
-    const accumulators = own.accumulatedGrads;
+    const accumulators = (this as unknown as { accumulatedGrads: AccumulatorList }).accumulatedGrads;
     const epsilon = Math.fround(tf.backend().epsilon());
     const minusLr = Math.fround(-this.learningRate);
     names.forEach((name, i) => {
       const value = tf.engine().registeredVariables[name];
       if (accumulators[i] == null) {
-        accumulators[i] = { originalName: `${name}/accumulator`, variable: tf.tidy(() => tf.fill(value.shape, own.initialAccumulatorValue).variable(false)) };
+        accumulators[i] = { originalName: `${name}/accumulator`, variable: tf.tidy(() => tf.fill(value.shape, this.initialAccumulatorValue).variable(false)) };
       }
       const gradient = Array.isArray(variableGradients) ? variableGradients[i].tensor : variableGradients[name];
       if (gradient == null) return;

@@ -25,7 +25,7 @@ test('FusedAdagradOptimizer: weights, accumulators and iterations bit for bit eq
   const rngA = new Random(4);
   const rngB = new Random(4);
   const fused = new FusedAdagradOptimizer(0.05, 0.1);
-  const stock: tf.Optimizer = tf.train.adagrad(0.05, 0.1);
+  const stock = tf.train.adagrad(0.05, 0.1);
   const a = variables('a', rngA);
   const b = variables('b', rngB);
   const g = new Random(8);
@@ -57,7 +57,7 @@ test('FusedAdagradOptimizer: weights, accumulators and iterations bit for bit eq
 test('denseOptimizerFor(Adagrad) is a FusedAdagradOptimizer on wasm/cpu; setWeights then applyGradients continues like tf.train.adagrad', async () => {
   const dense = denseOptimizerFor(new Adagrad({ learningRate: 0.2, initialAccumulatorValue: 0.3 }));
   assert.ok(dense instanceof FusedAdagradOptimizer && dense instanceof tf.AdagradOptimizer);
-  const stock: tf.Optimizer = tf.train.adagrad(0.2, 0.3);
+  const stock = tf.train.adagrad(0.2, 0.3);
   const [va, vb] = ['c', 'd'].map((t) => variables(t, new Random(2))[0]);
   const acc = Float32Array.from({ length: va.size }, (_, j) => 0.3 + j / 100);
   await dense.setWeights([{ name: 'iter', tensor: tf.scalar(5, 'int32') }, { name: `${va.name}/accumulator`, tensor: tf.tensor(acc, va.shape) }]);
