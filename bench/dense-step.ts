@@ -6,11 +6,8 @@
  * the same sequence for every variant. Variants (each on its own model, same seed):
  * - `autodiff`: the step before issue 14 item 3: the loss differentiated by `tf.engine().gradients` (tape, customGrad),
  *   `1/B` uploaded every step;
- * - `lean`: the lean step (`RankingModel.trainStep`'s): the forward pass keeps its intermediates, the loss gradient and
- *   the backward pass are written out (`DenseStack.forwardBackward`, `MeanSquaredErrorSum`), constants created once,
- *   with tfjs' `tf.train.adagrad` for the dense weights;
- * - `lean+fusedAdagrad`: the lean step with `FusedAdagradOptimizer` (one JS pass per variable instead of 7 kernels),
- *   what `RankingModel.trainStep` runs now by default.
+ * - `lean`: the step `RankingModel.trainStep` runs now: the forward pass keeps its intermediates, the loss gradient and
+ *   the backward pass are written out (`DenseStack.forwardBackward`, `MeanSquaredErrorSum`), constants created once.
  * Phases (wall ms per step, medians over rounds): `lookup`, `forward` and `backward` (one `dense` phase for autodiff,
  * which cannot split them), `embeddingApply`, `denseOptimizer`, `dispose` (loss read-out and frees). Per variant and
  * round also the CPU time per step (`process.cpuUsage`, user + system) next to the wall time, and examples/s.
@@ -29,14 +26,13 @@ import { kerasAdagrad } from '../src/optimizers';
 import { RankingModel, type RatingBatch } from '../src/models';
 import { runTrainingStep } from '../src/models/training-step';
 import { MeanSquaredErrorSum } from '../src/models/mean-squared-error-sum';
-import { FusedAdagradOptimizer } from '../src/optimizers/fused-adagrad-optimizer';
 import { Random } from '../src/random';
 import { machineLoad, minMedian, type MachineLoad } from './machine-load';
 
 const BATCH = 256;
 const PHASES = ['lookup', 'forward', 'backward', 'dense', 'embeddingApply', 'denseOptimizer', 'dispose'] as const;
 type Phase = (typeof PHASES)[number];
-const VARIANTS = ['autodiff', 'lean', 'lean+fusedAdagrad'] as const;
+const VARIANTS = ['autodiff', 'lean'] as const;
 type Variant = (typeof VARIANTS)[number];
 
 /** One variant's figures (medians over rounds of the per-step means). */
@@ -75,16 +71,11 @@ export interface DenseStepResult {
   /** The lean variant's median wall time ÷ the autodiff variant's. */
   readonly leanOverAutodiffWall: number;
   readonly leanOverAutodiffCpu: number;
-  /** The lean+fusedAdagrad variant's median wall (CPU) time ÷ the autodiff variant's. */
-  readonly fusedOverAutodiffWall: number;
-  readonly fusedOverAutodiffCpu: number;
   readonly rows: readonly DenseStepRow[];
   /** What bounds the dense part on this backend (see the file comment). */
   readonly wall: {
     readonly tinyKernelUs: number;
-    /** The step's 9 matMuls (and 6 transposes) alone: median wall ms, and mean CPU ms. */
     readonly matMulsMs: number;
-    readonly matMulsCpuMs: number;
     readonly denseGflopPerStep: number;
     readonly matMulGflopPerS: number;
   };
@@ -107,9 +98,9 @@ function batches(n: number, seed: number): RatingBatch[] {
   return out;
 }
 
-function newModel(variant: Variant): { model: RankingModel; opt: tf.Optimizer } {
+function newModel(): { model: RankingModel; opt: tf.Optimizer } {
   const model = new RankingModel({ topology: 'v4-8', optimizer: kerasAdagrad({ learningRate: 0.05 }) });
-  const opt = variant === 'lean+fusedAdagrad' ? new FusedAdagradOptimizer(0.05, 0.1) : tf.train.adagrad(0.05, 0.1);
+  const opt = tf.train.adagrad(0.05, 0.1);
   model.compile({ denseOptimizer: opt });
   return { model, opt };
 }
@@ -167,7 +158,7 @@ function timedStep(variant: Variant, model: RankingModel, opt: tf.Optimizer, mse
 
 /** Kernels one library step of a variant runs. */
 async function kernelsPerStep(variant: Variant, batch: RatingBatch): Promise<number> {
-  const { model } = newModel(variant);
+  const { model } = newModel();
   const parts = (m: RankingModel) => ({
     api: 'bench',
     lookups: [{ embedding: m.embedding, features: { user_id: batch.user_id, movie_id: batch.movie_id } }],
@@ -177,12 +168,12 @@ async function kernelsPerStep(variant: Variant, batch: RatingBatch): Promise<num
       tf.mul(tf.sum(tf.square(tf.sub(tf.reshape(m.tower.apply(tf.concat([a.user_id as tf.Tensor2D, a.movie_id as tf.Tensor2D], 1)), [BATCH]), tf.tensor1d(batch.user_rating, 'float32')))), 1 / BATCH) as tf.Scalar,
   });
   model.trainStep(batch); // warm-up (the dense optimizer creates its slots on the first step)
-  const kernels = (await tf.profile(() => {
-    if (variant === 'autodiff') runTrainingStep(parts(model));
-    else model.trainStep(batch);
-  })).kernels.length;
+  const info = await tf.profile(() => {
+    if (variant === 'lean') model.trainStep(batch);
+    else runTrainingStep(parts(model));
+  });
   model.dispose();
-  return kernels;
+  return info.kernels.length;
 }
 
 /** The wall behind the dense part: one tiny kernel's cost, and the step's matMuls alone. */
@@ -210,19 +201,16 @@ function measureWall(reps: number): DenseStepResult['wall'] {
     });
   for (let i = 0; i < 5; i++) matMuls();
   const times: number[] = [];
-  const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {
     t0 = performance.now();
     matMuls();
     times.push(performance.now() - t0);
   }
-  const c = process.cpuUsage(c0);
-  const matMulsCpuMs = round((c.user + c.system) / 1000 / reps);
   tf.dispose([...xs, ...ws, ...dys]);
   let macs = 0;
   for (let i = 0; i < 3; i++) macs += 3 * BATCH * dims[i] * dims[i + 1];
   const matMulsMs = minMedian(times).median;
-  return { tinyKernelUs: round(tinyKernelUs), matMulsMs, matMulsCpuMs, denseGflopPerStep: round((2 * macs) / 1e9), matMulGflopPerS: round((2 * macs) / 1e9 / (matMulsMs / 1000)) };
+  return { tinyKernelUs: round(tinyKernelUs), matMulsMs, denseGflopPerStep: round((2 * macs) / 1e9), matMulGflopPerS: round((2 * macs) / 1e9 / (matMulsMs / 1000)) };
 }
 
 function round(x: number): number {
@@ -245,7 +233,7 @@ export async function runDenseStepBench(options: { rounds?: number; stepsPerRoun
   const steps = options.stepsPerRound ?? (options.quick ? 20 : 60);
   const loadBefore = machineLoad();
   const data = batches(steps * (rounds + 1), 11);
-  const models = Object.fromEntries(VARIANTS.map((v) => [v, { ...newModel(v), mse: new MeanSquaredErrorSum(), next: 0 }])) as Record<Variant, ReturnType<typeof newModel> & { mse: MeanSquaredErrorSum; next: number }>;
+  const models = Object.fromEntries(VARIANTS.map((v) => [v, { ...newModel(), mse: new MeanSquaredErrorSum(), next: 0 }])) as Record<Variant, ReturnType<typeof newModel> & { mse: MeanSquaredErrorSum; next: number }>;
   const perRound = Object.fromEntries(VARIANTS.map((v) => [v, { wall: [] as number[], cpu: [] as number[], phases: Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<Phase, number[]> }]));
   const runBlock = (v: Variant, record: boolean): void => {
     const m = models[v];
@@ -265,8 +253,7 @@ export async function runDenseStepBench(options: { rounds?: number; stepsPerRoun
     const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
     for (const v of order) runBlock(v, true);
   }
-  const kernels = {} as Record<Variant, number>;
-  for (const v of VARIANTS) kernels[v] = await kernelsPerStep(v, data[0]); // one at a time: tf.profile has one profile object
+  const kernels = { autodiff: await kernelsPerStep('autodiff', data[0]), lean: await kernelsPerStep('lean', data[0]) };
   const wall = measureWall(options.quick ? 10 : 40);
   const rows: DenseStepRow[] = VARIANTS.map((v) => {
     const w = minMedian(perRound[v].wall);
@@ -278,7 +265,7 @@ export async function runDenseStepBench(options: { rounds?: number; stepsPerRoun
     models[v].model.dispose();
     models[v].mse.dispose();
   }
-  const [a, l, f] = rows;
+  const [a, l] = rows;
   return {
     date: new Date().toISOString(),
     backend: backend.name,
@@ -289,8 +276,6 @@ export async function runDenseStepBench(options: { rounds?: number; stepsPerRoun
     loadAfter: machineLoad(),
     leanOverAutodiffWall: round(l.wallMs / a.wallMs),
     leanOverAutodiffCpu: round(l.cpuMs / a.cpuMs),
-    fusedOverAutodiffWall: round(f.wallMs / a.wallMs),
-    fusedOverAutodiffCpu: round(f.cpuMs / a.cpuMs),
     rows,
     wall,
   };
@@ -304,6 +289,6 @@ if (require.main === module) {
     fs.writeFileSync(out, `${JSON.stringify({ benchmark: 'dense-step', quick, ...r }, null, 2)}\n`);
     console.log(`backend ${r.backend}; load before ${r.loadBefore.loadavg1} (${r.loadBefore.perCore}/core), after ${r.loadAfter.loadavg1}`);
     console.table(r.rows);
-    console.log('wall', r.wall, 'lean/autodiff wall', r.leanOverAutodiffWall, 'cpu', r.leanOverAutodiffCpu, 'lean+fused/autodiff wall', r.fusedOverAutodiffWall, 'cpu', r.fusedOverAutodiffCpu);
+    console.log('wall', r.wall, 'lean/autodiff wall', r.leanOverAutodiffWall, 'cpu', r.leanOverAutodiffCpu);
   });
 }

@@ -3,7 +3,6 @@ import { ConfigError } from '../errors';
 import { Adagrad } from './adagrad';
 import { Adam } from './adam';
 import { EmbeddingOptimizer } from './embedding-optimizer';
-import { FusedAdagradOptimizer } from './fused-adagrad-optimizer';
 import { SGD } from './sgd';
 
 /**
@@ -13,7 +12,7 @@ import { SGD } from './sgd';
  * | embedding optimizer | tfjs optimizer | differences on dense weights |
  * |---|---|---|
  * | {@link SGD} | `tf.train.sgd(lr)` | none |
- * | {@link Adagrad} | `tf.train.adagrad(lr, initialAccumulatorValue)` (a {@link FusedAdagradOptimizer}: the same values in one pass, except on tfjs-node) | tfjs divides by √(acc + 1e-7) (Keras: √acc + 1e-7; TPU tables: √acc) |
+ * | {@link Adagrad} | `tf.train.adagrad(lr, initialAccumulatorValue)` | tfjs divides by √(acc + 1e-7) (Keras: √acc + 1e-7; TPU tables: √acc) |
  * | {@link Adam} | `tf.train.adam(lr, β1, β2, ε)` | tfjs applies bias correction and ε outside the root, like Keras; the tables follow TPU Adam |
  * | {@link FTRL}, {@link AdagradMomentum} | none | error: tfjs has no equivalent; pass a tfjs optimizer for the dense weights yourself |
  *
@@ -51,9 +50,6 @@ export function denseOptimizerFor(optimizer: EmbeddingOptimizer): tf.Optimizer {
     throw fail('no_dense_equivalent', `no ${extras.join(', ')} (tfjs optimizers do not support them)`, `${name} with ${extras.join(', ')}`, 'Pass a tfjs optimizer for the dense weights separately.');
   }
   if (optimizer instanceof SGD) return tf.train.sgd(lr);
-  if (optimizer instanceof Adagrad) {
-    // The same math as tf.train.adagrad in one JS pass instead of 7 kernels per variable (tfjs-node keeps TF's kernels).
-    return tf.getBackend() === 'tensorflow' ? tf.train.adagrad(lr, optimizer.initialAccumulatorValue) : new FusedAdagradOptimizer(lr, optimizer.initialAccumulatorValue);
-  }
+  if (optimizer instanceof Adagrad) return tf.train.adagrad(lr, optimizer.initialAccumulatorValue);
   return tf.train.adam(lr, optimizer.beta1, optimizer.beta2, optimizer.epsilon);
 }
