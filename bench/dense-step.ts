@@ -75,7 +75,9 @@ export interface DenseStepResult {
   /** What bounds the dense part on this backend (see the file comment). */
   readonly wall: {
     readonly tinyKernelUs: number;
+    /** The step's 9 matMuls (and 6 transposes) alone: median wall ms, and mean CPU ms (compare bench/dense-wall.c). */
     readonly matMulsMs: number;
+    readonly matMulsCpuMs: number;
     readonly denseGflopPerStep: number;
     readonly matMulGflopPerS: number;
   };
@@ -201,16 +203,19 @@ function measureWall(reps: number): DenseStepResult['wall'] {
     });
   for (let i = 0; i < 5; i++) matMuls();
   const times: number[] = [];
+  const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {
     t0 = performance.now();
     matMuls();
     times.push(performance.now() - t0);
   }
+  const c = process.cpuUsage(c0);
+  const matMulsCpuMs = round((c.user + c.system) / 1000 / reps);
   tf.dispose([...xs, ...ws, ...dys]);
   let macs = 0;
   for (let i = 0; i < 3; i++) macs += 3 * BATCH * dims[i] * dims[i + 1];
   const matMulsMs = minMedian(times).median;
-  return { tinyKernelUs: round(tinyKernelUs), matMulsMs, denseGflopPerStep: round((2 * macs) / 1e9), matMulGflopPerS: round((2 * macs) / 1e9 / (matMulsMs / 1000)) };
+  return { tinyKernelUs: round(tinyKernelUs), matMulsMs, matMulsCpuMs, denseGflopPerStep: round((2 * macs) / 1e9), matMulGflopPerS: round((2 * macs) / 1e9 / (matMulsMs / 1000)) };
 }
 
 function round(x: number): number {
