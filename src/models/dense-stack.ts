@@ -98,7 +98,8 @@ export class DenseStack {
 
   /**
    * Forward pass that keeps what the backward pass needs, without autodiff (no tape, no `customGrad`): the lean
-   * training step's path. Same ops, hence the same values, as {@link apply} under `tf.grads`.
+   * training step's path. The same math as {@link apply} under `tf.grads`; the values differ by float32 rounding
+   * only, because tfjs does not fuse bias + ReLU into the matMul under the tape and this path does.
    *
    * ```
    * x [B, inputDim] → h₁ … → y [B, units[last]]

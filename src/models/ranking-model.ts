@@ -188,8 +188,10 @@ export class RankingModel {
   }
 
   /**
-   * The lean step's forward and backward pass: the same ops as autodiff of {@link lossOf} (so the same values),
-   * without the tape. The loss gradient `(2·(p − label))·(1/b)` is {@link MeanSquaredErrorSum.loss}'s.
+   * The lean step's forward and backward pass: the same math as autodiff of {@link lossOf}, without the tape. The
+   * loss gradient `(2·(p − label))·(1/b)` is {@link MeanSquaredErrorSum.loss}'s. The values equal autodiff's up to
+   * float32 rounding: under the tape tfjs runs the ReLU layers as BatchMatMul + Add + Relu, here they are one
+   * `_FusedMatMul` (which starts its sums from the bias); without ReLU layers the two are bit for bit equal.
    */
   private lossAndGradsOf(user: tf.Tensor2D, movie: tf.Tensor2D, labels: Float32Array, b: number): StepGradients {
     return tf.tidy(() => {
