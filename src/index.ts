@@ -306,6 +306,7 @@ export type {
   StepLogs,
   TrainingStepParts,
   StepLookup,
+  StepGradients,
   FitLoopParts,
   FitLoopOptions,
   EpochTotals,

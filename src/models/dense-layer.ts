@@ -31,18 +31,63 @@ export function denseLayer(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1
   const op = tf.customGrad((...args: unknown[]) => {
     const [xi, w, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
     const save = args[3] as tf.GradSaveFunc;
-    const y = tf.fused.matMul({ a: xi, b: w, bias: bi, activation: activation === 'relu' ? 'relu' : 'linear' });
+    const y = denseLayerForward(xi, w, bi, activation);
     save([xi, w, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sw, sy] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const dz = activation === 'relu' ? tf.mul(dy, tf.step(sy)) : dy;
-        // With the BLAS kernels (useNativeMatMul) the transposes are flags of one product; without, explicit.
-        if (nativeMatMulActive()) return [tf.matMul(dz as tf.Tensor2D, sw, false, true), tf.matMul(sx, dz as tf.Tensor2D, true, false), tf.sum(dz, 0)];
-        return [tf.matMul(dz as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dz as tf.Tensor2D), tf.sum(dz, 0)];
+        const g = denseLayerBackward(dy as tf.Tensor2D, sx, sw, sy, activation);
+        return [g.dx, g.dKernel, g.dBias];
       },
     };
   });
   return op(x, kernel, bias) as tf.Tensor2D;
+}
+
+/** The gradients of one {@link denseLayer} (see {@link denseLayerBackward}). */
+export interface DenseLayerGrads {
+  /** `[B, in]`. */
+  readonly dx: tf.Tensor2D;
+  /** `[in, out]`. */
+  readonly dKernel: tf.Tensor2D;
+  /** `[out]`. */
+  readonly dBias: tf.Tensor1D;
+}
+
+/**
+ * The backward pass of one {@link denseLayer}, the one formula both its autodiff gradient and
+ * {@link DenseStack.forwardBackward} use:
+ *
+ * ```
+ * dz = dy ⊙ step(y) (relu) or dy (linear);  dx = dz · Wᵀ;  dKernel = xᵀ · dz;  dBias = Σ_rows dz
+ * ```
+ * Explicit `transpose` + plain `matMul` (see {@link denseLayer} for why).
+ *
+ * @param dy gradient of the layer's output `[B, out]`.
+ * @param x the layer's input `[B, in]`.
+ * @param kernel `[in, out]`.
+ * @param y the layer's output `[B, out]` (after the activation).
+ * @param activation the layer's activation.
+ * @returns {@link DenseLayerGrads}; intermediates are not freed (call it inside `tf.tidy` or a gradient function).
+ * @example
+ * const { dx, dKernel, dBias } = denseLayerBackward(dy, x, W, y, 'relu');
+ */
+export function denseLayerBackward(dy: tf.Tensor2D, x: tf.Tensor2D, kernel: tf.Tensor2D, y: tf.Tensor2D, activation: DenseActivation): DenseLayerGrads {
+  const dz = (activation === 'relu' ? tf.mul(dy, tf.step(y)) : dy) as tf.Tensor2D;
+  // With the BLAS kernels (useNativeMatMul) the transposes are flags of one product; tfjs-wasm's own transposed
+  // products are slower than an explicit transpose, so without them the transposes stay explicit.
+  if (nativeMatMulActive()) return { dx: tf.matMul(dz, kernel, false, true), dKernel: tf.matMul(x, dz, true, false), dBias: tf.sum(dz, 0) as tf.Tensor1D };
+  return { dx: tf.matMul(dz, tf.transpose(kernel)), dKernel: tf.matMul(tf.transpose(x), dz), dBias: tf.sum(dz, 0) as tf.Tensor1D };
+}
+
+/**
+ * The forward pass of one {@link denseLayer}: `act(x · W + b)` as one `tf.fused.matMul` (bias and ReLU fused into
+ * the wasm backend's `_FusedMatMul`). Not differentiable by itself; {@link denseLayerBackward} is its gradient.
+ * @param x `[B, in]`. @param kernel `[in, out]`. @param bias `[out]`. @param activation the activation.
+ * @returns `[B, out]`.
+ * @example const y = denseLayerForward(x, W, b, 'relu');
+ */
+export function denseLayerForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, activation: DenseActivation): tf.Tensor2D {
+  return tf.fused.matMul({ a: x, b: kernel, bias, activation: activation === 'relu' ? 'relu' : 'linear' }) as tf.Tensor2D;
 }

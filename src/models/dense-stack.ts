@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
 import { Random } from '../random';
-import { denseLayer, type DenseActivation } from './dense-layer';
+import { denseLayer, denseLayerBackward, denseLayerForward, type DenseActivation } from './dense-layer';
 import { useNativeMatMul } from '../kernels/native-matmul';
 
 /** One dense weight of a {@link DenseStack}, with its checkpoint name (Keras' `layer_with_weights-<i>/kernel`). */
@@ -94,16 +94,72 @@ export class DenseStack {
    * @throws InputError `bad_shape` when `x` is not `[B, inputDim]`.
    */
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
-      throw new InputError('bad_shape', `DenseStack.apply: expected x of shape [B, ${this.inputDim}], but got [${x.shape.join(', ')}].`);
-    }
+    this.checkInput('DenseStack.apply', x);
     let h = x;
-    const n = this.units.length;
-    for (let i = 0; i < n; i++) {
-      const activation: DenseActivation = i < n - 1 ? 'relu' : 'linear';
-      h = denseLayer(h, this.weights[2 * i].variable as unknown as tf.Tensor2D, this.weights[2 * i + 1].variable as unknown as tf.Tensor1D, activation);
-    }
+    for (let i = 0; i < this.units.length; i++) h = denseLayer(h, this.kernel(i), this.bias(i), this.activation(i));
     return h;
+  }
+
+  /**
+   * Forward pass that keeps what the backward pass needs, without autodiff (no tape, no `customGrad`): the lean
+   * training step's path. The same math as {@link apply} under `tf.grads`; the values differ by float32 rounding
+   * only, because tfjs does not fuse bias + ReLU into the matMul under the tape and this path does.
+   *
+   * ```
+   * x [B, inputDim] → h₁ … → y [B, units[last]]
+   * backward(dy [B, units[last]]) → dx [B, inputDim], grads [dKernel0, dBias0, dKernel1, …] (the order of variables)
+   * ```
+   * Call it inside `tf.tidy` (or dispose what it returns): it allocates intermediates and does not free them.
+   * @param x `[B, inputDim]` float32.
+   * @returns the output and its `backward`.
+   * @throws InputError `bad_shape` when `x` is not `[B, inputDim]`.
+   * @example
+   * const { output, backward } = tower.forwardBackward(x);
+   * const { dx, grads } = backward(dLoss_dOutput);
+   */
+  forwardBackward(x: tf.Tensor2D): { readonly output: tf.Tensor2D; backward(dy: tf.Tensor2D): { readonly dx: tf.Tensor2D; readonly grads: tf.Tensor[] } } {
+    this.checkInput('DenseStack.forwardBackward', x);
+    const n = this.units.length;
+    const inputs: tf.Tensor2D[] = [];
+    const outputs: tf.Tensor2D[] = [];
+    let h = x;
+    for (let i = 0; i < n; i++) {
+      inputs.push(h);
+      h = denseLayerForward(h, this.kernel(i), this.bias(i), this.activation(i));
+      outputs.push(h);
+    }
+    return {
+      output: h,
+      backward: (dy: tf.Tensor2D) => {
+        const grads: tf.Tensor[] = new Array(2 * n);
+        let d = dy;
+        for (let i = n - 1; i >= 0; i--) {
+          const g = denseLayerBackward(d, inputs[i], this.kernel(i), outputs[i], this.activation(i));
+          grads[2 * i] = g.dKernel;
+          grads[2 * i + 1] = g.dBias;
+          d = g.dx;
+        }
+        return { dx: d, grads };
+      },
+    };
+  }
+
+  private kernel(i: number): tf.Tensor2D {
+    return this.weights[2 * i].variable as unknown as tf.Tensor2D;
+  }
+
+  private bias(i: number): tf.Tensor1D {
+    return this.weights[2 * i + 1].variable as unknown as tf.Tensor1D;
+  }
+
+  private activation(i: number): DenseActivation {
+    return i < this.units.length - 1 ? 'relu' : 'linear';
+  }
+
+  private checkInput(api: string, x: tf.Tensor2D): void {
+    if (x.rank !== 2 || x.shape[1] !== this.inputDim) {
+      throw new InputError('bad_shape', `${api}: expected x of shape [B, ${this.inputDim}], but got [${x.shape.join(', ')}].`);
+    }
   }
 
   /** Checkpoint name → registered tfjs variable name. */

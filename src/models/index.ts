@@ -8,7 +8,7 @@ export type { RankingModelOptions, RankingModelConfig } from './ranking-model-co
 export { History } from './history';
 export type { BaseEpochLogs, EpochLogs, StepLogs } from './history';
 export { runTrainingStep } from './training-step';
-export type { TrainingStepParts, StepLookup } from './training-step';
+export type { TrainingStepParts, StepLookup, StepGradients } from './training-step';
 export { runFitLoop } from './fit-loop';
 export type { FitLoopParts, FitLoopOptions, EpochTotals } from './fit-loop';
 export { liveLossCallback } from './training-callback';

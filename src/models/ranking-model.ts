@@ -12,7 +12,8 @@ import { rankingModelConfig, type RankingModelConfig, type RankingModelOptions }
 import { buildServingModel } from './serving-model';
 import { readModelState, restoreModelState, type ModelState, type ModelStateParts } from './model-state';
 import type { TPUEmbedding } from '../embedding';
-import { runTrainingStep } from './training-step';
+import { runTrainingStep, type StepGradients } from './training-step';
+import { MeanSquaredErrorSum } from './mean-squared-error-sum';
 import { createRankingEmbedding, lookupPadded, rankingTableName, tablesToTensors } from './ranking-embedding';
 
 /** Options of {@link RankingModel.compile}. */
@@ -105,6 +106,8 @@ export class RankingModel {
   private denseOpt: tf.Optimizer | null = null;
   private globalStep = 0;
   private disposed = false;
+  /** The loss with its cached constants (1/B and 2 as tensors created once). */
+  private readonly losses = new MeanSquaredErrorSum();
 
   /**
    * @param options see {@link RankingModelOptions} (or an already validated {@link RankingModelConfig}).
@@ -171,17 +174,33 @@ export class RankingModel {
       lookups: [{ embedding: this.embedding, features: { user_id: batch.user_id, movie_id: batch.movie_id } }],
       variables: this.tower.variables,
       denseOptimizer: this.denseOptimizer,
-      loss: ([acts]) => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, tf.tensor1d(batch.user_rating, 'float32'), b),
+      loss: ([acts]) => this.lossOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, batch.user_rating, b),
+      lossAndGrads: ([acts]) => this.lossAndGradsOf(acts.user_id as tf.Tensor2D, acts.movie_id as tf.Tensor2D, batch.user_rating, b),
     });
     this.globalStep++;
     return lossValue;
   }
 
-  /** Σ (prediction − label)² / b. */
-  private lossOf(user: tf.Tensor2D, movie: tf.Tensor2D, labels: tf.Tensor1D, b: number): tf.Scalar {
-    const x = tf.concat([user, movie], 1);
-    const p = tf.reshape(this.tower.apply(x), [b]);
-    return tf.mul(tf.sum(tf.square(tf.sub(p, labels))), 1 / b) as tf.Scalar;
+  /** Σ (prediction − label)² / b, for autodiff (the reference of {@link lossAndGradsOf}). */
+  private lossOf(user: tf.Tensor2D, movie: tf.Tensor2D, labels: Float32Array, b: number): tf.Scalar {
+    const p = tf.reshape(this.tower.apply(tf.concat([user, movie], 1)), [b]) as tf.Tensor1D;
+    return this.losses.loss(p, labels).value;
+  }
+
+  /**
+   * The lean step's forward and backward pass: the same math as autodiff of {@link lossOf}, without the tape. The
+   * loss gradient `(2·(p − label))·(1/b)` is {@link MeanSquaredErrorSum.loss}'s. The values equal autodiff's up to
+   * float32 rounding: under the tape tfjs runs the ReLU layers as BatchMatMul + Add + Relu, here they are one
+   * `_FusedMatMul` (which starts its sums from the bias); without ReLU layers the two are bit for bit equal.
+   */
+  private lossAndGradsOf(user: tf.Tensor2D, movie: tf.Tensor2D, labels: Float32Array, b: number): StepGradients {
+    return tf.tidy(() => {
+      const { output, backward } = this.tower.forwardBackward(tf.concat([user, movie], 1));
+      const { value, dPredictions } = this.losses.loss(tf.reshape(output, [b]) as tf.Tensor1D, labels);
+      const { dx, grads } = backward(tf.reshape(dPredictions(), [b, 1]));
+      const [dUser, dMovie] = tf.split(dx, 2, 1);
+      return { value, variableGrads: grads, activationGrads: [{ user_id: dUser, movie_id: dMovie }] };
+    });
   }
 
   /**
@@ -361,6 +380,7 @@ export class RankingModel {
   dispose(): void {
     if (this.disposed) return;
     this.tower.dispose();
+    this.losses.dispose();
     this.denseOpt?.dispose();
     this.disposed = true;
   }

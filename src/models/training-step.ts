@@ -26,6 +26,23 @@ export interface TrainingStepParts {
    * returns the scalar loss. Runs under `tf.engine().gradients` (intermediates are freed by the engine).
    */
   readonly loss: (activations: readonly Readonly<Record<string, tf.Tensor>>[]) => tf.Scalar;
+  /**
+   * The lean path (optional): the same loss with its gradients written out, without the autodiff tape. When given,
+   * the step uses it instead of differentiating `loss`; it must be the same math as `loss` (the model's tests
+   * compare both paths). Intermediates must be freed by it (e.g. `tf.tidy`); the returned tensors are disposed by
+   * the step. @default undefined (autodiff of `loss`)
+   */
+  readonly lossAndGrads?: (activations: readonly Readonly<Record<string, tf.Tensor>>[]) => StepGradients;
+}
+
+/** What {@link TrainingStepParts.lossAndGrads} returns. */
+export interface StepGradients {
+  /** The scalar loss. */
+  readonly value: tf.Scalar;
+  /** One gradient per dense variable, in the order of {@link TrainingStepParts.variables}. */
+  readonly variableGrads: readonly tf.Tensor[];
+  /** One record per lookup (same order), one gradient per feature, shaped like its activation. */
+  readonly activationGrads: readonly Readonly<Record<string, tf.Tensor>>[];
 }
 
 /**
@@ -34,6 +51,7 @@ export interface TrainingStepParts {
  * ```
  * lookup (every embedding) → activations
  * tf.engine().gradients(loss) → dense gradients + activation gradients (one backward pass)
+ *   (or the model's lossAndGrads: the same gradients written out, no tape)
  * check: every activation gradient finite (before anything changes, when the model has several embeddings)
  * apply: every TPUEmbedding.applyGradients (each validates all of its tables first) → dense optimizer
  * dispose activations, gradients and the loss
@@ -58,7 +76,7 @@ export function runTrainingStep(parts: TrainingStepParts): number {
     const vars = parts.variables;
     const leaves: tf.Tensor[] = [...vars];
     acts.forEach((a, i) => names[i].forEach((k) => leaves.push(a[k])));
-    const { value, grads } = tf.engine().gradients(() => parts.loss(acts), leaves, undefined, false);
+    const { value, grads } = parts.lossAndGrads ? flatGradients(parts.lossAndGrads(acts), names) : tf.engine().gradients(() => parts.loss(acts), leaves, undefined, false);
     try {
       let at = vars.length;
       const actGrads = names.map((ns) => Object.fromEntries(ns.map((k) => [k, grads[at++]])));
@@ -93,4 +111,11 @@ function checkFiniteGradients(api: string, grads: readonly Record<string, tf.Ten
       }
     }
   }
+}
+
+/** A {@link StepGradients} in `tf.engine().gradients`' layout: variables first, then every lookup's features in order. */
+function flatGradients(g: StepGradients, names: readonly string[][]): { value: tf.Scalar; grads: tf.Tensor[] } {
+  const grads = [...g.variableGrads];
+  names.forEach((ns, i) => ns.forEach((k) => grads.push(g.activationGrads[i][k])));
+  return { value: g.value, grads };
 }
