@@ -1,4 +1,5 @@
 import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { InputError } from '../errors';
 import type { IdRouting } from './id-dedup';
 import { kernelRoute, type KernelRoute, type RoutedIdDedup } from './wasm-id-dedup';
 
@@ -61,7 +62,7 @@ export class NativeIdDedup implements RoutedIdDedup {
 
   insertRouted(ids: Int32Array, start: number, end: number, out: Int32Array, posOff: Int32Array, rowBytes: number, routing: IdRouting, replica: number, idsPS: Int32Array, uniqPS: Int32Array, base: number): void {
     if (end <= start) return;
-    if (this.count + end - start > this.cap) throw new RangeError(`NativeIdDedup: ${this.count + end - start} ids exceed the ${this.cap} reserved by reset()`);
+    if (this.count + end - start > this.cap) throw new InputError('capacity_exceeded', `NativeIdDedup.insertRouted: ${this.count + end - start} ids exceed the ${this.cap} reserved by reset(); call reset() with the batch's id count first.`);
     if (routing !== this.lastRouting) {
       this.lastRoute = kernelRoute(routing);
       this.lastRouting = routing;
