@@ -17,7 +17,7 @@ export interface EstimateStepOptions {
   readonly smallDimPenalty?: boolean;
 }
 
-function fail(kind: string, message: string): never {
+function fail(kind: ConfigError['kind'], message: string): never {
   throw new ConfigError(kind, `estimateStep: ${message}`);
 }
 
