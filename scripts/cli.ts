@@ -6,6 +6,7 @@
 //   evaluate  a saved checkpoint's test RMSE on a MovieLens 100K split (scripts/checkpoint-commands.ts)
 //   export    a saved checkpoint as a serving export (scripts/checkpoint-commands.ts)
 //   serve   an exported model behind TensorFlow Serving's REST API, as `npm run serve` (scripts/serve.ts)
+//   bench   the benchmark suite, as `npm run bench` (bench/run.ts through scripts/bench-command.ts; from a clone)
 // Exit codes: 0 done, 1 the command failed (its error's name and message), 2 a bad command line (named in the message).
 import * as path from 'node:path';
 import { ConfigError } from '../src/errors';
@@ -13,9 +14,10 @@ import { ConfigError } from '../src/errors';
 type MainScript = typeof import('./main');
 type ServeScript = typeof import('./serve');
 type CheckpointCommands = typeof import('./checkpoint-commands');
+type BenchCommand = typeof import('./bench-command');
 
 /** The commands of the CLI, in the order `--help` lists them. */
-export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve'] as const;
+export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve', 'bench'] as const;
 /** One of {@link CLI_COMMANDS}. */
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
@@ -24,6 +26,7 @@ const SUMMARIES: Record<CliCommand, string> = {
   evaluate: "a saved checkpoint's test RMSE on a MovieLens 100K split (restored on CPU)",
   export: 'a saved checkpoint as a serving export (model.json + weights, replacing an older export atomically)',
   serve: "serve an exported model with TensorFlow Serving's REST API (POST /v1/models/<name>:predict)",
+  bench: 'run the benchmarks (all, or the named ones) as `npm run bench` does; from a clone of the repository',
 };
 
 const USAGES: Record<CliCommand, string> = {
@@ -57,6 +60,15 @@ const USAGES: Record<CliCommand, string> = {
     '  --predict-chunk-size 64, --max-concurrent-requests 8, --retry-after-seconds 1, --headers-timeout-ms 10000,',
     '  --request-timeout-ms 30000, --keep-alive-timeout-ms 5000, --close-grace-ms 2000.',
     '  Stops on Ctrl-C (SIGINT) or SIGTERM: requests being computed get --close-grace-ms to answer.',
+  ].join('\n'),
+  bench: [
+    'usage: tpu-embeddings bench [names…] [--quick]',
+    '  names    benchmarks to run (default all, in suite order): loader, embedding, training, serving, retrieval, and any',
+    '           other bench/<name>.ts exporting run<Name>Bench (native, peers)',
+    '  --quick  a smaller version of each, written to bench/results/<name>.quick.json instead of <name>.json',
+    'Runs bench/run.ts with tsx, as `npm run bench -- [--quick] [names…]`: a table per benchmark, JSON in bench/results/.',
+    'The benchmarks do not ship in the npm package: run this inside a clone of the repository after `npm install`.',
+    'Exit codes: 0 all ran, 1 a benchmark failed (the others still run), 2 a bad command line or benchmark name.',
   ].join('\n'),
 };
 
@@ -133,6 +145,10 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       throw usageError(e);
     }
     await run();
+  } else if (cmd === 'bench') {
+    const bench = require('./bench-command') as BenchCommand;
+    const code = await bench.runBench(bench.parseBenchArgs(rest, USAGES.bench.split('\n')[0]), bench.packageRoot(__dirname));
+    if (code !== 0) process.exitCode = code;
   } else {
     const { parseServeArgs, runServe } = require('./serve') as ServeScript;
     let args: ReturnType<ServeScript['parseServeArgs']>;

@@ -19,6 +19,7 @@
  * - `bad_option`: a command-line option of the CLI or a script is malformed (CLI exit code 2).
  * - `bad_server`: a model-server option (port, limits, timeouts) is out of range.
  * - `bad_sharding`: a sharding option of the row→shard helpers is out of range.
+ * - `bench_unavailable`: `tpu-embeddings bench` ran where the benchmarks are not (an installed package) or without tsx.
  * - `empty_split`: a protocol's training split holds less than one global batch.
  * - `infinite_dataset`: an operation needs a finite dataset but got one that repeats forever.
  * - `invalid_batch_size`: a dataset's batch size is not a positive integer.
@@ -76,6 +77,7 @@ export type ConfigErrorKind =
   | 'bad_option'
   | 'bad_server'
   | 'bad_sharding'
+  | 'bench_unavailable'
   | 'empty_split'
   | 'infinite_dataset'
   | 'invalid_batch_size'
