@@ -65,7 +65,7 @@ describe('validation', () => {
     const COMBINERS = ['mean', 'sum', 'sqrtn'] as const;
     const c: 'mean' | 'sum' | 'sqrtn' = oneOf('sum', at('combiner'), COMBINERS);
     assert.equal(c, 'sum');
-    assert.throws(() => oneOf('max', at('combiner'), COMBINERS), isError(ConfigError, 'invalid_table_config', 'tableConfig: expected combiner to be one of mean, sum, sqrtn, but got "max".'));
+    assert.throws(() => oneOf('max', at('combiner'), COMBINERS), isError(ConfigError, 'invalid_table_config', "tableConfig: expected combiner to be one of mean, sum, sqrtn, but got 'max'."));
     assert.throws(() => oneOf(1, at('verbose'), [0, 2]), /one of 0, 2, but got 1\./);
   });
 
@@ -76,7 +76,7 @@ describe('validation', () => {
     assert.equal(e.message, 'fileSystemIO: expected options.weightShardBytes to be a positive integer, but got -1.');
     assert.deepEqual(
       [describeValue('x'), describeValue(-0.5), describeValue(NaN), describeValue(undefined), describeValue([1, 2]), describeValue({ a: 1 }), describeValue(() => 1), describeValue(new Float32Array(2))],
-      ['"x"', '-0.5', 'NaN', 'undefined', '[1,2]', '{"a":1}', 'a function', '0,0'],
+      ["'x'", '-0.5', 'NaN', 'undefined', '[1,2]', '{"a":1}', 'a function', '0,0'],
     );
   });
 });

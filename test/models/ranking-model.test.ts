@@ -232,7 +232,7 @@ describe('RankingModel', () => {
     // Options say how to fix them: the default to fall back on, or what leaving them out means.
     const option = (kind: string, message: string) => (e: unknown) => e instanceof ConfigError && e.kind === kind && e.message === message;
     assert.throws(() => new RankingModel({ userVocabularySize: 12.5 }), option('invalid_model_config', "rankingModelConfig: expected userVocabularySize to be a positive integer, but got 12.5. Leave it out for the tutorial's 2048."));
-    assert.throws(() => new RankingModel({ placement: 'gpu' as never }), option('invalid_model_config', 'rankingModelConfig: expected placement to be one of sparsecore, cpu, but got "gpu".'));
+    assert.throws(() => new RankingModel({ placement: 'gpu' as never }), option('invalid_model_config', "rankingModelConfig: expected placement to be one of sparsecore, cpu, but got 'gpu'."));
     assert.throws(() => new RankingModel({ seed: 0.5 }), option('invalid_model_config', 'rankingModelConfig: expected seed to be an integer, but got 0.5.'));
     await assert.rejects(model.fit(data, { stepsPerEpoch: 0, verbose: 0 }), option('invalid_fit_options', 'RankingModel.fit: expected stepsPerEpoch to be a positive integer, but got 0. Leave it out for one pass over the dataset per epoch.'));
     await assert.rejects(model.evaluate(data, { steps: -1 }), option('invalid_evaluate_options', 'RankingModel.evaluate: expected steps to be a positive integer, but got -1. Leave it out to evaluate the whole dataset.'));

@@ -135,7 +135,7 @@ describe('HnswIndex (usearch)', () => {
     assert.throws(() => HnswIndex.build(Int32Array.from([1, 1]), new Float32Array(2 * dim), dim), /unique candidate ids/);
     // Index options are construction-time options: ConfigError invalid_option, naming the option and the value.
     const option = (re: RegExp) => (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && re.test(e.message);
-    assert.throws(() => HnswIndex.build(ids, vecs, dim, { quantization: 'f8' as never }), option(/^HnswIndex\.build: expected quantization to be one of f32, f16, i8, but got "f8"\.$/));
+    assert.throws(() => HnswIndex.build(ids, vecs, dim, { quantization: 'f8' as never }), option(/^HnswIndex\.build: expected quantization to be one of f32, f16, i8, but got 'f8'\.$/));
     assert.throws(() => HnswIndex.build(ids, vecs, dim, { connectivity: 1 }), option(/^HnswIndex\.build: expected connectivity to be an integer ≥ 2, but got 1\.$/));
     assert.throws(() => ExactIndex.build(ids, vecs, dim, { blockSize: 0 }), option(/^ExactIndex\.build: expected blockSize to be a positive integer, but got 0\.$/));
     assert.throws(() => new FactorizedTopK(ids, vecs, dim, { ks: [0] }), option(/^FactorizedTopK: expected ks to be a non-empty list of positive integers, but got \[0\]\.$/));
