@@ -3,6 +3,8 @@
  * message everywhere — ``<api>: expected <name> to be <rule>, but got <value>. <fix>`` — raised as the project's
  * error class and kind the caller names (see src/error-kinds.ts for which class a rule takes).
  *
+ * Integers are safe integers (|n| ≤ 2^53 − 1): a count, size, step or id beyond that is not exactly representable.
+ *
  * @example
  * const at = where(ConfigError, 'invalid_table_config', 'tableConfig');
  * positiveInteger(12.5, at('vocabularySize'));
@@ -78,7 +80,7 @@ export function ruleError<E extends ProjectErrorClass>(at: Where<E>, rule: strin
  * @example integer(42, at('seed')) // 42
  */
 export function integer<E extends ProjectErrorClass>(value: unknown, at: Where<E>): number {
-  if (!Number.isInteger(value)) throw ruleError(at, 'an integer', value);
+  if (!Number.isSafeInteger(value)) throw ruleError(at, 'an integer', value);
   return value as number;
 }
 
@@ -88,7 +90,7 @@ export function integer<E extends ProjectErrorClass>(value: unknown, at: Where<E
  * @example positiveInteger(64, at('dim')) // 64
  */
 export function positiveInteger<E extends ProjectErrorClass>(value: unknown, at: Where<E>): number {
-  if (!Number.isInteger(value) || (value as number) < 1) throw ruleError(at, 'a positive integer', value);
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw ruleError(at, 'a positive integer', value);
   return value as number;
 }
 
@@ -98,7 +100,7 @@ export function positiveInteger<E extends ProjectErrorClass>(value: unknown, at:
  * @example nonNegativeInteger(0, at('warmup')) // 0
  */
 export function nonNegativeInteger<E extends ProjectErrorClass>(value: unknown, at: Where<E>): number {
-  if (!Number.isInteger(value) || (value as number) < 0) throw ruleError(at, 'a non-negative integer', value);
+  if (!Number.isSafeInteger(value) || (value as number) < 0) throw ruleError(at, 'a non-negative integer', value);
   return value as number;
 }
 
@@ -108,7 +110,7 @@ export function nonNegativeInteger<E extends ProjectErrorClass>(value: unknown, 
  * @example integerAtLeast(16, at('connectivity'), 2) // 16
  */
 export function integerAtLeast<E extends ProjectErrorClass>(value: unknown, at: Where<E>, min: number): number {
-  if (!Number.isInteger(value) || (value as number) < min) throw ruleError(at, `an integer ≥ ${min}`, value);
+  if (!Number.isSafeInteger(value) || (value as number) < min) throw ruleError(at, `an integer ≥ ${min}`, value);
   return value as number;
 }
 
@@ -154,7 +156,7 @@ export function finiteNumber<E extends ProjectErrorClass>(value: unknown, at: Wh
  * @example inRange(3, at('shard'), 0, 8) // 3
  */
 export function inRange<E extends ProjectErrorClass>(value: unknown, at: Where<E>, min: number, max: number): number {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) >= max) throw ruleError(at, `an integer in [${min}, ${max})`, value);
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) >= max) throw ruleError(at, `an integer in [${min}, ${max})`, value);
   return value as number;
 }
 

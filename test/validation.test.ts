@@ -18,7 +18,8 @@ describe('validation', () => {
     assert.equal(positiveInteger(1, at('dim')), 1);
     assert.equal(positiveInteger(2 ** 31 - 1, at('dim')), 2 ** 31 - 1);
     assert.throws(() => positiveInteger(12.5, at('vocabularySize')), isError(ConfigError, 'invalid_table_config', 'tableConfig: expected vocabularySize to be a positive integer, but got 12.5.'));
-    for (const bad of [0, -1, NaN, Infinity, '3', null, undefined]) assert.throws(() => positiveInteger(bad, at('dim')), ConfigError);
+    for (const bad of [0, -1, NaN, Infinity, '3', null, undefined, 2 ** 53]) assert.throws(() => positiveInteger(bad, at('dim')), ConfigError);
+    assert.equal(positiveInteger(2 ** 53 - 1, at('step')), 2 ** 53 - 1);
     assert.throws(
       () => positiveInteger(0, where(InputError, 'bad_query', 'ExactIndex.search')('k', 'Pass e.g. 10.')),
       isError(InputError, 'bad_query', 'ExactIndex.search: expected k to be a positive integer, but got 0. Pass e.g. 10.'),
