@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { CheckpointError, ConfigError } from '../errors';
-import { finiteNumber, positiveInteger, where } from '../validation';
+import { finiteNumber, nonNegativeInteger, positiveInteger, where } from '../validation';
 import {
   CHECKPOINT_DIR_PREFIX,
   CHECKPOINT_FORMAT_VERSION,
@@ -301,7 +301,7 @@ function validateContent(c: CheckpointContent): void {
     throw new CheckpointError('bad_checkpoint', `saveCheckpoint: ${rule}`);
   };
   if (c === null || typeof c !== 'object') fail('expected content to be an object { step, configs, topology, groups }.');
-  if (!Number.isSafeInteger(c.step) || c.step < 0) fail(`expected step to be a non-negative integer, but got ${c.step}.`);
+  nonNegativeInteger(c.step, where(CheckpointError, 'bad_checkpoint', 'saveCheckpoint')('step'));
   for (const key of ['configs', 'topology'] as const) {
     const v = c[key];
     if (v === undefined) continue;
