@@ -44,7 +44,8 @@ export function where<E extends ProjectErrorClass>(error: E, kind: KindOf<E>, ap
 
 /**
  * A value as a message shows it: numbers and booleans as written (`12.5`, `NaN`, `Infinity`), strings in single
- * quotes (`'abc'`, as the library's messages quote names), arrays and plain objects as JSON, anything else through `String`.
+ * quotes (`'abc'`, as the library's messages quote names), arrays as `[a, b]`, plain objects as JSON, anything else
+ * through `String`.
  * @param value any value.
  * @returns its text for an error message.
  * @example describeValue('x') // "'x'"
@@ -53,7 +54,8 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `'${value}'`;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' || value == null) return String(value);
   if (typeof value === 'function') return `a function`;
-  if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
+  if (Object.getPrototypeOf(value) === Object.prototype) {
     try {
       return JSON.stringify(value) ?? String(value);
     } catch {

@@ -2,6 +2,8 @@
 // names, with the message "<api>: expected <name> to be <rule>, but got <value>. <fix>".
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { CheckpointError, ConfigError, InputError } from '../src/errors';
 import { describeValue, finiteNumber, inRange, integer, integerAtLeast, nonNegativeInteger, oneOf, positiveInteger, ruleError, where } from '../src/validation';
 
@@ -77,7 +79,32 @@ describe('validation', () => {
     assert.equal(e.message, 'fileSystemIO: expected options.weightShardBytes to be a positive integer, but got -1.');
     assert.deepEqual(
       [describeValue('x'), describeValue(-0.5), describeValue(NaN), describeValue(undefined), describeValue([1, 2]), describeValue({ a: 1 }), describeValue(() => 1), describeValue(new Float32Array(2))],
-      ["'x'", '-0.5', 'NaN', 'undefined', '[1,2]', '{"a":1}', 'a function', '0,0'],
+      ["'x'", '-0.5', 'NaN', 'undefined', '[1, 2]', '{"a":1}', 'a function', '0,0'],
     );
+  });
+});
+
+describe('one message per rule', () => {
+  // STYLE.md: "no hand-written 'to be a positive integer' message outside it". Code lines only (TSDoc may describe rules).
+  const RULE_TEXT = /to be (a positive integer|a non-negative integer|positive integers|a positive finite number)\b/;
+  const SRC = join(__dirname, '..', 'src');
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
+  const handWritten = (file: string, text: string): string[] =>
+    text.split('\n').flatMap((line, i) => {
+      const code = line.trim();
+      return !code.startsWith('*') && !code.startsWith('/*') && !code.startsWith('//') && RULE_TEXT.test(code) ? [`${file}:${i + 1}: ${code}`] : [];
+    });
+
+  it('the scan finds a hand-written rule message (it can fail)', () => {
+    const sample = ['  /** expected n to be a positive integer */', "  throw new ConfigError('invalid_option', `f: expected n to be a positive integer, but got ${n}.`);"].join('\n');
+    assert.deepEqual(handWritten('x.ts', sample).map((h) => h.split(':')[1]), ['2']);
+  });
+
+  it('src/ writes no "to be a positive integer" (non-negative, positive finite) message outside src/validation.ts', () => {
+    const hits = files(SRC)
+      .filter((f) => !f.endsWith(join('src', 'validation.ts')))
+      .flatMap((f) => handWritten(relative(join(SRC, '..'), f), readFileSync(f, 'utf8')));
+    assert.deepEqual(hits, [], `use positiveInteger / nonNegativeInteger / finiteNumber from src/validation.ts:\n${hits.join('\n')}`);
   });
 });

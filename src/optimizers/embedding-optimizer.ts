@@ -264,8 +264,8 @@ export abstract class EmbeddingOptimizer {
   learningRateAt(step: number): number {
     const lr = this.learningRate;
     if (typeof lr === 'number') return lr;
-    if (!Number.isInteger(step) || step < 0) {
-      throw new InputError('invalid_step', `${this.className}.learningRateAt: expected step to be an integer ≥ 0, but got ${formatValue(step)}. Pass the 1-based global step.`);
+    if (!Number.isSafeInteger(step) || step < 0) {
+      throw ruleError(where(InputError, 'invalid_step', `${this.className}.learningRateAt`)('step', 'Pass the 1-based global step.'), 'an integer ≥ 0', step);
     }
     const value = lr(step);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
