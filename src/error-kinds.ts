@@ -22,6 +22,7 @@
  * - `bench_unavailable`: `tpu-embeddings bench` ran where the benchmarks are not (an installed package) or without tsx.
  * - `empty_split`: a protocol's training split holds less than one global batch.
  * - `infinite_dataset`: an operation needs a finite dataset but got one that repeats forever.
+ * - `invalid_baseline_options`: a rating baseline (BaselineOnly) option is invalid.
  * - `invalid_batch_size`: a dataset's batch size is not a positive integer.
  * - `invalid_cost`: a step-cost component is not a finite number of seconds ≥ 0.
  * - `invalid_count`: a dataset builder's count (take, skip, repeat) is not a non-negative integer.
@@ -30,12 +31,14 @@
  * - `invalid_embedding_config`: a TPUEmbedding's features, tables, topology or limits break a rule.
  * - `invalid_evaluate_options`: evaluate's options (steps, …) are out of range.
  * - `invalid_feature_config`: a featureConfig option (table, maxSequenceLength, outputShape, name) is invalid.
+ * - `invalid_feature_options`: a movieLensFeatures option (bucket edges, …) is invalid.
  * - `invalid_fit_options`: fit's options (epochs, stepsPerEpoch, …) are out of range.
  * - `invalid_initializer`: a table initializer is not a number, a known initializer spec, or a function of the right size.
  * - `invalid_model`: a synthetic model description (tables, features, batch) for the cost model is invalid.
  * - `invalid_model_config`: a ranking or two-tower model config option is invalid.
  * - `invalid_optimizer_config`: an embedding optimizer's hyper-parameter or registry entry is invalid.
  * - `invalid_option`: an option of a function (measurement, emitter, sampler, retrieval index or loss) is out of range.
+ * - `invalid_plan`: a memory plan's config (tables, batch, topology) is invalid.
  * - `invalid_profile`: a hardware profile's figures or topology are invalid.
  * - `invalid_sharding`: a sharding strategy, shard count or rotation is invalid.
  * - `invalid_skew`: an id distribution's skew is neither 'uniform' nor `{ zipf: s > 0 }`.
@@ -47,6 +50,7 @@
  * - `invalid_verbose`: fit's `verbose` is not 0, 1, 2 or 'auto'.
  * - `invalid_vocabulary_size`: an id distribution's vocabulary size is not a positive integer.
  * - `missing_checksum`: a download has no checksum for the requested version.
+ * - `model_too_big`: the model's tables together do not fit the memory they are planned into (each fits alone).
  * - `no_dense_equivalent`: the dense baseline has no tf-ops update for a table's optimizer.
  * - `no_notebook`: a notebook helper ran outside a tslab kernel.
  * - `not_emittable`: a config cannot be written as TensorFlow, Keras-RS or JAX code.
@@ -58,6 +62,7 @@
  * - `schedule_not_serializable`: an optimizer with a learning-rate function cannot be serialized.
  * - `schedule_not_supported`: a learning-rate function where a fixed rate is needed (a dense tfjs optimizer).
  * - `split_too_large`: a split asks for more examples than the data has.
+ * - `table_too_big`: one table does not fit the memory it is planned into; the message lists storage kinds that would.
  * - `tensorflow_missing`: the bridge's Python cannot import TensorFlow, safetensors or numpy.
  * - `topology_mismatch`: statistics sharded over another topology than the hardware profile's.
  * - `unknown_command`: the CLI got a command it does not have (CLI exit code 2).
@@ -70,6 +75,7 @@
  * - `unknown_version`: a MovieLens version name is not one of the downloadable ones.
  * - `unsupported_keras_parameter`: a Keras optimizer parameter has no TPU-embedding equivalent.
  * - `unsupported_option`: an options object holds a key the API does not take.
+ * - `unsupported_rounding`: a half-precision rounding mode is not available for that format (stochastic needs bfloat16 and a random source).
  */
 export type ConfigErrorKind =
   | 'backend_unavailable'
@@ -80,6 +86,7 @@ export type ConfigErrorKind =
   | 'bench_unavailable'
   | 'empty_split'
   | 'infinite_dataset'
+  | 'invalid_baseline_options'
   | 'invalid_batch_size'
   | 'invalid_cost'
   | 'invalid_count'
@@ -88,12 +95,14 @@ export type ConfigErrorKind =
   | 'invalid_embedding_config'
   | 'invalid_evaluate_options'
   | 'invalid_feature_config'
+  | 'invalid_feature_options'
   | 'invalid_fit_options'
   | 'invalid_initializer'
   | 'invalid_model'
   | 'invalid_model_config'
   | 'invalid_optimizer_config'
   | 'invalid_option'
+  | 'invalid_plan'
   | 'invalid_profile'
   | 'invalid_sharding'
   | 'invalid_skew'
@@ -105,6 +114,7 @@ export type ConfigErrorKind =
   | 'invalid_verbose'
   | 'invalid_vocabulary_size'
   | 'missing_checksum'
+  | 'model_too_big'
   | 'no_dense_equivalent'
   | 'no_notebook'
   | 'not_emittable'
@@ -116,6 +126,7 @@ export type ConfigErrorKind =
   | 'schedule_not_serializable'
   | 'schedule_not_supported'
   | 'split_too_large'
+  | 'table_too_big'
   | 'tensorflow_missing'
   | 'topology_mismatch'
   | 'unknown_command'
@@ -127,7 +138,8 @@ export type ConfigErrorKind =
   | 'unknown_topology'
   | 'unknown_version'
   | 'unsupported_keras_parameter'
-  | 'unsupported_option';
+  | 'unsupported_option'
+  | 'unsupported_rounding';
 
 /**
  * Kinds of `InputError` (a value passed to one call is malformed or out of range; nothing was changed), one line each:
@@ -137,9 +149,11 @@ export type ConfigErrorKind =
  * - `bad_candidates`: candidate ids, vectors or sampling probabilities are malformed.
  * - `bad_dataset`: a dataset passed to fit/evaluate is not an iterable of batches.
  * - `bad_fraction`: a fraction is outside [0, 1].
+ * - `bad_history`: the ratings passed to build user histories are malformed (columns of unequal length, …).
  * - `bad_pairs`: the (user, movie) pairs passed to a SavedModel prediction are malformed.
  * - `bad_path`: a path argument is empty or not a string.
  * - `bad_query`: a search query (vectors or k) is malformed.
+ * - `bad_ratings`: the ratings passed to a baseline are malformed or empty.
  * - `bad_request`: a REST request body or parameter is malformed (HTTP 400).
  * - `bad_shape`: a tensor or array has the wrong shape for the call.
  * - `bad_state`: a state passed to setState/restore does not match the model.
@@ -166,6 +180,7 @@ export type ConfigErrorKind =
  * - `missing_partition_counts`: statistics lack per-partition id counts (synthetic, not recorded).
  * - `negative`: a count that must be ≥ 0 is negative.
  * - `no_lookup`: applyGradients was called without a lookup before it.
+ * - `no_ratings`: the data has no ratings table.
  * - `no_sampling_probability`: sampling correction was asked for without candidate probabilities.
  * - `no_users`: the data has no users table.
  * - `non_finite_gradient`: a gradient or an update would make a table non-finite; the tables are unchanged.
@@ -186,9 +201,11 @@ export type InputErrorKind =
   | 'bad_count'
   | 'bad_dataset'
   | 'bad_fraction'
+  | 'bad_history'
   | 'bad_pairs'
   | 'bad_path'
   | 'bad_query'
+  | 'bad_ratings'
   | 'bad_request'
   | 'bad_shape'
   | 'bad_state'
@@ -215,6 +232,7 @@ export type InputErrorKind =
   | 'missing_partition_counts'
   | 'negative'
   | 'no_lookup'
+  | 'no_ratings'
   | 'no_sampling_probability'
   | 'no_users'
   | 'non_finite_gradient'

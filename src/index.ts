@@ -56,6 +56,8 @@ export type {
   SideFeatureName,
   MovieLensSideFeatures,
 } from './data';
+export { movieLensFeatures, MOVIELENS_FEATURE_NAMES, RELEASE_YEAR_EDGES, RECENCY_EDGES_SECONDS, UserHistory, randomSplits } from './data';
+export type { MovieLensFeatureName, MovieLensFeatureOptions, MovieLensFeatureBatch, MovieLensFeatureBatches, MovieLensFeatures, HistoryRatings, RandomSplitsOptions, SeededSplit } from './data';
 // strategy
 export { TOPOLOGIES, topology, resolveTopology, TPUStrategy, CPUStrategy } from './strategy';
 export type { Topology, TopologyName, ReplicaSlice, DistributedBatch } from './strategy';
@@ -164,6 +166,15 @@ export {
   speedupSparseCoreVsCpu,
   tutorialModel,
   speedupCeilings,
+  MEMORY_GENERATIONS,
+  rowBytes,
+  planMemory,
+  checkMemoryFit,
+  planStep,
+  formatBytes,
+  memoryPlanRows,
+  memoryPlanSummary,
+  denseTimeForSpeedup,
 } from './cost';
 export type {
   TpuGeneration,
@@ -184,6 +195,22 @@ export type {
   SpeedupInput,
   SpeedupPoint,
   SpeedupCeiling,
+  TableStateSpec,
+  RowBytes,
+  MemoryGeneration,
+  PlanTableInput,
+  PlanTable,
+  MemoryBytes,
+  SliceShape,
+  TableMemory,
+  MemoryPlan,
+  MemoryPlanInput,
+  MemoryPlanOptions,
+  ChipsNeeded,
+  CheckMemoryFitOptions,
+  StepPlanInput,
+  StepPlan,
+  MemoryPlanRow,
 } from './cost';
 // checkpoint
 export {
@@ -345,6 +372,8 @@ export type {
 // baseline (the dense comparison model)
 export { DenseEmbeddingBaseline } from './baseline';
 export type { DenseEmbeddingBaselineOptions } from './baseline';
+export { GlobalMean, BaselineOnly, BASELINE_METHODS } from './baseline';
+export type { BaselineOnlyOptions, BaselineMethod, RatingColumns, RatingSource } from './baseline';
 // measure
 export {
   sampleIds,
@@ -366,6 +395,8 @@ export type {
   CheckCpuModelInput,
   CpuModelCheck,
 } from './measure';
+export { meanAndSd } from './measure';
+export type { MeanAndSd } from './measure';
 // interop (real TensorFlow / Keras-RS / JAX)
 export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, predictSavedModel, suggestedIdLimits, suggestedStackIdLimits, PYTHON_INSTALL_HINT } from './interop';
 export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel, SavedModelPairs, SavedModelPredictions } from './interop';
