@@ -1,5 +1,4 @@
 import { InputError } from '../errors';
-import { ruleError, where } from '../validation';
 import type { RouteContext, RouteHandler } from '../serving/model-server';
 import { parsePredictRequest } from '../serving/parse-predict-request';
 import type { Recommender } from './recommender';
@@ -36,7 +35,10 @@ export function recommendRoute(recommender: Recommender): RouteHandler {
     }
     const { k: rawK, ...rest } = body as Record<string, unknown>;
     const k = rawK === undefined ? 10 : rawK;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > maxK) throw ruleError(where(InputError, 'bad_request', 'recommend')('"k"'), `an integer in [1, ${maxK}]`, rawK);
+    // A REST answer quotes the value as the request's JSON spelt it.
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > maxK) {
+      throw new InputError('bad_request', `recommend: expected "k" to be an integer in [1, ${maxK}], but got ${JSON.stringify(rawK)}.`);
+    }
     let request;
     try {
       request = parsePredictRequest(rest, context.signature);
