@@ -7,6 +7,7 @@
 //   export    a saved checkpoint as a serving export (scripts/checkpoint-commands.ts)
 //   serve   an exported model behind TensorFlow Serving's REST API, as `npm run serve` (scripts/serve.ts)
 //   plan    the memory plan of a model's tables on a TPU slice and on this machine (scripts/plan-command.ts)
+//   bench   the benchmark suite, as `npm run bench` (bench/run.ts through scripts/bench-command.ts; from a clone)
 // Exit codes: 0 done, 1 the command failed (its error's name and message), 2 a bad command line (named in the message).
 import * as path from 'node:path';
 import { ConfigError } from '../src/errors';
@@ -15,9 +16,10 @@ type MainScript = typeof import('./main');
 type ServeScript = typeof import('./serve');
 type CheckpointCommands = typeof import('./checkpoint-commands');
 type PlanCommand = typeof import('./plan-command');
+type BenchCommand = typeof import('./bench-command');
 
 /** The commands of the CLI, in the order `--help` lists them. */
-export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve', 'plan'] as const;
+export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve', 'plan', 'bench'] as const;
 /** One of {@link CLI_COMMANDS}. */
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
@@ -27,6 +29,7 @@ const SUMMARIES: Record<CliCommand, string> = {
   export: 'a saved checkpoint as a serving export (model.json + weights, replacing an older export atomically)',
   serve: "serve an exported model with TensorFlow Serving's REST API (POST /v1/models/<name>:predict)",
   plan: "a model's table memory per SparseCore and per chip against a TPU slice's HBM and this machine's RAM",
+  bench: 'run the benchmarks (all, or the named ones) as `npm run bench` does; from a clone of the repository',
 };
 
 const USAGES: Record<CliCommand, string> = {
@@ -71,6 +74,15 @@ const USAGES: Record<CliCommand, string> = {
     '  --batch N    global batch per step (default 16 per replica)',
     '  --json       the plan as JSON instead of a table',
     'Exit codes: 0 the model fits; 1 it does not (the error names the table and the storage kinds that would fit); 2 a bad command line.',
+  ].join('\n'),
+  bench: [
+    'usage: tpu-embeddings bench [names…] [--quick]',
+    '  names    benchmarks to run (default all, in suite order): loader, embedding, training, serving, retrieval, and any',
+    '           other bench/<name>.ts exporting run<Name>Bench (native, peers)',
+    '  --quick  a smaller version of each, written to bench/results/<name>.quick.json instead of <name>.json',
+    'Runs bench/run.ts with tsx, as `npm run bench -- [--quick] [names…]`: a table per benchmark, JSON in bench/results/.',
+    'The benchmarks do not ship in the npm package: run this inside a clone of the repository after `npm install`.',
+    'Exit codes: 0 all ran, 1 a benchmark failed (the others still run), 2 a bad command line or benchmark name.',
   ].join('\n'),
 };
 
@@ -156,6 +168,10 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       throw usageError(e);
     }
     runPlan(args, print);
+  } else if (cmd === 'bench') {
+    const bench = require('./bench-command') as BenchCommand;
+    const code = await bench.runBench(bench.parseBenchArgs(rest, USAGES.bench.split('\n')[0]), bench.packageRoot(__dirname));
+    if (code !== 0) process.exitCode = code;
   } else {
     const { parseServeArgs, runServe } = require('./serve') as ServeScript;
     let args: ReturnType<ServeScript['parseServeArgs']>;

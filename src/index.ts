@@ -6,6 +6,7 @@
  */
 // errors, random
 export { ConfigError, InputError, ShardingError, DataError, CheckpointError } from './errors';
+export type { ConfigErrorKind, InputErrorKind, ShardingErrorKind, DataErrorKind, CheckpointErrorKind } from './error-kinds';
 export { Random } from './random';
 // backend
 export { BACKENDS, chooseBackend } from './backend';

@@ -1,3 +1,9 @@
+import { InputError } from './errors';
+import { positiveInteger, where } from './validation';
+
+// Hot path (one call per draw): built once, not per call.
+const INT_N = where(InputError, 'bad_count', 'Random.int')('n');
+
 /**
  * One seedable random number generator passed through initialisation, sampling and splits,
  * so that a run is reproducible from its seed.
@@ -76,9 +82,9 @@ export class Random {
     return this.uint32() / 4294967296;
   }
 
-  /** Uniform integer in [0, n). @throws RangeError when n is not a positive integer. */
+  /** Uniform integer in [0, n). @throws InputError `bad_count` when n is not a positive integer. */
   int(n: number): number {
-    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Random.int: expected n to be a positive integer, but got ${n}.`);
+    positiveInteger(n, INT_N);
     return Math.floor(this.float() * n);
   }
 

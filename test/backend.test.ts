@@ -54,6 +54,8 @@ for (const name of ['cpu', 'wasm'] as const) {
 test('an unknown forced backend is an error naming the variable, the allowed values and the fix', async () => {
   process.env.TPU_EMBEDDINGS_BACKEND = 'gpu';
   await assert.rejects(chooseBackend({ log: () => {} }), {
+    name: 'ConfigError',
+    kind: 'backend_unavailable',
     message: /^chooseBackend: expected TPU_EMBEDDINGS_BACKEND to be one of tensorflow, wasm, cpu \(or node\), but got 'gpu'\. Unset it/,
   });
 });

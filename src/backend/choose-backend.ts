@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors';
 
 /** The tfjs backends this library can run on, fastest first. */
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -36,7 +37,7 @@ let chosen: Promise<BackendChoice> | null = null;
  * exit code 1 (or the script's own handler) instead of the glue's exit code 7.
  *
  * @returns the backend chosen and the reason.
- * @throws ConfigError-like `Error` when a forced backend is unknown or fails to start.
+ * @throws ConfigError `backend_unavailable` when a forced backend is unknown or fails to start, or no backend starts.
  * @example
  * const { name } = await chooseBackend(); // 'wasm' on a machine without libtensorflow
  */
@@ -63,7 +64,8 @@ async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
   const forcedRaw = options.force ?? process.env.TPU_EMBEDDINGS_BACKEND;
   const forced = forcedRaw === 'node' ? 'tensorflow' : forcedRaw;
   if (forced !== undefined && forced !== '' && !(BACKENDS as readonly string[]).includes(forced)) {
-    throw new Error(
+    throw new ConfigError(
+      'backend_unavailable',
       `chooseBackend: expected TPU_EMBEDDINGS_BACKEND to be one of ${BACKENDS.join(', ')} (or node), but got '${forced}'. ` +
         'Unset it to let the library pick the fastest backend that loads.',
     );
@@ -79,11 +81,11 @@ async function pick(options: ChooseBackendOptions): Promise<BackendChoice> {
       return choice;
     }
     if (forced) {
-      throw new Error(`chooseBackend: the forced backend '${name}' failed to start: ${failure}. Unset TPU_EMBEDDINGS_BACKEND or install it.`);
+      throw new ConfigError('backend_unavailable', `chooseBackend: the forced backend '${name}' failed to start: ${failure}. Unset TPU_EMBEDDINGS_BACKEND or install it.`);
     }
     skipped.push(failure);
   }
-  throw new Error(`chooseBackend: no tfjs backend could start (${skipped.join('; ')}).`);
+  throw new ConfigError('backend_unavailable', `chooseBackend: no tfjs backend could start (${skipped.join('; ')}). Install @tensorflow/tfjs-backend-wasm (a dependency of tpu-embeddings) again.`);
 }
 
 /** Returns null when `name` is now the active backend, else a short reason. */

@@ -1,4 +1,5 @@
 import { CheckpointError } from '../errors';
+import { nonNegativeInteger, where } from '../validation';
 import { TENSOR_DTYPES, type TensorDtype } from './safetensors';
 
 /** The manifest file at the top of every checkpoint directory. */
@@ -70,7 +71,7 @@ export function validateManifest(json: unknown, source: string): CheckpointManif
       `loadCheckpoint: expected formatVersion ${CHECKPOINT_FORMAT_VERSION} in ${source}, but got ${JSON.stringify(m.formatVersion)}. Upgrade tpu-embeddings to read it.`,
     );
   }
-  if (!Number.isSafeInteger(m.step) || (m.step as number) < 0) fail(`expected step to be a non-negative integer, but got ${JSON.stringify(m.step)}`);
+  nonNegativeInteger(m.step, where(CheckpointError, 'bad_manifest', `loadCheckpoint: ${source} is not a valid manifest`)('step'));
   if (typeof m.createdAt !== 'string') fail('expected createdAt to be a string');
   for (const key of ['configs', 'topology']) {
     const v = m[key];

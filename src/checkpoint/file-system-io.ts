@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../errors';
+import { CheckpointError, ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { newGeneration, observed, syncDir, writeSynced } from './durable-writes';
 
 export { setFileSystemStepObserver } from './durable-writes';
@@ -49,7 +50,7 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
  * @param dir the model directory (created on save).
  * @param options weightShardBytes.
  * @returns the handler, for `model.save(handler)` and `tf.loadLayersModel(handler)`.
- * @throws CheckpointError `bad_checkpoint` for a bad option or a binary topology; from `save()`: `write_failed`;
+ * @throws ConfigError `invalid_option` for a weightShardBytes that is not a positive integer. CheckpointError `bad_checkpoint` for a binary topology; from `save()`: `write_failed`;
  *   from `load()`: `missing_file` / `bad_manifest` when model.json or a weights file is missing or malformed,
  *   `unsafe_path` when a weight path leaves the directory, `size_mismatch` when the weights' bytes differ from the manifest.
  * @example
@@ -58,10 +59,7 @@ const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bo
  */
 export function fileSystemIO(dir: string, options: FileSystemIOOptions = {}): tf.io.IOHandler {
   const root = path.resolve(dir);
-  const shardBytes = options.weightShardBytes ?? 4 * 1024 * 1024;
-  if (!Number.isInteger(shardBytes) || shardBytes < 1) {
-    throw new CheckpointError('bad_checkpoint', `fileSystemIO: expected options.weightShardBytes to be a positive integer, but got ${shardBytes}.`);
-  }
+  const shardBytes = positiveInteger(options.weightShardBytes ?? 4 * 1024 * 1024, where(ConfigError, 'invalid_option', 'fileSystemIO')('options.weightShardBytes'));
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       if (artifacts.modelTopology instanceof ArrayBuffer) {

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
 import { CheckpointError } from '../errors';
+import { ruleError, where as at } from '../validation';
 
 /**
  * The element types a tensor may have in a checkpoint, by their tfjs names. `bool` is stored one byte per
@@ -64,9 +65,7 @@ const MAX_HEADER_BYTES = 100_000_000;
 export function shapeSize(shape: readonly number[], where = 'shapeSize'): number {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) {
-      throw new CheckpointError('bad_shape', `${where}: expected every dimension of the shape to be a non-negative integer, but got [${shape.join(', ')}].`);
-    }
+    if (!Number.isSafeInteger(d) || d < 0) throw ruleError(at(CheckpointError, 'bad_shape', where)('every dimension of the shape'), 'a non-negative integer', shape);
     n *= d;
   }
   return n;

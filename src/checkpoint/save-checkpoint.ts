@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { CheckpointError } from '../errors';
+import { CheckpointError, ConfigError } from '../errors';
+import { finiteNumber, nonNegativeInteger, positiveInteger, where } from '../validation';
 import {
   CHECKPOINT_DIR_PREFIX,
   CHECKPOINT_FORMAT_VERSION,
@@ -97,6 +98,7 @@ const MANIFEST_TEMP_FILE = `${MANIFEST_FILE}.tmp`;
  * @param content step, configs, topology and the tensor groups.
  * @param options keepLast, overwrite, onProgress, chunkBytes, lockTimeoutMs.
  * @returns the new directory, its manifest and the pruned directories.
+ * @throws ConfigError `invalid_option` for an invalid option (keepLast, chunkBytes, lockTimeoutMs), before anything is written.
  * @throws CheckpointError `bad_checkpoint` for invalid content (message names the field), `exists` when
  *   `ckpt-<step>` exists and `overwrite` is false, `bad_tensor` for a tensor whose data does not match its shape,
  *   `locked` when another save held the root's lock for `lockTimeoutMs`, `write_failed` when the disk write fails
@@ -285,18 +287,12 @@ async function exists(p: string): Promise<boolean> {
 }
 
 function validateOptions(o: SaveCheckpointOptions): Required<Omit<SaveCheckpointOptions, 'onProgress'>> & Pick<SaveCheckpointOptions, 'onProgress'> {
+  // Options are construction-time settings: ConfigError invalid_option, before anything is written.
+  const at = where(ConfigError, 'invalid_option', 'saveCheckpoint');
   const keepLast = o.keepLast ?? 3;
-  if (!(keepLast === Infinity || (Number.isInteger(keepLast) && keepLast >= 1))) {
-    throw new CheckpointError('bad_checkpoint', `saveCheckpoint: expected options.keepLast to be a positive integer or Infinity, but got ${keepLast}.`);
-  }
-  const chunkBytes = o.chunkBytes ?? 8 * 1024 * 1024;
-  if (!Number.isInteger(chunkBytes) || chunkBytes < 1) {
-    throw new CheckpointError('bad_checkpoint', `saveCheckpoint: expected options.chunkBytes to be a positive integer, but got ${chunkBytes}.`);
-  }
-  const lockTimeoutMs = o.lockTimeoutMs ?? 600_000;
-  if (!Number.isFinite(lockTimeoutMs) || lockTimeoutMs < 0) {
-    throw new CheckpointError('bad_checkpoint', `saveCheckpoint: expected options.lockTimeoutMs to be a non-negative number of milliseconds, but got ${lockTimeoutMs}.`);
-  }
+  if (keepLast !== Infinity) positiveInteger(keepLast, at('options.keepLast', 'Pass Infinity to keep every checkpoint.'));
+  const chunkBytes = positiveInteger(o.chunkBytes ?? 8 * 1024 * 1024, at('options.chunkBytes'));
+  const lockTimeoutMs = finiteNumber(o.lockTimeoutMs ?? 600_000, at('options.lockTimeoutMs'), { min: 0, unit: 'milliseconds' });
   return { keepLast, overwrite: o.overwrite ?? false, onProgress: o.onProgress, chunkBytes, lockTimeoutMs };
 }
 
@@ -305,7 +301,7 @@ function validateContent(c: CheckpointContent): void {
     throw new CheckpointError('bad_checkpoint', `saveCheckpoint: ${rule}`);
   };
   if (c === null || typeof c !== 'object') fail('expected content to be an object { step, configs, topology, groups }.');
-  if (!Number.isSafeInteger(c.step) || c.step < 0) fail(`expected step to be a non-negative integer, but got ${c.step}.`);
+  nonNegativeInteger(c.step, where(CheckpointError, 'bad_checkpoint', 'saveCheckpoint')('step'));
   for (const key of ['configs', 'topology'] as const) {
     const v = c[key];
     if (v === undefined) continue;

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { finiteNumber, where } from '../validation';
 import { DCN_BYTES_PER_S_PER_HOST, TORCHREC_DDR_BYTES_PER_S } from './hardware-constants';
 
 /** A CPU host that holds embedding tables in DRAM and feeds TPU chips over PCIe. Plain data. */
@@ -34,9 +35,7 @@ export interface CpuHostProfileOptions {
 }
 
 function positive(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isFinite(v) && v > 0)) {
-    throw new ConfigError('invalid_profile', `cpuHostProfile: expected ${name} to be a positive finite number of bytes/s, but got ${v}.`);
-  }
+  if (v !== undefined) finiteNumber(v, where(ConfigError, 'invalid_profile', 'cpuHostProfile')(name), { min: 0, exclusive: true, unit: 'bytes/s' });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { finiteNumber, integerAtLeast, oneOf, positiveInteger, ruleError, where } from '../validation';
 import type { LookupStats, TableLookupStats } from '../embedding/lookup-stats-types';
 import { DEFAULT_DENSE_UTILIZATION } from './hardware-constants';
 import type { HardwareProfile } from './hardware-profile';
@@ -33,12 +34,15 @@ export interface TableStateSpec {
   readonly weightPrecision?: WeightPrecision;
 }
 
-function fail(kind: string, message: string): never {
+function fail(kind: ConfigError['kind'], message: string): never {
   throw new ConfigError(kind, `estimateStep: ${message}`);
 }
 
-function finiteNonNegative(where: string, v: number): void {
-  if (!(Number.isFinite(v) && v >= 0)) fail('invalid_stats', `expected ${where} to be a finite number ≥ 0, but got ${v}.`);
+const atStats = where(ConfigError, 'invalid_stats', 'estimateStep');
+const atOption = where(ConfigError, 'invalid_option', 'estimateStep');
+
+function finiteNonNegative(name: string, v: number): void {
+  finiteNumber(v, atStats(name), { min: 0 });
 }
 
 /** max / mean of an array of shard loads (1 when empty or all zero). */
@@ -101,25 +105,15 @@ export function estimateStep(
   const denseFlops = options.denseFlopsPerSample ?? 0;
   const util = options.denseUtilization ?? DEFAULT_DENSE_UTILIZATION;
   const usePenalty = options.smallDimPenalty ?? true;
-  if (!Number.isInteger(k) || k < 0) fail('invalid_option', `expected slotsPerRow to be an integer ≥ 0, but got ${k}.`);
-  if (!(Number.isFinite(denseFlops) && denseFlops >= 0)) {
-    fail('invalid_option', `expected denseFlopsPerSample to be a finite number ≥ 0, but got ${denseFlops}.`);
-  }
-  if (!(Number.isFinite(util) && util > 0 && util <= 1)) {
-    fail('invalid_option', `expected denseUtilization to be in (0, 1], but got ${util}.`);
-  }
+  integerAtLeast(k, atOption('slotsPerRow'), 0);
+  finiteNumber(denseFlops, atOption('denseFlopsPerSample'), { min: 0 });
+  if (!(Number.isFinite(util) && util > 0 && util <= 1)) throw ruleError(atOption('denseUtilization'), 'in (0, 1]', util);
   const tableStates = options.tables ?? {};
   for (const [name, spec] of Object.entries(tableStates)) {
-    if (!Number.isInteger(spec?.slotsPerRow) || spec.slotsPerRow < 0) {
-      fail('invalid_option', `expected tables['${name}'].slotsPerRow to be an integer ≥ 0, but got ${spec?.slotsPerRow}.`);
-    }
-    if (spec.weightPrecision !== undefined && !(WEIGHT_PRECISIONS as readonly string[]).includes(spec.weightPrecision)) {
-      fail('invalid_option', `expected tables['${name}'].weightPrecision to be one of ${WEIGHT_PRECISIONS.join(', ')}, but got '${String(spec.weightPrecision)}'.`);
-    }
+    integerAtLeast(spec?.slotsPerRow, atOption(`tables['${name}'].slotsPerRow`), 0);
+    if (spec.weightPrecision !== undefined) oneOf(spec.weightPrecision, atOption(`tables['${name}'].weightPrecision`), WEIGHT_PRECISIONS);
   }
-  if (!Number.isInteger(stats.globalBatchSize) || stats.globalBatchSize < 1) {
-    fail('invalid_stats', `expected stats.globalBatchSize to be a positive integer, but got ${stats.globalBatchSize}.`);
-  }
+  positiveInteger(stats.globalBatchSize, atStats('stats.globalBatchSize'));
   const topo = profile.topology;
   const C = topo.chips;
   const H = profile.numHosts;
@@ -135,13 +129,12 @@ export function estimateStep(
   let hostTransfer = 0;
   stats.tables.forEach((t: TableLookupStats, i: number) => {
     const where = `stats.tables[${i}] ('${t.table}')`;
-    if (!Number.isInteger(t.dim) || t.dim < 1) fail('invalid_stats', `expected ${where}.dim to be a positive integer, but got ${t.dim}.`);
+    positiveInteger(t.dim, atStats(`${where}.dim`));
     for (const key of ['bytesGathered', 'activationBytes', 'allToAllBytesIn', 'allToAllBytesOut', 'gradientBytes', 'uniqueIds'] as const) {
       finiteNonNegative(`${where}.${key}`, t[key]);
     }
-    if (!(Number.isFinite(t.imbalance) && t.imbalance >= 1 - 1e-9)) {
-      fail('invalid_stats', `expected ${where}.imbalance to be a finite number ≥ 1 (max/mean), but got ${t.imbalance}.`);
-    }
+    // ≥ 1 up to rounding: max/mean of shard loads.
+    if (!(Number.isFinite(t.imbalance) && t.imbalance >= 1 - 1e-9)) throw ruleError(atStats(`${where}.imbalance`), 'a finite number ≥ 1 (max/mean)', t.imbalance);
     const p = usePenalty ? smallDimPenalty(t.dim) : 1;
     const A = t.activationBytes;
     const state: TableStateSpec = Object.hasOwn(tableStates, t.table) ? tableStates[t.table] : { slotsPerRow: k };

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { finiteNumber, positiveInteger, where } from '../validation';
 
 /** How ids are drawn: uniformly over the vocabulary, or Zipf with exponent s over ids ranked by popularity. */
 export type IdSkew = 'uniform' | { readonly zipf: number };
@@ -86,9 +87,7 @@ export function checkSkew(api: string, skew: unknown): IdSkew {
  */
 export function idDistribution(vocabularySize: number, skew: IdSkew): IdDistribution {
   const api = 'idDistribution';
-  if (!Number.isInteger(vocabularySize) || vocabularySize < 1) {
-    throw new ConfigError('invalid_vocabulary_size', `${api}: expected vocabularySize to be a positive integer, but got ${vocabularySize}.`);
-  }
+  positiveInteger(vocabularySize, where(ConfigError, 'invalid_vocabulary_size', api)('vocabularySize'));
   const sk = checkSkew(api, skew);
   const V = vocabularySize;
   if (sk === 'uniform') {
@@ -157,8 +156,6 @@ function uniformShardRows(V: number, N: number, rotation: number): number[] {
  * @example expectedUniqueIds(1000, 1000, 'uniform') // 1000 · (1 − 0.999^1000) ≈ 632.30
  */
 export function expectedUniqueIds(draws: number, vocabularySize: number, skew: IdSkew = 'uniform'): number {
-  if (!(Number.isFinite(draws) && draws >= 0)) {
-    throw new ConfigError('invalid_draws', `expectedUniqueIds: expected draws to be a finite number ≥ 0, but got ${draws}.`);
-  }
+  finiteNumber(draws, where(ConfigError, 'invalid_draws', 'expectedUniqueIds')('draws'), { min: 0 });
   return idDistribution(vocabularySize, skew).expectedUnique(draws);
 }

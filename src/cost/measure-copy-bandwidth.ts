@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 
 /** Options of {@link measureCopyBandwidth}. */
 export interface MeasureCopyBandwidthOptions {
@@ -23,12 +24,9 @@ export interface MeasureCopyBandwidthOptions {
 export function measureCopyBandwidth(options: MeasureCopyBandwidthOptions = {}): number {
   const bytes = options.bytes ?? 256 * 2 ** 20;
   const repeats = options.repeats ?? 3;
-  if (!Number.isInteger(bytes) || bytes < 1) {
-    throw new ConfigError('invalid_option', `measureCopyBandwidth: expected bytes to be a positive integer, but got ${bytes}.`);
-  }
-  if (!Number.isInteger(repeats) || repeats < 1) {
-    throw new ConfigError('invalid_option', `measureCopyBandwidth: expected repeats to be a positive integer, but got ${repeats}.`);
-  }
+  const at = where(ConfigError, 'invalid_option', 'measureCopyBandwidth');
+  positiveInteger(bytes, at('bytes'));
+  positiveInteger(repeats, at('repeats'));
   const src = new Uint8Array(bytes);
   const dst = new Uint8Array(bytes);
   for (let i = 0; i < bytes; i += 4096) src[i] = i & 255; // touch every page of the source

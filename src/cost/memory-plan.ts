@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os';
 import type { EmbeddingOptimizerLike } from '../embedding/optimizer-like';
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { resolveTopology } from '../strategy/resolve-topology';
 import type { Topology } from '../strategy/topology';
 import { MEMORY_GENERATIONS } from './memory-generations';
@@ -114,9 +115,7 @@ export function planMemory(config: MemoryPlanInput, topology: Topology | string,
     throw new ConfigError('invalid_plan', 'planMemory: expected config.tables to be a non-empty array of tables ({ name, vocabularySize, dim, … } or tableConfig results).');
   }
   const globalBatchSize = config.globalBatchSize ?? 16 * topo.numReplicas;
-  if (!Number.isSafeInteger(globalBatchSize) || globalBatchSize < 1) {
-    throw new ConfigError('invalid_plan', `planMemory: expected config.globalBatchSize to be a positive integer, but got ${String(globalBatchSize)}.`);
-  }
+  positiveInteger(globalBatchSize, where(ConfigError, 'invalid_plan', 'planMemory')('config.globalBatchSize'));
   const hostMemoryBytes = options.hostMemoryBytes ?? totalmem();
   if (!(Number.isFinite(hostMemoryBytes) && hostMemoryBytes > 0)) {
     throw new ConfigError('invalid_plan', `planMemory: expected options.hostMemoryBytes to be a positive number of bytes, but got ${String(hostMemoryBytes)}.`);

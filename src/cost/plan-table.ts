@@ -1,9 +1,12 @@
 import { isEmbeddingOptimizer, type EmbeddingOptimizerLike } from '../embedding/optimizer-like';
 import { ConfigError } from '../errors';
+import { positiveInteger, where as whereIn } from '../validation';
 import { optimizerFromConfig, registeredOptimizers } from '../optimizers/optimizer-registry';
 import { BYTES_PER_ID } from './hardware-constants';
 import type { IdSkew } from './id-distribution';
 import { BYTES_PER_DYNAMIC_ID, STORAGE_KINDS, WEIGHT_PRECISIONS, type StorageKind, type WeightPrecision } from './storage-kinds';
+
+const atPlan = whereIn(ConfigError, 'invalid_plan', 'planMemory');
 
 /**
  * One table as the memory planner reads it. A `tableConfig(...)` result fits (its `storage`, `weightPrecision` and
@@ -60,9 +63,9 @@ function fail(message: string): never {
   throw new ConfigError('invalid_plan', `planMemory: ${message}`);
 }
 
-function positiveInteger(where: string, v: unknown): number {
-  if (!Number.isSafeInteger(v) || (v as number) < 1) fail(`expected ${where} to be a positive integer, but got ${String(v)}.`);
-  return v as number;
+/** A positive integer field of a planned table (the shared validator, ConfigError invalid_plan). */
+function positiveField(name: string, v: unknown): number {
+  return positiveInteger(v, atPlan(name));
 }
 
 /** Slots per row and class name of an optimizer given as an object or a registered name (any case). */
@@ -97,8 +100,8 @@ export function planTable(t: PlanTableInput, index: number, defaultOptimizer: st
   if (!(WEIGHT_PRECISIONS as readonly string[]).includes(weightPrecision)) {
     fail(`expected ${where('weightPrecision')} to be one of ${WEIGHT_PRECISIONS.join(', ')}, but got '${String(weightPrecision)}'.`);
   }
-  const dim = positiveInteger(where('dim'), t.dim);
-  const vocabularySize = storage === 'dynamic' && t.vocabularySize === undefined ? undefined : positiveInteger(where('vocabularySize'), t.vocabularySize);
+  const dim = positiveField(where('dim'), t.dim);
+  const vocabularySize = storage === 'dynamic' && t.vocabularySize === undefined ? undefined : positiveField(where('vocabularySize'), t.vocabularySize);
   if (t.rowBudget !== undefined && storage !== 'dynamic') {
     fail(`expected ${where('rowBudget')} only with storage 'dynamic', but the table is '${storage}'. Remove rowBudget or set storage: 'dynamic'.`);
   }
@@ -108,9 +111,9 @@ export function planTable(t: PlanTableInput, index: number, defaultOptimizer: st
   let residentRows: number;
   if (storage === 'dynamic') {
     if (t.rowBudget === undefined) fail(`expected ${where('rowBudget')} (the most rows a dynamic table holds) to be set for storage 'dynamic', but it is missing.`);
-    residentRows = positiveInteger(where('rowBudget'), t.rowBudget);
+    residentRows = positiveField(where('rowBudget'), t.rowBudget);
   } else if (storage === 'lazy' && t.expectedRowsTouched !== undefined) {
-    residentRows = positiveInteger(where('expectedRowsTouched'), t.expectedRowsTouched);
+    residentRows = positiveField(where('expectedRowsTouched'), t.expectedRowsTouched);
     if (residentRows > (vocabularySize as number)) {
       fail(`expected ${where('expectedRowsTouched')} to be at most vocabularySize (${vocabularySize}), but got ${residentRows}.`);
     }

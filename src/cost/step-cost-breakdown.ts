@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { finiteNumber, where } from '../validation';
 
 /** The parts of one training step's modelled time, in seconds. */
 export interface StepCostParts {
@@ -32,10 +33,7 @@ export const STEP_COST_PARTS = ['gather', 'comms', 'optimizerUpdate', 'hostTrans
  */
 export function stepCostBreakdown(parts: StepCostParts): StepCostBreakdown {
   for (const key of STEP_COST_PARTS) {
-    const v = parts[key];
-    if (!(Number.isFinite(v) && v >= 0)) {
-      throw new ConfigError('invalid_cost', `stepCostBreakdown: expected ${key} to be a finite number of seconds ≥ 0, but got ${v}.`);
-    }
+    finiteNumber(parts[key], where(ConfigError, 'invalid_cost', 'stepCostBreakdown')(key), { min: 0, unit: 'seconds' });
   }
   const { gather, comms, optimizerUpdate, hostTransfer, denseCompute } = parts;
   return Object.freeze({

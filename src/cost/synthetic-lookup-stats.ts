@@ -1,5 +1,6 @@
 import { PLACEMENTS, type Placement } from '../embedding/table-layout';
 import { ConfigError } from '../errors';
+import { finiteNumber, oneOf, positiveInteger, where } from '../validation';
 import type { LookupStats, TableLookupStats } from '../embedding/lookup-stats-types';
 import type { Topology } from '../strategy/topology';
 import { resolveTopology } from '../strategy/resolve-topology';
@@ -69,22 +70,17 @@ function fail(message: string): never {
  */
 export function syntheticLookupStats(input: SyntheticLookupStatsInput): LookupStats {
   const topo = resolveTopology(input.topology);
-  if (!(PLACEMENTS as readonly string[]).includes(input.placement)) {
-    fail(`expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(input.placement)}'.`);
-  }
+  const at = where(ConfigError, 'invalid_model', 'syntheticLookupStats');
+  oneOf(input.placement, at('placement'), PLACEMENTS);
   if (!Array.isArray(input.tables) || input.tables.length === 0) fail('expected tables to be a non-empty array of table specs.');
   const B = input.globalBatchSize;
   const R = topo.numReplicas;
   new TPUStrategy(topo).perReplicaBatchSize(B); // validates B (positive integer, divisible by R)
   const tables = input.tables.map((spec, index): TableLookupStats => {
     const name = spec.name ?? `table_${index}`;
-    if (!Number.isInteger(spec.vocabularySize) || spec.vocabularySize < 1) {
-      fail(`expected tables[${index}].vocabularySize to be a positive integer, but got ${spec.vocabularySize}.`);
-    }
-    if (!Number.isInteger(spec.dim) || spec.dim < 1) fail(`expected tables[${index}].dim to be a positive integer, but got ${spec.dim}.`);
-    if (!(Number.isFinite(spec.idsPerSample) && spec.idsPerSample > 0)) {
-      fail(`expected tables[${index}].idsPerSample to be a finite number > 0, but got ${spec.idsPerSample}.`);
-    }
+    positiveInteger(spec.vocabularySize, at(`tables[${index}].vocabularySize`));
+    positiveInteger(spec.dim, at(`tables[${index}].dim`));
+    finiteNumber(spec.idsPerSample, at(`tables[${index}].idsPerSample`), { min: 0, exclusive: true });
     const dist = idDistribution(spec.vocabularySize, checkSkew(`syntheticLookupStats: tables[${index}]`, spec.skew ?? 'uniform'));
     const ids = B * spec.idsPerSample;
     const rowBytes = spec.dim * BYTES_PER_FLOAT32;

@@ -1,7 +1,11 @@
-import { ConfigError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { inRange, nonNegativeInteger, positiveInteger, where } from '../validation';
 import { gatherFeature } from './feature-accessor';
 import type { Dataset } from './dataset';
 import type { BatchColumns, FeatureName } from './features';
+
+// Hot path (one call per example or batch): built once, not per call.
+const BATCH_AT = where(InputError, 'index_out_of_range', 'BatchedDataset.at')('i');
 
 /** Options of {@link Dataset.batch}. */
 export interface BatchOptions {
@@ -50,9 +54,7 @@ export class BatchedDataset<F extends FeatureName> {
     private readonly first = 0,
     count?: number,
   ) {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) {
-      throw new ConfigError('invalid_batch_size', `Dataset.batch: expected batchSize to be a positive integer, but got ${batchSize}.`);
-    }
+    positiveInteger(batchSize, where(ConfigError, 'invalid_batch_size', 'Dataset.batch')('batchSize'));
     const n = dataset.length;
     this.baseBatches = n === Infinity ? Infinity : options.dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
     this.length = count ?? Math.max(0, this.baseBatches - first);
@@ -60,12 +62,10 @@ export class BatchedDataset<F extends FeatureName> {
 
   /**
    * The `i`-th batch.
-   * @throws RangeError when `i` is out of range.
+   * @throws InputError `index_out_of_range` when `i` is not an integer in [0, length).
    */
   at(i: number): Batch<F> {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-      throw new RangeError(`BatchedDataset.at: expected i to be an integer in [0, ${this.length}), but got ${i}.`);
-    }
+    inRange(i, BATCH_AT, 0, this.length);
     const b = this.baseBatches === Infinity ? this.first + i : (this.first + i) % this.baseBatches;
     const from = b * this.batchSize;
     const to = Math.min(from + this.batchSize, this.dataset.length);
@@ -83,13 +83,13 @@ export class BatchedDataset<F extends FeatureName> {
 
   /** The first `n` batches. */
   take(n: number): BatchedDataset<F> {
-    checkCount('BatchedDataset.take', n);
+    nonNegativeInteger(n, where(ConfigError, 'invalid_count', 'BatchedDataset.take')('n'));
     return new BatchedDataset(this.dataset, this.batchSize, this.options, this.first, Math.min(n, this.length));
   }
 
   /** All but the first `n` batches. */
   skip(n: number): BatchedDataset<F> {
-    checkCount('BatchedDataset.skip', n);
+    nonNegativeInteger(n, where(ConfigError, 'invalid_count', 'BatchedDataset.skip')('n'));
     const skipped = Math.min(n, this.length);
     return new BatchedDataset(this.dataset, this.batchSize, this.options, this.first + skipped, this.length - skipped);
   }
@@ -98,10 +98,10 @@ export class BatchedDataset<F extends FeatureName> {
    * The batches repeated `count` times (forever by default): the same batches each pass (`batch` then `repeat`,
    * as in the tutorial's `shuffle → batch → repeat`).
    * @param count passes. @default Infinity
-   * @throws ConfigError `invalid_repeat` when the batches skip into a later pass (repeat before skip instead).
+   * @throws ConfigError `invalid_count` when count is not a non-negative integer.
    */
   repeat(count: number = Infinity): BatchedDataset<F> {
-    if (count !== Infinity) checkCount('BatchedDataset.repeat', count);
+    if (count !== Infinity) nonNegativeInteger(count, where(ConfigError, 'invalid_count', 'BatchedDataset.repeat')('n'));
     if (this.length === Infinity) return this;
     if (this.first !== 0 || this.length !== this.baseBatches) {
       // Rebase on the selected window so that repetition replays exactly these batches.
@@ -116,11 +116,5 @@ export class BatchedDataset<F extends FeatureName> {
   /** Iterates the batches in order. */
   *[Symbol.iterator](): IterableIterator<Batch<F>> {
     for (let i = 0; i < this.length; i++) yield this.at(i);
-  }
-}
-
-function checkCount(api: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new ConfigError('invalid_count', `${api}: expected n to be a non-negative integer, but got ${n}.`);
   }
 }

@@ -1,8 +1,12 @@
-import { ConfigError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { inRange, nonNegativeInteger, where } from '../validation';
 import { Random } from '../random';
 import { BatchedDataset, type BatchOptions } from './batched-dataset';
 import { NUMERIC_FEATURES, type FeatureName } from './features';
 import type { MovieLensData } from './movielens-data';
+
+// Hot path (one call per example or batch): built once, not per call.
+const ROW_AT = where(InputError, 'index_out_of_range', 'Dataset.rowAt')('k');
 
 /** The numeric features (the default set a Dataset batches). */
 export type NumericFeatureName = (typeof NUMERIC_FEATURES)[number];
@@ -49,7 +53,7 @@ export class Dataset<F extends FeatureName = NumericFeatureName> {
    * All examples of `data`, in file order.
    * @param data the loaded config.
    * @param options which features batches carry.
-   * @throws ConfigError `unknown_feature` when a feature is not in the config.
+   * @throws ConfigError `unknown_dataset_feature` when a feature is not in the config.
    * @example
    * const ds = Dataset.from(data, { features: ['user_id', 'movie_id', 'user_rating'] });
    */
@@ -72,13 +76,13 @@ export class Dataset<F extends FeatureName = NumericFeatureName> {
 
   /** The first `n` examples (all if fewer). @throws ConfigError when n is not a non-negative integer. */
   take(n: number): Dataset<F> {
-    checkCount('Dataset.take', n);
+    nonNegativeInteger(n, where(ConfigError, 'invalid_count', 'Dataset.take')('n'));
     return new Dataset(this.data, this.features, this.order, this.baseLength, this.start, Math.min(this.length, n));
   }
 
   /** All but the first `n` examples. @throws ConfigError when n is not a non-negative integer. */
   skip(n: number): Dataset<F> {
-    checkCount('Dataset.skip', n);
+    nonNegativeInteger(n, where(ConfigError, 'invalid_count', 'Dataset.skip')('n'));
     const len = this.length === Infinity ? Infinity : Math.max(0, this.length - n);
     return new Dataset(this.data, this.features, this.order, this.baseLength, this.start + Math.min(n, this.length), len);
   }
@@ -89,7 +93,7 @@ export class Dataset<F extends FeatureName = NumericFeatureName> {
    * @param count number of passes. @default Infinity
    */
   repeat(count: number = Infinity): Dataset<F> {
-    if (count !== Infinity) checkCount('Dataset.repeat', count);
+    if (count !== Infinity) nonNegativeInteger(count, where(ConfigError, 'invalid_count', 'Dataset.repeat')('n'));
     if (this.length === Infinity || this.length === 0) return this;
     if (this.start === 0 && this.length === this.baseLength) {
       return new Dataset(this.data, this.features, this.order, this.baseLength, 0, this.length * count);
@@ -111,11 +115,9 @@ export class Dataset<F extends FeatureName = NumericFeatureName> {
     return new BatchedDataset(this, batchSize, options);
   }
 
-  /** The example row (index into the data) at position `k` of the sequence. */
+  /** The example row (index into the data) at position `k` of the sequence. @throws InputError `index_out_of_range`. */
   rowAt(k: number): number {
-    if (!Number.isInteger(k) || k < 0 || k >= this.length) {
-      throw new RangeError(`Dataset.rowAt: expected k to be an integer in [0, ${this.length}), but got ${k}.`);
-    }
+    inRange(k, ROW_AT, 0, this.length);
     const p = (this.start + k) % this.baseLength;
     return this.order ? this.order[p] : p;
   }
@@ -153,11 +155,5 @@ export class Dataset<F extends FeatureName = NumericFeatureName> {
     const rows = new Int32Array(this.length);
     for (let k = 0; k < rows.length; k++) rows[k] = w.start + k;
     return rows;
-  }
-}
-
-function checkCount(api: string, n: number): void {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new ConfigError('invalid_count', `${api}: expected n to be a non-negative integer, but got ${n}.`);
   }
 }

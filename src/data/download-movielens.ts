@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { unzipSync } from 'fflate';
 import { ConfigError, DataError } from '../errors';
+import { finiteNumber, where } from '../validation';
 import { defaultCacheDir } from './find-movielens-dir';
 import { MOVIELENS_VERSIONS, type MovieLensVersion } from './movielens-configs';
 
@@ -80,7 +81,7 @@ export interface DownloadOptions {
  * @throws DataError `download_failed` (HTTP error or network), `download_timeout` (no headers, or a stalled body),
  *   `oversized_download` (more bytes than expected), `truncated_download` or `checksum_mismatch` (expected vs got),
  *   `disk_full` (ENOSPC/EDQUOT writing the cache), `cache_write_failed` (any other write error), `bad_archive`;
- *   ConfigError `unknown_version` / `missing_checksum` / `bad_option`.
+ *   ConfigError `unknown_version` / `missing_checksum` / `invalid_option`.
  * @example
  * const dir = await downloadMovieLens('1m'); // then loadMovieLens('1m-ratings', { dir })
  */
@@ -133,14 +134,7 @@ function markerOf(outDir: string): string | null {
 
 function timeoutOption(value: number | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new ConfigError(
-      'bad_option',
-      `downloadMovieLens: expected ${name} to be a positive finite number of milliseconds, but got ${String(value)}. ` +
-        `Leave it out for ${fallback}.`,
-    );
-  }
-  return value;
+  return finiteNumber(value, where(ConfigError, 'invalid_option', 'downloadMovieLens')(name, `Leave it out for ${fallback}.`), { min: 0, exclusive: true, unit: 'milliseconds' });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { table, type ColumnTable } from 'arquero';
-import { ConfigError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { inRange, where } from '../validation';
 import type { DictionaryColumn, RaggedColumn } from './columns';
 import { gatherFeature, type FeatureAccessor } from './feature-accessor';
 import {
@@ -12,6 +13,9 @@ import {
 import { MOVIE_GENRES, OCCUPATION_LABELS } from './labels';
 import type { MovieLensConfig } from './movielens-configs';
 import type { MoviesTable, RatingsTable, UsersTable } from './movielens-tables';
+
+// Hot path (one call per example or batch): built once, not per call.
+const ROW = where(InputError, 'index_out_of_range', 'MovieLensData.row')('i');
 
 /** Options of {@link MovieLensData.toTable}. */
 export interface ToTableOptions {
@@ -109,7 +113,7 @@ export class MovieLensData {
    *
    * @param name a feature of this config (see {@link featureNames}).
    * @returns the column, typed per {@link FeatureColumns}.
-   * @throws ConfigError `unknown_feature` when the config has no such feature.
+   * @throws ConfigError `unknown_dataset_feature` when the config has no such feature.
    * @example
    * const { codes, dictionary } = data.column('movie_title'); dictionary[codes[0]]; // 'Kolya (1996)'
    */
@@ -131,13 +135,13 @@ export class MovieLensData {
 
   /**
    * Internal: how to read a feature (used by Dataset batches).
-   * @throws ConfigError `unknown_feature` listing this config's features.
+   * @throws ConfigError `unknown_dataset_feature` listing this config's features.
    */
   accessor(name: string, api = 'MovieLensData'): FeatureAccessor {
     const a = this.accessors.get(name as FeatureName);
     if (!a) {
       throw new ConfigError(
-        'unknown_feature',
+        'unknown_dataset_feature',
         `${api}: expected a feature of ${this.config.name} (${this.featureNames.join(', ')}), but got ${JSON.stringify(name)}.`,
       );
     }
@@ -148,12 +152,10 @@ export class MovieLensData {
    * One example as TFDS yields it (ids as numbers, `user_gender` as a boolean, genres and occupation label as
    * label indices).
    * @param i example index in [0, length).
-   * @throws RangeError when `i` is out of range.
+   * @throws InputError `index_out_of_range` when `i` is not an integer in [0, length).
    */
   row(i: number): Partial<Record<FeatureName, number | string | boolean | number[]>> {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
-      throw new RangeError(`MovieLensData.row: expected i to be an integer in [0, ${this.length}), but got ${i}.`);
-    }
+    inRange(i, ROW, 0, this.length);
     const out: Partial<Record<FeatureName, number | string | boolean | number[]>> = {};
     for (const name of this.featureNames) {
       const a = this.accessors.get(name) as FeatureAccessor;
@@ -172,7 +174,7 @@ export class MovieLensData {
    *
    * @param options which features.
    * @returns a new arquero ColumnTable.
-   * @throws ConfigError `unknown_feature`.
+   * @throws ConfigError `unknown_dataset_feature`.
    * @example
    * data.toTable({ features: ['user_id', 'movie_title', 'user_rating'] }).print(5);
    */

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { nonNegativeInteger, where } from '../validation';
 import { Dataset, type NumericFeatureName } from './dataset';
 import type { FeatureName } from './features';
 import type { MovieLensData } from './movielens-data';
@@ -43,7 +44,7 @@ export function tutorialSplit<F extends FeatureName = NumericFeatureName>(
   const trainSize = options.trainSize ?? 80_000;
   const testSize = options.testSize ?? 20_000;
   for (const [name, v] of [['trainSize', trainSize], ['testSize', testSize]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new ConfigError('invalid_split', `tutorialSplit: expected ${name} to be a non-negative integer, but got ${v}.`);
+    nonNegativeInteger(v, where(ConfigError, 'invalid_split', 'tutorialSplit')(name));
   }
   if (trainSize + testSize > data.length) {
     throw new ConfigError(

@@ -1,5 +1,6 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
+import { integerAtLeast, where } from '../validation';
 import { tableConfigFromConfig, type TableConfig, type TableConfigJson } from './table-config';
 import type { OptimizerResolver } from './optimizer-like';
 
@@ -53,13 +54,7 @@ export function featureConfig(options: FeatureConfigOptions): FeatureConfig {
       `${api}: expected table to be a TableConfig made by tableConfig(), but got ${String(t)}.`,
     );
   }
-  const maxSequenceLength = options.maxSequenceLength ?? 0;
-  if (!Number.isInteger(maxSequenceLength) || maxSequenceLength < 0) {
-    throw new ConfigError(
-      'invalid_feature_config',
-      `${api}: expected maxSequenceLength to be an integer ≥ 0, but got ${String(maxSequenceLength)}.`,
-    );
-  }
+  const maxSequenceLength = integerAtLeast(options.maxSequenceLength ?? 0, where(ConfigError, 'invalid_feature_config', api)('maxSequenceLength', '0 pools the ids; L > 0 keeps the first L per sample.'), 0);
   let outputShape: readonly number[] | undefined;
   if (options.outputShape !== undefined) {
     const s = options.outputShape;

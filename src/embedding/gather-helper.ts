@@ -174,13 +174,18 @@ for (;;) {
     const d = m.message;
     kernels.set(d.id, new WebAssembly.Instance(mod, { env: { memory: d.memory } }).exports);
   }
-  try {
-    const k = kernels.get(c[${MEM}]);
-    if (c[${KIND}] !== ${KIND_COMBINE} || !k) throw new Error('no such job');
-    k.combineIds(c[${IDS}], c[${SCALES}], c[${SPLITS}], c[${SAMPLES}], c[${MODE}], c[${SHARDS}], c[${ROT}], c[${RPS}], c[${Q}], c[${EXTRAS}], c[${ROW_BYTES}], c[${OUT}]);
-  } catch {
-    Atomics.store(c, ${FAILED}, seen);
+  // A job the helper does not know (another kind, an unregistered memory) or one that traps is marked failed;
+  // the engine then runs it on the main thread.
+  const k = kernels.get(c[${MEM}]);
+  let ok = c[${KIND}] === ${KIND_COMBINE} && k !== undefined;
+  if (ok) {
+    try {
+      k.combineIds(c[${IDS}], c[${SCALES}], c[${SPLITS}], c[${SAMPLES}], c[${MODE}], c[${SHARDS}], c[${ROT}], c[${RPS}], c[${Q}], c[${EXTRAS}], c[${ROW_BYTES}], c[${OUT}]);
+    } catch {
+      ok = false;
+    }
   }
+  if (!ok) Atomics.store(c, ${FAILED}, seen);
   Atomics.store(c, ${DONE}, seen);
   Atomics.notify(c, ${DONE});
 }

@@ -1,4 +1,5 @@
 import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { InputError } from '../errors';
 import type { IdRouting } from './id-dedup';
 import { kernelRoute, type KernelRoute, type RoutedIdDedup } from './wasm-id-dedup';
 
@@ -61,7 +62,7 @@ export class NativeIdDedup implements RoutedIdDedup {
 
   insertRouted(ids: Int32Array, start: number, end: number, out: Int32Array, posOff: Int32Array, rowBytes: number, routing: IdRouting, replica: number, idsPS: Int32Array, uniqPS: Int32Array, base: number): void {
     if (end <= start) return;
-    if (this.count + end - start > this.cap) throw new RangeError(`NativeIdDedup: ${this.count + end - start} ids exceed the ${this.cap} reserved by reset()`);
+    if (this.count + end - start > this.cap) throw new InputError('capacity_exceeded', `NativeIdDedup.insertRouted: ${this.count + end - start} ids exceed the ${this.cap} reserved by reset(); call reset() with the batch's id count first.`);
     if (routing !== this.lastRouting) {
       this.lastRoute = kernelRoute(routing);
       this.lastRouting = routing;
@@ -78,7 +79,7 @@ export class NativeIdDedup implements RoutedIdDedup {
    */
   routeCombine(ids: Int32Array, b0: number, b1: number, out: Int32Array, posOff: Int32Array, rowBytes: number, routing: IdRouting, replica: number, idsPS: Int32Array, uniqPS: Int32Array, base: number, storage: Float32Array, scale: Float32Array, rowSplits: Int32Array, values: Float32Array, maxBag: number, threads: number): number {
     const n = rowSplits[b1] - rowSplits[b0];
-    if (this.count + n > this.cap) throw new RangeError(`NativeIdDedup: ${this.count + n} ids exceed the ${this.cap} reserved by reset()`);
+    if (this.count + n > this.cap) throw new InputError('capacity_exceeded', `NativeIdDedup.routeCombine: ${this.count + n} ids exceed the ${this.cap} reserved by reset(); call reset() with the batch's id count first.`);
     if (routing !== this.lastRouting) {
       this.lastRoute = kernelRoute(routing);
       this.lastRouting = routing;

@@ -3,7 +3,7 @@
  * ids and unique ids per (replica, shard), the partition limits (throw, or drop ids), the backward scales and the
  * table's lookup statistics.
  */
-import { ShardingError } from '../errors';
+import { ConfigError, ShardingError } from '../errors';
 import type { TableLookupStats } from './lookup-stats-types';
 import type { NormalizedInput } from './feature-input';
 import { sequenceEnd } from './sequence-positions';
@@ -120,7 +120,7 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
   const routing = ts.routing;
   const rowBytes = dim * 4;
   const nativeDedup = fused && dedup === ts.nativeDedup ? ts.nativeDedup : null;
-  if (fused && !nativeDedup) throw new Error(`routeIds: table '${table.name}' cannot combine while routing (see fusedCombineApplies).`);
+  if (fused && !nativeDedup) throw new ConfigError('unsupported_storage', `routeIds: table '${table.name}' cannot combine while routing without its native deduplicator (see fusedCombineApplies); set useFusedLookup = false.`);
   // No id can be dropped (no limits): the scales of every position are known now (ids ≥ 0 stand for kept slots).
   const fusedInput = fused ? inputs.get(ts.features[0].name)! : null;
   const fusedScale = fusedInput ? combinerScales(fusedInput, fusedInput.values, table.config.combiner, ts.features[0].scaleBuf.subarray(0, fusedInput.values.length), true) : null;

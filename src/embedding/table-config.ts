@@ -1,5 +1,6 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
+import { inRange, oneOf, positiveInteger, where } from '../validation';
 import { COMBINERS, type Combiner } from './combiner';
 import type { Eviction } from '../kernels/eviction-heap';
 import { checkDynamicIdMapOptions } from '../kernels/dynamic-id-map';
@@ -109,9 +110,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   }
   rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'rowBudget', 'admitAfter', 'eviction']);
   const storage = options.storage ?? 'dense';
-  if (!(STORAGES as readonly string[]).includes(storage)) {
-    throw new ConfigError('invalid_table_config', `${api}: expected storage to be one of ${STORAGES.join(', ')}, but got ${JSON.stringify(storage)}.`);
-  }
+  oneOf(storage, where(ConfigError, 'invalid_table_config', api)('storage'), STORAGES);
   const dynamic = storage === 'dynamic' ? dynamicVocabulary(options, api) : null;
   if (!dynamic) {
     for (const key of ['rowBudget', 'admitAfter', 'eviction'] as const) {
@@ -122,22 +121,11 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   }
   const vocabularySize = dynamic ? dynamic.rowBudget : (options.vocabularySize as number);
   const { dim } = options;
-  if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
-    throw new ConfigError(
-      'invalid_table_config',
-      `${api}: expected vocabularySize to be a positive integer (< 2^31), but got ${String(vocabularySize)}.`,
-    );
-  }
-  if (!Number.isInteger(dim) || dim < 1) {
-    throw new ConfigError('invalid_table_config', `${api}: expected dim to be a positive integer, but got ${String(dim)}.`);
-  }
-  const combiner = options.combiner ?? 'mean';
-  if (!(COMBINERS as readonly string[]).includes(combiner)) {
-    throw new ConfigError(
-      'invalid_table_config',
-      `${api}: expected combiner to be one of ${COMBINERS.join(', ')}, but got '${String(combiner)}'.`,
-    );
-  }
+  const at = where(ConfigError, 'invalid_table_config', api);
+  positiveInteger(vocabularySize, at('vocabularySize'));
+  inRange(vocabularySize, at('vocabularySize', 'Ids are int32, so a table has at most 2^31 − 1 rows.'), 1, 2 ** 31);
+  positiveInteger(dim, at('dim'));
+  const combiner = oneOf(options.combiner ?? 'mean', at('combiner'), COMBINERS);
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name.length === 0 || options.name.includes('/'))) {
     throw new ConfigError(
       'invalid_table_config',

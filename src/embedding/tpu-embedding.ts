@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
+import { integer, oneOf, positiveInteger, where } from '../validation';
 import { TOPOLOGIES, topology as topologyPreset, type Topology } from '../strategy/topology';
 import type { LookupStats, TableLookupStats } from './lookup-stats-types';
 import { accumulateStats, emptyAccumulatedStats, type AccumulatedLookupStats } from './lookup-stats';
@@ -172,29 +173,20 @@ export class TPUEmbedding {
     if (!this.topology || !Number.isInteger(this.topology.numShards) || !Number.isInteger(this.topology.numReplicas)) {
       throw bad(`expected topology to be a Topology or a preset name, but got ${String(options.topology)}.`);
     }
-    this.placement = options.placement ?? 'sparsecore';
-    if (!(PLACEMENTS as readonly string[]).includes(this.placement)) {
-      throw bad(`expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(this.placement)}'.`);
-    }
-    this.sharding = options.sharding ?? 'mod';
-    if (!(SHARDINGS as readonly string[]).includes(this.sharding)) {
-      throw new ConfigError('invalid_sharding', `${api}: expected sharding to be one of ${SHARDINGS.join(', ')}, but got '${String(this.sharding)}'.`);
-    }
-    this.layoutRule = options.layoutRule ?? 'tensorflow';
-    if (!(LAYOUT_RULES as readonly string[]).includes(this.layoutRule)) {
-      throw bad(`expected layoutRule to be one of ${LAYOUT_RULES.join(', ')}, but got '${String(this.layoutRule)}'.`);
-    }
+    const at = where(ConfigError, 'invalid_embedding_config', api);
+    this.placement = oneOf(options.placement ?? 'sparsecore', at('placement'), PLACEMENTS);
+    this.sharding = oneOf(options.sharding ?? 'mod', where(ConfigError, 'invalid_sharding', api)('sharding'), SHARDINGS);
+    this.layoutRule = oneOf(options.layoutRule ?? 'tensorflow', at('layoutRule'), LAYOUT_RULES);
     this.numShards = this.placement === 'cpu' ? 1 : this.topology.numShards;
     this.numReplicas = this.topology.numReplicas;
     for (const key of ['maxIdsPerPartition', 'maxUniqueIdsPerPartition'] as const) {
       const v = options[key];
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw bad(`expected ${key} to be a positive integer, but got ${String(v)}.`);
+      if (v !== undefined) positiveInteger(v, at(key, 'Leave it out for no limit.'));
     }
     this.maxIdsPerPartition = options.maxIdsPerPartition;
     this.maxUniqueIdsPerPartition = options.maxUniqueIdsPerPartition;
     this.allowIdDropping = options.allowIdDropping ?? false;
-    this.seed = options.seed ?? 0;
-    if (!Number.isInteger(this.seed)) throw bad(`expected seed to be an integer, but got ${String(options.seed)}.`);
+    this.seed = integer(options.seed ?? 0, at('seed'));
     this.statsHistoryLimit = options.statsHistoryLimit ?? 1000;
     if (options.optimizer !== undefined && !isEmbeddingOptimizer(options.optimizer)) {
       throw bad(`expected optimizer to be an embedding optimizer (SGD, Adagrad, Adam, …), but got ${String(options.optimizer)}.`);
@@ -496,7 +488,7 @@ export class TPUEmbedding {
       if (full === null || typeof full !== 'object') throw new InputError('shape_mismatch', `${api}: expected table '${name}' to be { weights, slots }, but got ${String(full)}.`);
       if (t.config.dynamic) {
         throw new InputError(
-          'unsupported_storage',
+          'not_importable',
           `${api}: table '${name}' has storage 'dynamic': its rows mean nothing without its id map (id → row), which full tables and checkpoints do not hold yet; restore only the dense tables (leave '${name}' out) and let it re-admit its ids.`,
         );
       }

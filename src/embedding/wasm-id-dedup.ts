@@ -1,4 +1,5 @@
 import { compileKernel } from '../kernels/compile-kernel';
+import { InputError } from '../errors';
 import { WASM_BASE64 } from '../kernels/id-router.wasm';
 import type { IdRouting } from './id-dedup';
 
@@ -125,7 +126,7 @@ export class WasmIdDedup implements RoutedIdDedup {
     const n = end - start;
     const N = routing.numShards;
     if (n <= 0) return;
-    if (this.count + n > this.cap) throw new RangeError(`WasmIdDedup: ${this.count + n} ids exceed the ${this.cap} reserved by reset()`);
+    if (this.count + n > this.cap) throw new InputError('capacity_exceeded', `WasmIdDedup.insertRouted: ${this.count + n} ids exceed the ${this.cap} reserved by reset(); call reset() with the batch's id count first.`);
     const i32 = this.i32;
     i32.set(ids.subarray(start, end), this.idsAt >> 2);
     i32.set(idsPS.subarray(base, base + N), this.idsPSAt >> 2);

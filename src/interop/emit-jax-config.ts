@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
@@ -61,14 +62,11 @@ function jaxInitializer(t: TableConfigJson): string {
  * @param embedding the embedding whose configs to emit.
  * @param options the global batch size.
  * @returns Python source text.
- * @throws ConfigError `not_emittable` (a learning-rate function, an initializer with no jax form), `invalid_options`.
+ * @throws ConfigError `not_emittable` (a learning-rate function, an initializer with no jax form), `invalid_option`.
  * @example fs.writeFileSync('jax_config.py', emitJaxConfig(model.embedding, { batchSize: 1024 }));
  */
 export function emitJaxConfig(embedding: TPUEmbedding, options: EmitJaxConfigOptions): string {
-  const b = options?.batchSize;
-  if (!Number.isInteger(b) || b < 1) {
-    throw new ConfigError('invalid_options', `emitJaxConfig: expected batchSize to be a positive integer (the global batch), but got ${String(b)}. Pass e.g. { batchSize: 1024 }.`);
-  }
+  const b = positiveInteger(options?.batchSize, where(ConfigError, 'invalid_option', 'emitJaxConfig')('batchSize (the global batch)', 'Pass e.g. { batchSize: 1024 }.'));
   const json = embeddingConfigParts(embedding);
   const limits = suggestedIdLimits(embedding);
   const lines = ['# Emitted by tpu-embeddings (emitJaxConfig): jax_tpu_embedding SparseCore specs.', 'import jax', 'from jax_tpu_embedding.sparsecore.lib.nn import embedding_spec', ''];

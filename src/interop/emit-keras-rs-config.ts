@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { TPUEmbedding } from '../embedding';
 import type { OptimizerJson } from '../embedding/optimizer-like';
 import type { TableConfigJson } from '../embedding/table-config';
@@ -62,14 +63,11 @@ function kerasInitializer(t: TableConfigJson): string {
  * @param options the global batch size and the placement.
  * @returns Python source text.
  * @throws ConfigError `not_emittable` (AdagradMomentum, a learning-rate function, a function initializer),
- *   `invalid_options` for a bad batch size.
+ *   `invalid_option` for a bad batch size.
  * @example fs.writeFileSync('keras_rs_config.py', emitKerasRsConfig(model.embedding, { batchSize: 1024 }));
  */
 export function emitKerasRsConfig(embedding: TPUEmbedding, options: EmitKerasRsConfigOptions): string {
-  const b = options?.batchSize;
-  if (!Number.isInteger(b) || b < 1) {
-    throw new ConfigError('invalid_options', `emitKerasRsConfig: expected batchSize to be a positive integer (the global batch), but got ${String(b)}. Pass e.g. { batchSize: 1024 }.`);
-  }
+  const b = positiveInteger(options?.batchSize, where(ConfigError, 'invalid_option', 'emitKerasRsConfig')('batchSize (the global batch)', 'Pass e.g. { batchSize: 1024 }.'));
   const json = embeddingConfigParts(embedding);
   const limits = suggestedIdLimits(embedding);
   const lines = ['# Emitted by tpu-embeddings (emitKerasRsConfig): keras_rs.layers.DistributedEmbedding.', 'import keras', 'import keras_rs', ''];

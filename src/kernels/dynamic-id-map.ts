@@ -25,6 +25,8 @@
  *   value (`counterInitialRow`): the caller re-initializes the row and its optimizer slots.
  */
 import { ConfigError, InputError } from '../errors';
+import type { ConfigErrorKind } from '../error-kinds';
+import { inRange, positiveInteger, where } from '../validation';
 import { CountMinSketch } from './count-min-sketch';
 import { EVICTIONS, EvictionHeap, type Eviction } from './eviction-heap';
 import { dynamicIdPartition, hashId64, hashIdString } from './id-hash';
@@ -85,15 +87,12 @@ export interface DynamicIdStats {
 export function checkDynamicIdMapOptions(
   options: { readonly rowBudget?: number; readonly admitAfter?: number; readonly eviction?: Eviction },
   api = 'DynamicIdMap',
-  kind = 'invalid_dynamic_options',
+  kind: ConfigErrorKind = 'invalid_dynamic_options',
 ): { readonly rowBudget: number; readonly admitAfter: number; readonly eviction: Eviction } {
   const { rowBudget } = options;
-  if (!Number.isInteger(rowBudget) || (rowBudget as number) < 1 || (rowBudget as number) > 2 ** 31 - 1) {
-    throw new ConfigError(
-      kind,
-      `${api}: expected rowBudget of a dynamic table to be a positive integer (< 2^31), but got ${String(rowBudget)}; set it to the most rows the table may hold (e.g. rowBudget: 1_000_000).`,
-    );
-  }
+  const at = where(ConfigError, kind, api)('rowBudget of a dynamic table', 'Set it to the most rows the table may hold (e.g. rowBudget: 1_000_000); rows are int32, so at most 2^31 − 1.');
+  positiveInteger(rowBudget, at);
+  inRange(rowBudget, at, 1, 2 ** 31);
   const admitAfter = options.admitAfter ?? 1;
   if (!Number.isInteger(admitAfter) || admitAfter < 1 || admitAfter > 65535) {
     throw new ConfigError(kind, `${api}: expected admitAfter to be an integer in [1, 65535] (sightings before an id gets a row; 1 admits every id), but got ${String(options.admitAfter)}.`);

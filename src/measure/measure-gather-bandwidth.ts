@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { SimdCombiner } from '../embedding/simd-combiner';
 import { Random } from '../random';
 
@@ -40,11 +41,8 @@ export interface MeasureGatherBandwidthOptions {
 export function measureGatherBandwidth(options: MeasureGatherBandwidthOptions): number {
   const { vocabularySize: V, dim, rows } = options;
   const repeats = options.repeats ?? 3;
-  for (const [name, v] of [['vocabularySize', V], ['dim', dim], ['rows', rows], ['repeats', repeats]] as const) {
-    if (!Number.isInteger(v) || v < 1) {
-      throw new ConfigError('invalid_option', `measureGatherBandwidth: expected ${name} to be a positive integer, but got ${v}.`);
-    }
-  }
+  const at = where(ConfigError, 'invalid_option', 'measureGatherBandwidth');
+  for (const [name, v] of [['vocabularySize', V], ['dim', dim], ['rows', rows], ['repeats', repeats]] as const) positiveInteger(v, at(name));
   if (options.kernel !== undefined && options.kernel !== 'wasm' && options.kernel !== 'js') {
     throw new ConfigError('invalid_option', `measureGatherBandwidth: expected kernel to be 'wasm' or 'js', but got ${String(options.kernel)}.`);
   }

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { finiteNumber, positiveInteger, where } from '../validation';
 import type { IdSkew } from '../cost/id-distribution';
 import { featureConfig } from '../embedding/feature-config';
 import { tableConfig } from '../embedding/table-config';
@@ -60,10 +61,6 @@ export interface LoadBalanceResult {
   readonly suggestedMaxUniqueIdsPerPartition: number;
 }
 
-function fail(message: string): never {
-  throw new ConfigError('invalid_option', `measureLoadBalance: ${message}`);
-}
-
 const roundUp8 = (x: number) => Math.max(8, Math.ceil(x / 8) * 8);
 
 /**
@@ -87,10 +84,9 @@ export function measureLoadBalance(options: MeasureLoadBalanceOptions): LoadBala
   const k = options.idsPerSample ?? 1;
   const steps = options.steps ?? 20;
   const headroom = options.headroom ?? 1.25;
-  for (const [name, v] of [['vocabularySize', V], ['globalBatchSize', B], ['idsPerSample', k], ['steps', steps]] as const) {
-    if (!Number.isInteger(v) || v < 1) fail(`expected ${name} to be a positive integer, but got ${v}.`);
-  }
-  if (!(Number.isFinite(headroom) && headroom >= 1)) fail(`expected headroom to be a finite number ≥ 1, but got ${headroom}.`);
+  const at = where(ConfigError, 'invalid_option', 'measureLoadBalance');
+  for (const [name, v] of [['vocabularySize', V], ['globalBatchSize', B], ['idsPerSample', k], ['steps', steps]] as const) positiveInteger(v, at(name));
+  finiteNumber(headroom, at('headroom'), { min: 1 });
   const skew = options.skew ?? 'uniform';
   const emb = new TPUEmbedding({
     features: { items: featureConfig({ table: tableConfig({ vocabularySize: V, dim: 8, initializer: 0, name: 'items' }), name: 'items' }) },

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { integerAtLeast, positiveInteger, where } from '../validation';
 import type { IdSkew } from '../cost/id-distribution';
 import { DenseEmbeddingBaseline } from '../baseline/dense-embedding-baseline';
 import { GatherHelper } from '../embedding/gather-helper';
@@ -113,9 +114,7 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function positiveInteger(name: string, v: number): void {
-  if (!Number.isInteger(v) || v < 1) fail(`expected ${name} to be a positive integer, but got ${v}.`);
-}
+const at = where(ConfigError, 'invalid_option', 'measureLookupCost');
 
 /**
  * Measures one configuration's lookup and update time on this machine: the library's engine (`TPUEmbedding`,
@@ -146,13 +145,13 @@ export async function measureLookupCost(options: MeasureLookupCostOptions): Prom
   const repeats = options.repeats ?? 3;
   const warmup = options.warmup ?? 1;
   const denseRepeats = options.denseRepeats ?? 1;
-  positiveInteger('vocabularySize', V);
-  positiveInteger('dim', dim);
-  positiveInteger('idsPerStep', ids);
-  positiveInteger('idsPerSample', k);
-  positiveInteger('repeats', repeats);
-  positiveInteger('denseRepeats', denseRepeats);
-  if (!Number.isInteger(warmup) || warmup < 0) fail(`expected warmup to be an integer ≥ 0, but got ${warmup}.`);
+  positiveInteger(V, at('vocabularySize'));
+  positiveInteger(dim, at('dim'));
+  positiveInteger(ids, at('idsPerStep'));
+  positiveInteger(k, at('idsPerSample'));
+  positiveInteger(repeats, at('repeats'));
+  positiveInteger(denseRepeats, at('denseRepeats'));
+  integerAtLeast(warmup, at('warmup'), 0);
   if (ids % k !== 0) fail(`expected idsPerStep (${ids}) to be a multiple of idsPerSample (${k}); use ${Math.max(k, Math.round(ids / k) * k)}.`);
   const B = ids / k;
   const skew = options.skew ?? 'uniform';

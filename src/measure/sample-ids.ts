@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { inRange, integerAtLeast, positiveInteger, where } from '../validation';
 import { checkSkew, type IdSkew } from '../cost/id-distribution';
 import { Random } from '../random';
 
@@ -43,10 +44,10 @@ function helper2(x: number): number {
 export function sampleIds(options: SampleIdsOptions): Int32Array {
   const V = options.vocabularySize;
   const n = options.count;
-  if (!Number.isInteger(V) || V < 1 || V > 2 ** 31 - 1) {
-    throw new ConfigError('invalid_option', `sampleIds: expected vocabularySize to be a positive int32, but got ${V}.`);
-  }
-  if (!Number.isInteger(n) || n < 0) throw new ConfigError('invalid_option', `sampleIds: expected count to be an integer ≥ 0, but got ${n}.`);
+  const at = where(ConfigError, 'invalid_option', 'sampleIds');
+  positiveInteger(V, at('vocabularySize'));
+  inRange(V, at('vocabularySize', 'Ids are int32.'), 1, 2 ** 31);
+  integerAtLeast(n, at('count'), 0);
   const skew = checkSkew('sampleIds', options.skew ?? 'uniform');
   const rng = options.random instanceof Random ? options.random : new Random(options.random ?? 0);
   const out = new Int32Array(n);

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { nonNegativeInteger, where } from '../validation';
 import { firstNonFinite } from '../embedding/first-non-finite';
 import type { FullTable, TPUEmbedding } from '../embedding';
 import { Adagrad, Adam, type EmbeddingOptimizer, type SlotName } from '../optimizers';
@@ -67,7 +68,7 @@ export function checkRankingState(api: string, state: unknown, target: RankingSt
   if (state === null || typeof state !== 'object') fail(`expected a state { step, tables, dense, optimizer } (from getState or rankingStateFromCheckpoint), but got ${String(state)}.`);
   const s = state as Record<string, unknown>;
   const step = s.step;
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) fail(`expected step to be a non-negative integer, but got ${String(step)}.`);
+  nonNegativeInteger(step, where(InputError, 'bad_state', api)('step'));
   const group = (key: 'tables' | 'dense' | 'optimizer'): Map<string, NamedTensor> => {
     const list = s[key];
     if (!Array.isArray(list)) fail(`expected ${key} to be an array of named tensors, but got ${String(list)}.`);

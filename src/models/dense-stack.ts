@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { Random } from '../random';
 import { denseLayer, denseLayerBackward, denseLayerForward, type DenseActivation } from './dense-layer';
 import { useNativeMatMul } from '../kernels/native-matmul';
@@ -47,14 +48,9 @@ export class DenseStack {
   constructor(config: { inputDim: number; units: readonly number[]; seed: number; scope?: string }) {
     const { inputDim, units, seed } = config;
     const scope = config.scope ?? 'ratings';
-    for (const u of [inputDim, ...units]) {
-      if (!Number.isInteger(u) || u < 1) {
-        throw new ConfigError(
-          'invalid_dense_units',
-          `DenseStack: expected inputDim and every units entry to be positive integers, but got inputDim ${inputDim}, units [${units.join(', ')}].`,
-        );
-      }
-    }
+    const at = where(ConfigError, 'invalid_dense_units', 'DenseStack');
+    positiveInteger(inputDim, at('inputDim'));
+    units.forEach((u, i) => positiveInteger(u, at(`units[${i}]`, `units are [${units.join(', ')}].`)));
     if (units.length === 0) {
       throw new ConfigError('invalid_dense_units', 'DenseStack: expected at least one layer in units, but got []. Pass e.g. [256, 64, 1].');
     }

@@ -1,4 +1,5 @@
 import { ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { History, type BaseEpochLogs, type StepLogs } from './history';
 import { progressCallback, progressModeFor } from './progress-callback';
 import { openBatches, type BatchDataset, type BatchReader } from './rating-batch';
@@ -71,12 +72,9 @@ export async function runFitLoop<B, L extends BaseEpochLogs>(parts: FitLoopParts
   const { api, dataset } = parts;
   const epochs = options.epochs ?? 1;
   const steps = options.stepsPerEpoch;
-  if (!Number.isInteger(epochs) || epochs < 1) {
-    throw new ConfigError('invalid_fit_options', `${api}: expected epochs to be a positive integer, but got ${String(epochs)}.`);
-  }
-  if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-    throw new ConfigError('invalid_fit_options', `${api}: expected stepsPerEpoch to be a positive integer or undefined, but got ${String(steps)}.`);
-  }
+  const at = where(ConfigError, 'invalid_fit_options', api);
+  positiveInteger(epochs, at('epochs'));
+  if (steps !== undefined) positiveInteger(steps, at('stepsPerEpoch', 'Leave it out for one pass over the dataset per epoch.'));
   const history = new History<L>();
   const callbacks: TrainingCallback<L>[] = [progressCallback<L>(progressModeFor(options.verbose ?? 'auto')), ...(options.callbacks ?? [])];
   const knownLength = (dataset as { length?: unknown }).length;

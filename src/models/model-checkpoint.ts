@@ -76,7 +76,7 @@ export function modelCheckpointGroups(state: ModelState): CheckpointContent['gro
  * @throws CheckpointError `kind` when one of the three files is missing; `ambiguous_slot`.
  * @example modelStateFromCheckpoint('twoTowerStateFromCheckpoint', 'not_a_two_tower_checkpoint', 'twoTowerCheckpointContent(model)', loaded)
  */
-export function modelStateFromCheckpoint(api: string, kind: string, saveWith: string, loaded: LoadedCheckpoint): ModelState {
+export function modelStateFromCheckpoint(api: string, kind: CheckpointError['kind'], saveWith: string, loaded: LoadedCheckpoint): ModelState {
   const groups: Record<keyof typeof RANKING_CHECKPOINT_FILES, NamedTensor[]> = { tables: [], dense: [], optimizer: [] };
   const byFile = new Map<string, keyof typeof RANKING_CHECKPOINT_FILES>(Object.entries(RANKING_CHECKPOINT_FILES).map(([k, f]) => [f, k as keyof typeof RANKING_CHECKPOINT_FILES]));
   for (const t of loaded.manifest.tensors) {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { integer, oneOf, positiveInteger, where } from '../validation';
 import { PLACEMENTS } from '../embedding/table-layout';
 import { kerasAdagrad } from '../optimizers';
 import type { EmbeddingOptimizer } from '../optimizers';
@@ -41,12 +42,10 @@ export interface RankingModelConfig {
   readonly seed: number;
 }
 
-function positiveInteger(param: string, value: unknown, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigError('invalid_model_config', `rankingModelConfig: expected ${param} to be a positive integer, but got ${String(value)}. Leave it out for the tutorial's ${fallback}.`);
-  }
-  return value;
+const at = where(ConfigError, 'invalid_model_config', 'rankingModelConfig');
+
+function positiveIntegerOr(param: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : positiveInteger(value, at(param, `Leave it out for the tutorial's ${fallback}.`));
 }
 
 /**
@@ -65,18 +64,12 @@ export function rankingModelConfig(options: RankingModelOptions = {}): RankingMo
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_model_config', `rankingModelConfig: expected an options object, but got ${String(options)}. Pass e.g. { topology: 'v4-8' }.`);
   }
-  const placement = options.placement ?? 'sparsecore';
-  if (!(PLACEMENTS as readonly string[]).includes(placement)) {
-    throw new ConfigError('invalid_model_config', `rankingModelConfig: expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
-  }
+  const placement = oneOf(options.placement ?? 'sparsecore', at('placement'), PLACEMENTS);
   const hidden = options.hiddenUnits ?? [256, 64];
   if (!Array.isArray(hidden) || hidden.some((u) => !Number.isInteger(u) || u < 1)) {
     throw new ConfigError('invalid_model_config', `rankingModelConfig: expected hiddenUnits to be an array of positive integers, but got ${JSON.stringify(hidden)}. Leave it out for the tutorial's [256, 64].`);
   }
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) {
-    throw new ConfigError('invalid_model_config', `rankingModelConfig: expected seed to be an integer, but got ${String(seed)}.`);
-  }
+  const seed = integer(options.seed ?? 0, at('seed'));
   const optimizer = options.optimizer ?? kerasAdagrad({ learningRate: 0.1 });
   if (typeof (optimizer as { applyRows?: unknown })?.applyRows !== 'function') {
     throw new ConfigError('invalid_model_config', `rankingModelConfig: expected optimizer to be an embedding optimizer (e.g. kerasAdagrad({ learningRate: 0.1 })), but got ${String(optimizer)}.`);
@@ -85,9 +78,9 @@ export function rankingModelConfig(options: RankingModelOptions = {}): RankingMo
     topology: resolveTopology(options.topology ?? 'v4-8'),
     placement,
     optimizer,
-    userVocabularySize: positiveInteger('userVocabularySize', options.userVocabularySize, 2048),
-    movieVocabularySize: positiveInteger('movieVocabularySize', options.movieVocabularySize, 2048),
-    embeddingDim: positiveInteger('embeddingDim', options.embeddingDim, 64),
+    userVocabularySize: positiveIntegerOr('userVocabularySize', options.userVocabularySize, 2048),
+    movieVocabularySize: positiveIntegerOr('movieVocabularySize', options.movieVocabularySize, 2048),
+    embeddingDim: positiveIntegerOr('embeddingDim', options.embeddingDim, 64),
     hiddenUnits: Object.freeze([...hidden]),
     seed,
   });

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { denseOptimizerFor } from '../optimizers';
 import type { EmbeddingOptimizer } from '../optimizers';
 import type { NamedTensor } from '../checkpoint/safetensors';
@@ -240,9 +241,7 @@ export class RankingModel {
   async evaluate(dataset: RatingDataset, options: EvaluateOptions = {}): Promise<EvaluateResult> {
     this.checkAlive('evaluate');
     const steps = options.steps;
-    if (steps !== undefined && (!Number.isInteger(steps) || steps < 1)) {
-      throw new ConfigError('invalid_evaluate_options', `RankingModel.evaluate: expected steps to be a positive integer or undefined, but got ${steps}.`);
-    }
+    if (steps !== undefined) positiveInteger(steps, where(ConfigError, 'invalid_evaluate_options', 'RankingModel.evaluate')('steps', 'Leave it out to evaluate the whole dataset.'));
     const reader = openBatches('RankingModel.evaluate', dataset);
     let lossSum = 0;
     let sse = 0;
@@ -357,7 +356,7 @@ export class RankingModel {
    * @param dir the export directory (created if missing).
    * @param options weightShardBytes (largest weights file, default 4 MiB).
    * @returns tfjs' save result (bytes of topology and weights).
-   * @throws InputError `bad_option` when dir is not a non-empty string; CheckpointError `write_failed` when the files cannot be written.
+   * @throws InputError `bad_path` when dir is not a non-empty string; CheckpointError `write_failed` when the files cannot be written.
    * @example
    * await model.saveServingModel('outputs/serving-model');
    * const served = await tf.loadLayersModel(fileSystemIO('outputs/serving-model'));
@@ -365,7 +364,7 @@ export class RankingModel {
   async saveServingModel(dir: string, options: FileSystemIOOptions = {}): Promise<tf.io.SaveResult> {
     this.checkAlive('saveServingModel');
     if (typeof dir !== 'string' || dir.length === 0) {
-      throw new InputError('bad_option', `RankingModel.saveServingModel: expected dir to be a directory path, but got ${JSON.stringify(dir)}. Pass e.g. 'outputs/serving-model'.`);
+      throw new InputError('bad_path', `RankingModel.saveServingModel: expected dir to be a directory path, but got ${JSON.stringify(dir)}. Pass e.g. 'outputs/serving-model'.`);
     }
     const handler = fileSystemIO(dir, options);
     const served = this.exportServingModel();

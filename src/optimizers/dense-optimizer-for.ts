@@ -28,7 +28,7 @@ import { SGD } from './sgd';
  */
 export function denseOptimizerFor(optimizer: EmbeddingOptimizer): tf.Optimizer {
   const name = optimizer?.className;
-  const fail = (kind: string, rule: string, value: string, fix: string): ConfigError =>
+  const fail = (kind: ConfigError['kind'], rule: string, value: string, fix: string): ConfigError =>
     new ConfigError(kind, `denseOptimizerFor: expected ${rule}, but got ${value}. ${fix}`);
   if (!(optimizer instanceof SGD || optimizer instanceof Adagrad || optimizer instanceof Adam)) {
     throw fail(

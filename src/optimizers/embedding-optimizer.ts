@@ -4,6 +4,7 @@
  */
 
 import { ConfigError, InputError } from '../errors';
+import { describeValue, ruleError, where } from '../validation';
 import type { NativeRowContext } from './native-row-update';
 
 /** Slot variable names, as TensorFlow names them in checkpoints (`<table>/<slot>`). */
@@ -103,20 +104,12 @@ export interface EmbeddingOptimizerOptions {
   readonly multiplyWeightDecayFactorByLearningRate?: boolean;
 }
 
-/** @internal Formats a value for an error message. */
-export function formatValue(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
-  return String(value);
-}
+/** @internal A value as error messages show it: the shared validators' {@link describeValue}. */
+export const formatValue = describeValue;
 
-/** @internal Throws a ConfigError `<api>: expected <param> to be <rule>, but got <value>. <fix>` */
+/** @internal A ConfigError `invalid_optimizer_config`: `<api>: expected <param> to be <rule>, but got <value>. <fix>` (the shared {@link ruleError}). */
 export function configError(api: string, param: string, rule: string, value: unknown, fix: string): ConfigError {
-  return new ConfigError(
-    'invalid_optimizer_config',
-    `${api}: expected ${param} to be ${rule}, but got ${formatValue(value)}. ${fix}`,
-  );
+  return ruleError(where(ConfigError, 'invalid_optimizer_config', api)(param, fix), rule, value);
 }
 
 /** @internal Validates a number option with a predicate; returns it or the default. */
@@ -271,8 +264,8 @@ export abstract class EmbeddingOptimizer {
   learningRateAt(step: number): number {
     const lr = this.learningRate;
     if (typeof lr === 'number') return lr;
-    if (!Number.isInteger(step) || step < 0) {
-      throw new InputError('invalid_step', `${this.className}.learningRateAt: expected step to be an integer ≥ 0, but got ${formatValue(step)}. Pass the 1-based global step.`);
+    if (!Number.isSafeInteger(step) || step < 0) {
+      throw ruleError(where(InputError, 'invalid_step', `${this.className}.learningRateAt`)('step', 'Pass the 1-based global step.'), 'an integer ≥ 0', step);
     }
     const value = lr(step);
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -379,7 +372,7 @@ export abstract class EmbeddingOptimizer {
     const { weights, slots, rowOffsets, count, grads, dim } = batch;
     const specs = this.slotSpecs();
     // The error message (and its API name) is built only on failure: the happy path allocates nothing.
-    if (!Number.isInteger(dim) || dim < 1) throw this.badBatch('dim to be a positive integer', dim, 'Pass the table dimension.');
+    if (!Number.isSafeInteger(dim) || dim < 1) throw ruleError(where(InputError, 'invalid_row_batch', `${this.className}.applyRows`)('dim', 'Pass the table dimension.'), 'a positive integer', dim);
     if (!Number.isInteger(count) || count < 0 || count > rowOffsets.length) {
       throw this.badBatch(`count to be an integer in [0, rowOffsets.length = ${rowOffsets.length}]`, count, 'Pass the number of rows to update.');
     }

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 
 /** The kinds of candidate index: exact (blocked matrix product + `tf.topk`) and approximate (HNSW, usearch). */
 export const INDEX_KINDS = ['exact', 'hnsw'] as const;
@@ -47,7 +48,7 @@ export function checkSearch(api: string, dim: number, queries: Float32Array, k: 
   if (!(queries instanceof Float32Array) || queries.length === 0 || queries.length % dim !== 0) {
     throw new InputError('bad_query', `${api}: expected queries to be a non-empty Float32Array of Q × ${dim} values, but got ${queries instanceof Float32Array ? `${queries.length} values` : String(queries)}.`);
   }
-  if (!Number.isInteger(k) || k < 1) throw new InputError('bad_query', `${api}: expected k to be a positive integer, but got ${String(k)}.`);
+  positiveInteger(k, where(InputError, 'bad_query', api)('k'));
   return queries.length / dim;
 }
 
@@ -56,7 +57,7 @@ export function checkSearch(api: string, dim: number, queries: Float32Array, k: 
  * @throws InputError `bad_candidates`.
  */
 export function checkCandidates(api: string, ids: Int32Array, vectors: Float32Array, dim: number): void {
-  if (!Number.isInteger(dim) || dim < 1) throw new InputError('bad_candidates', `${api}: expected dim to be a positive integer, but got ${String(dim)}.`);
+  positiveInteger(dim, where(InputError, 'bad_candidates', api)('dim'));
   if (!(ids instanceof Int32Array) || ids.length === 0) throw new InputError('bad_candidates', `${api}: expected ids to be a non-empty Int32Array, but got ${String(ids)}.`);
   if (!(vectors instanceof Float32Array) || vectors.length !== ids.length * dim) {
     throw new InputError('bad_candidates', `${api}: expected vectors to be a Float32Array of ${ids.length} × ${dim} = ${ids.length * dim} values, but got ${vectors instanceof Float32Array ? vectors.length : String(vectors)}.`);

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readSafetensors, writeSafetensors } from '../checkpoint/safetensors';
-import { CheckpointError, InputError } from '../errors';
+import { CheckpointError, ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { checkCandidates, checkSearch, type CandidateIndex, type SearchResult } from './candidate-index';
 
 /** File an {@link ExactIndex} saves its candidates to (`ids` int32 `[N]`, `embeddings` float32 `[N, dim]`). */
@@ -51,14 +52,11 @@ export class ExactIndex implements CandidateIndex {
    * @param dim embedding width.
    * @param options blockSize.
    * @returns the index (dispose it to free its tensors).
-   * @throws InputError `bad_candidates`; ConfigError-like InputError `bad_option` for a bad blockSize.
+   * @throws InputError `bad_candidates`; ConfigError `invalid_option` for a blockSize that is not a positive integer.
    */
   static build(ids: Int32Array, vectors: Float32Array, dim: number, options: ExactIndexOptions = {}): ExactIndex {
     checkCandidates('ExactIndex.build', ids, vectors, dim);
-    const blockSize = options.blockSize ?? 65536;
-    if (!Number.isInteger(blockSize) || blockSize < 1) {
-      throw new InputError('bad_option', `ExactIndex.build: expected blockSize to be a positive integer, but got ${String(blockSize)}.`);
-    }
+    const blockSize = positiveInteger(options.blockSize ?? 65536, where(ConfigError, 'invalid_option', 'ExactIndex.build')('blockSize'));
     return new ExactIndex(ids, vectors, dim, blockSize);
   }
 

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { positiveInteger, ruleError, where } from '../validation';
 import { checkCandidates } from './candidate-index';
 
 /** TFRS's default cut-offs of `FactorizedTopK` (top-1, 5, 10, 50 and 100 categorical accuracy). */
@@ -50,19 +51,15 @@ export class FactorizedTopK {
    * @param candidateVectors their embeddings `[N, dim]` row-major.
    * @param dim embedding width.
    * @param options ks, queryBlock.
-   * @throws InputError `bad_candidates`, `bad_option` (ks not positive integers).
+   * @throws InputError `bad_candidates`; ConfigError `invalid_option` (ks not positive integers, queryBlock not a positive integer).
    */
   constructor(readonly candidateIds: Int32Array, candidateVectors: Float32Array, readonly dim: number, options: FactorizedTopKOptions = {}) {
     checkCandidates('FactorizedTopK', candidateIds, candidateVectors, dim);
     const ks = options.ks ?? DEFAULT_TOP_KS;
-    if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
-      throw new InputError('bad_option', `FactorizedTopK: expected ks to be a non-empty list of positive integers, but got ${JSON.stringify(ks)}.`);
-    }
+    const at = where(ConfigError, 'invalid_option', 'FactorizedTopK');
+    if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw ruleError(at('ks'), 'a non-empty list of positive integers', ks);
     this.ks = Object.freeze([...ks].sort((a, b) => a - b));
-    this.queryBlock = options.queryBlock ?? 1024;
-    if (!Number.isInteger(this.queryBlock) || this.queryBlock < 1) {
-      throw new InputError('bad_option', `FactorizedTopK: expected queryBlock to be a positive integer, but got ${String(options.queryBlock)}.`);
-    }
+    this.queryBlock = positiveInteger(options.queryBlock ?? 1024, at('queryBlock'));
     candidateIds.forEach((id, j) => this.column.set(id, j));
     this.candidatesT = tf.tidy(() => tf.transpose(tf.tensor2d(candidateVectors, [candidateIds.length, dim]))) as tf.Tensor2D;
     this.hits = new Float64Array(this.ks.length);

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Index as UsearchIndex, MetricKind, ScalarKind } from 'usearch';
-import { CheckpointError, InputError } from '../errors';
+import { CheckpointError, ConfigError, InputError } from '../errors';
+import { integerAtLeast, oneOf, where } from '../validation';
 import { checkCandidates, checkSearch, type CandidateIndex, type SearchResult } from './candidate-index';
 
 /** File of the usearch graph inside a saved {@link HnswIndex} directory. */
@@ -87,7 +88,7 @@ export class HnswIndex implements CandidateIndex {
    * @param dim embedding width.
    * @param options HNSW parameters.
    * @returns the index (dispose it to free the native memory early).
-   * @throws InputError `bad_candidates` / `bad_option`.
+   * @throws InputError `bad_candidates`; ConfigError `invalid_option` (connectivity, expansions or quantization).
    */
   static build(ids: Int32Array, vectors: Float32Array, dim: number, options: HnswIndexOptions = {}): HnswIndex {
     checkCandidates('HnswIndex.build', ids, vectors, dim);
@@ -179,15 +180,9 @@ export class HnswIndex implements CandidateIndex {
 
 function hnswSettings(o: HnswIndexOptions): Required<HnswIndexOptions> {
   const api = 'HnswIndex.build';
-  const int = (name: string, v: number | undefined, fallback: number, min: number): number => {
-    if (v === undefined) return fallback;
-    if (!Number.isInteger(v) || v < min) throw new InputError('bad_option', `${api}: expected ${name} to be an integer ≥ ${min}, but got ${String(v)}.`);
-    return v;
-  };
-  const quantization = o.quantization ?? 'f32';
-  if (!(HNSW_QUANTIZATIONS as readonly string[]).includes(quantization)) {
-    throw new InputError('bad_option', `${api}: expected quantization to be one of ${HNSW_QUANTIZATIONS.join(', ')}, but got ${JSON.stringify(quantization)}.`);
-  }
+  const at = where(ConfigError, 'invalid_option', api);
+  const int = (name: string, v: number | undefined, fallback: number, min: number): number => (v === undefined ? fallback : integerAtLeast(v, at(name), min));
+  const quantization = oneOf(o.quantization ?? 'f32', at('quantization'), HNSW_QUANTIZATIONS);
   return {
     connectivity: int('connectivity', o.connectivity, 16, 2),
     expansionAdd: int('expansionAdd', o.expansionAdd, 128, 1),

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { batchOf } from './retrieval-batch';
 import type { FactorizedRetriever } from './evaluate-retrieval';
 import type { RetrievalDataset } from './two-tower-model';
@@ -70,7 +71,7 @@ export class PopularityBaseline implements FactorizedRetriever {
    * @throws InputError `bad_option` when k is not a positive integer.
    */
   recommend(k: number, exclude: Iterable<number> = []): Int32Array {
-    if (!Number.isInteger(k) || k < 1) throw new InputError('bad_option', `PopularityBaseline.recommend: expected k to be a positive integer, but got ${String(k)}.`);
+    positiveInteger(k, where(InputError, 'bad_count', 'PopularityBaseline.recommend')('k'));
     const skip = new Set(exclude);
     const out: number[] = [];
     for (let i = 0; i < this.ranked.length && out.length < k; i++) if (!skip.has(this.ranked[i])) out.push(this.ranked[i]);

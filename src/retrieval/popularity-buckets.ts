@@ -1,4 +1,5 @@
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { CandidateBucketFeature } from './candidate-bucket-feature';
 import { batchOf } from './retrieval-batch';
 import type { RetrievalDataset } from './two-tower-model';
@@ -21,7 +22,7 @@ import type { RetrievalDataset } from './two-tower-model';
  */
 export function popularityBuckets(train: RetrievalDataset, movieVocabularySize: number, vocabulary = 12): CandidateBucketFeature {
   for (const [name, v] of [['movieVocabularySize', movieVocabularySize], ['vocabulary', vocabulary]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new InputError('bad_option', `popularityBuckets: expected ${name} to be a positive integer, but got ${String(v)}.`);
+    positiveInteger(v, where(ConfigError, 'invalid_option', 'popularityBuckets')(name));
   }
   const counts = new Float64Array(movieVocabularySize);
   for (const b of train) {

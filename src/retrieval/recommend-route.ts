@@ -35,6 +35,7 @@ export function recommendRoute(recommender: Recommender): RouteHandler {
     }
     const { k: rawK, ...rest } = body as Record<string, unknown>;
     const k = rawK === undefined ? 10 : rawK;
+    // A REST answer quotes the value as the request's JSON spelt it.
     if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > maxK) {
       throw new InputError('bad_request', `recommend: expected "k" to be an integer in [1, ${maxK}], but got ${JSON.stringify(rawK)}.`);
     }

@@ -3,7 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileSystemIO } from '../checkpoint/file-system-io';
 import { newGeneration, observed, syncDir, syncFilesIn, writeSynced } from '../checkpoint/durable-writes';
-import { CheckpointError, InputError } from '../errors';
+import { CheckpointError, ConfigError, InputError } from '../errors';
+import { inRange, positiveInteger, where } from '../validation';
 import type { CandidateIndex } from './candidate-index';
 import { loadCandidateIndex } from './load-candidate-index';
 
@@ -47,12 +48,12 @@ export class Recommender {
   /**
    * @param queryModel a LayersModel with one int32 input `[batch, 1]` and output `[batch, dim]`.
    * @param index candidates of the same dim.
-   * @throws InputError `bad_model` when the query model's output width differs from the index's dim.
+   * @throws ConfigError `bad_model` when the query model's output width differs from the index's dim.
    */
   constructor(readonly queryModel: tf.LayersModel, readonly index: CandidateIndex) {
     const out = queryModel.outputs[0]?.shape;
     if (!out || out[out.length - 1] !== index.dim) {
-      throw new InputError('bad_model', `Recommender: expected the query model's output width to equal the index's dim (${index.dim}), but got shape [${out?.join(', ')}].`);
+      throw new ConfigError('bad_model', `Recommender: expected the query model's output width to equal the index's dim (${index.dim}), but got shape [${out?.map((d) => d ?? 'null').join(', ')}]. Pass the model's query tower with the index it was built for.`);
     }
     const emb = queryModel.layers.find((l) => l.getClassName() === 'Embedding');
     this.userVocabularySize = emb ? ((emb.getConfig() as { inputDim: number }).inputDim) : 2 ** 31 - 1;
@@ -65,11 +66,9 @@ export class Recommender {
    * @throws InputError `bad_user` for an id that is not an integer in range.
    */
   embedUsers(userIds: ArrayLike<number>): Float32Array {
+    const atUser = where(InputError, 'bad_user', 'Recommender.recommend')('user id');
     for (let i = 0; i < userIds.length; i++) {
-      const u = userIds[i];
-      if (!Number.isInteger(u) || u < 0 || u >= this.userVocabularySize) {
-        throw new InputError('bad_user', `Recommender.recommend: expected user id to be an integer in [0, ${this.userVocabularySize}), but got ${String(u)}.`);
-      }
+      inRange(userIds[i], atUser, 0, this.userVocabularySize);
     }
     const y = tf.tidy(() => this.queryModel.predict(tf.tensor2d(Int32Array.from(userIds), [userIds.length, 1], 'int32')) as tf.Tensor);
     const out = y.dataSync() as Float32Array;
@@ -91,7 +90,7 @@ export class Recommender {
 
   /** {@link recommend} for several users at once (one batched search). */
   recommendMany(userIds: ArrayLike<number>, k: number, options: RecommendOptions = {}): Recommendations[] {
-    if (!Number.isInteger(k) || k < 1) throw new InputError('bad_query', `Recommender.recommend: expected k to be a positive integer, but got ${String(k)}.`);
+    positiveInteger(k, where(InputError, 'bad_query', 'Recommender.recommend')('k'));
     const exclude = new Set(options.exclude ?? []);
     const q = this.embedUsers(userIds);
     const want = Math.min(k + exclude.size, this.index.size);

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
 import type { CandidateBucketFeature } from './candidate-bucket-feature';
 
 /** Options of {@link releaseYearBuckets}. */
@@ -32,14 +32,14 @@ export interface ReleaseYearBucketOptions {
 export function releaseYearBuckets(movieIds: ArrayLike<number>, titles: readonly string[], options: ReleaseYearBucketOptions = {}): CandidateBucketFeature {
   const { from = 1920, width = 5, to = 2020 } = options;
   if (![from, width, to].every(Number.isInteger) || width < 1 || to < from) {
-    throw new InputError('bad_option', `releaseYearBuckets: expected integers from ≤ to and width ≥ 1, but got from ${from}, to ${to}, width ${width}.`);
+    throw new ConfigError('invalid_option', `releaseYearBuckets: expected integers from ≤ to and width ≥ 1, but got from ${from}, to ${to}, width ${width}.`);
   }
   if (movieIds.length !== titles.length) {
-    throw new InputError('bad_option', `releaseYearBuckets: expected one title per movie id, but got ${movieIds.length} ids and ${titles.length} titles.`);
+    throw new InputError('length_mismatch', `releaseYearBuckets: expected one title per movie id, but got ${movieIds.length} ids and ${titles.length} titles.`);
   }
   let max = -1;
   for (let i = 0; i < movieIds.length; i++) {
-    if (!Number.isInteger(movieIds[i]) || movieIds[i] < 0) throw new InputError('bad_option', `releaseYearBuckets: expected non-negative integer movie ids, but got ${movieIds[i]} at ${i}.`);
+    if (!Number.isInteger(movieIds[i]) || movieIds[i] < 0) throw new InputError('invalid_ids', `releaseYearBuckets: expected non-negative integer movie ids, but got ${movieIds[i]} at ${i}.`);
     max = Math.max(max, movieIds[i]);
   }
   const values = new Int32Array(max + 1);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { finiteNumber, where } from '../validation';
 
 /**
  * The logit TFRS gives an accidental hit: `np.finfo(np.float32).min / 100` (`MIN_FLOAT` in
@@ -49,7 +50,9 @@ export interface RetrievalLossOptions {
  * @param candidates candidate embeddings `[N, d]`, N ≥ B.
  * @param options temperature, candidateIds, sampleWeight.
  * @returns the scalar loss (differentiable with respect to `query` and `candidates`).
- * @throws InputError `bad_shape` (shapes), `bad_option` (temperature ≤ 0, lengths of ids or weights).
+ * @throws ConfigError `invalid_option` (temperature not a positive finite number); InputError `bad_shape` (shapes),
+ *   `length_mismatch` (candidateIds, candidateSamplingProbability or sampleWeight of the wrong length),
+ *   `bad_candidates` (a sampling probability outside (0, 1]).
  * @example
  * const loss = retrievalLoss(q, c, { temperature: 0.1, candidateIds: movieIds });
  */
@@ -63,27 +66,24 @@ export function retrievalLoss(query: tf.Tensor2D, candidates: tf.Tensor2D, optio
   if (B > N) {
     throw new InputError('bad_shape', `${api}: expected at least as many candidates as queries (labels eye(B, N), row i's positive is candidate i), but got B = ${B} > N = ${N}.`);
   }
-  const temperature = options.temperature ?? 1;
-  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) {
-    throw new InputError('bad_option', `${api}: expected temperature to be a positive finite number, but got ${String(temperature)}. Leave it out for 1.`);
-  }
+  const temperature = finiteNumber(options.temperature ?? 1, where(ConfigError, 'invalid_option', api)('temperature', 'Leave it out for 1.'), { min: 0, exclusive: true });
   const ids = options.candidateIds;
   if (ids !== undefined && ids.length !== N) {
-    throw new InputError('bad_option', `${api}: expected candidateIds to hold one id per candidate (${N}), but got ${ids.length}.`);
+    throw new InputError('length_mismatch', `${api}: expected candidateIds to hold one id per candidate (${N}), but got ${ids.length}.`);
   }
   const p = options.candidateSamplingProbability;
   let logP: Float32Array | undefined;
   if (p !== undefined) {
-    if (p.length !== N) throw new InputError('bad_option', `${api}: expected candidateSamplingProbability to hold one probability per candidate (${N}), but got ${p.length}.`);
+    if (p.length !== N) throw new InputError('length_mismatch', `${api}: expected candidateSamplingProbability to hold one probability per candidate (${N}), but got ${p.length}.`);
     logP = new Float32Array(N);
     for (let j = 0; j < N; j++) {
-      if (!(p[j] > 0 && p[j] <= 1)) throw new InputError('bad_option', `${api}: expected candidateSamplingProbability values in (0, 1], but got ${p[j]} at ${j}.`);
+      if (!(p[j] > 0 && p[j] <= 1)) throw new InputError('bad_candidates', `${api}: expected candidateSamplingProbability values in (0, 1], but got ${p[j]} at ${j}.`);
       logP[j] = Math.log(p[j]);
     }
   }
   const w = options.sampleWeight;
   if (w !== undefined && w.length !== B) {
-    throw new InputError('bad_option', `${api}: expected sampleWeight to hold one weight per query (${B}), but got ${w.length}.`);
+    throw new InputError('length_mismatch', `${api}: expected sampleWeight to hold one weight per query (${B}), but got ${w.length}.`);
   }
   const op = tf.customGrad((...args: unknown[]) => {
     const [q, c] = args as [tf.Tensor2D, tf.Tensor2D];

@@ -1,5 +1,6 @@
 import { PLACEMENTS } from '../embedding';
 import { ConfigError } from '../errors';
+import { finiteNumber, integer, oneOf, positiveInteger, where } from '../validation';
 import { kerasAdagrad, type EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology, type Topology } from '../strategy';
 import type { CandidateBucketFeature } from './candidate-bucket-feature';
@@ -121,14 +122,10 @@ export interface TwoTowerConfig {
  */
 export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
   const bad = (msg: string): ConfigError => new ConfigError('invalid_model_config', `twoTowerConfig: ${msg}`);
+  const at = where(ConfigError, 'invalid_model_config', 'twoTowerConfig');
   if (options === null || typeof options !== 'object') throw bad(`expected an options object, but got ${String(options)}.`);
-  const posInt = (name: string, v: unknown, fallback: number): number => {
-    if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw bad(`expected ${name} to be a positive integer, but got ${String(v)}.`);
-    return v;
-  };
-  const placement = options.placement ?? 'sparsecore';
-  if (!(PLACEMENTS as readonly string[]).includes(placement)) throw bad(`expected placement to be one of ${PLACEMENTS.join(', ')}, but got '${String(placement)}'.`);
+  const posInt = (name: string, v: unknown, fallback: number): number => (v === undefined ? fallback : positiveInteger(v, at(name)));
+  const placement = oneOf(options.placement ?? 'sparsecore', at('placement'), PLACEMENTS);
   const optimizer = options.optimizer ?? kerasAdagrad({ learningRate: 0.1 });
   if (typeof (optimizer as { applyRows?: unknown })?.applyRows !== 'function') {
     throw bad(`expected optimizer to be an embedding optimizer (e.g. kerasAdagrad({ learningRate: 0.1 })), but got ${String(optimizer)}.`);
@@ -147,9 +144,7 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
   }
   for (const f of [...queryFeatures, ...(candidateGenres ? ['movie_genres' as const] : [])]) {
     const v = (options.sideFeatures?.vocabulary as Record<string, unknown> | undefined)?.[f];
-    if (!Number.isInteger(v) || (v as number) < 1) {
-      throw bad(`expected sideFeatures.vocabulary.${f} (the table size of that side feature) to be a positive integer, but got ${String(v)}. Build sideFeatures with retrievalSideFeatures(data), or add vocabulary.`);
-    }
+    positiveInteger(v, at(`sideFeatures.vocabulary.${f} (the table size of that side feature)`, 'Build sideFeatures with retrievalSideFeatures(data), or add vocabulary.'));
   }
   const candidateBuckets = options.candidateBuckets ?? {};
   if (candidateBuckets === null || typeof candidateBuckets !== 'object') throw bad(`expected candidateBuckets to be an object of bucket features by name, but got ${String(candidateBuckets)}.`);
@@ -170,8 +165,7 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
     if (u.length > 0 && u[u.length - 1] !== embeddingDim) throw bad(`expected the last of ${name} to be embeddingDim (${embeddingDim}) so that both towers meet in one space, but got ${JSON.stringify(u)}.`);
     return Object.freeze([...u]);
   };
-  const temperature = options.temperature ?? 1;
-  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) throw bad(`expected temperature to be a positive finite number, but got ${String(temperature)}.`);
+  const temperature = finiteNumber(options.temperature ?? 1, at('temperature'), { min: 0, exclusive: true });
   const flags = ['removeAccidentalHits', 'samplingCorrection', 'queryHistory', 'queryUserId', 'historyNegatives'] as const;
   for (const f of flags) if (options[f] !== undefined && typeof options[f] !== 'boolean') throw bad(`expected ${f} to be a boolean, but got ${String(options[f])}.`);
   if (options.queryUserId === false && !options.queryHistory && queryFeatures.length === 0) {
@@ -190,8 +184,7 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
     }
     if (new Set(candidateIds).size !== candidateIds.length) throw bad('expected candidateIds to be distinct, but some repeat.');
   }
-  const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed)) throw bad(`expected seed to be an integer, but got ${String(seed)}.`);
+  const seed = integer(options.seed ?? 0, at('seed'));
   return Object.freeze({
     topology: resolveTopology(options.topology ?? 'v4-8'),
     placement,

@@ -299,7 +299,7 @@ export class TwoTowerModel {
     const vectors = this.candidateEmbeddings(ids);
     if (kind === 'exact') return ExactIndex.build(ids, vectors, this.dim, { blockSize: options.blockSize });
     if (kind === 'hnsw') return HnswIndex.build(ids, vectors, this.dim, options);
-    throw new InputError('bad_option', `TwoTowerModel.buildIndex: expected kind to be 'exact' or 'hnsw', but got ${JSON.stringify(kind)}.`);
+    throw new ConfigError('invalid_option', `TwoTowerModel.buildIndex: expected kind to be 'exact' or 'hnsw', but got ${JSON.stringify(kind)}.`);
   }
 
   /**

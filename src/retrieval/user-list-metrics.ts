@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
 import type { TopKAccuracy } from './factorized-top-k';
 
 /** Recall@K and NDCG@K per K, averaged over users (see {@link userListMetrics}). */
@@ -35,7 +35,7 @@ export interface UserListMetrics {
  */
 export function userListMetrics(ranksByUser: Iterable<ArrayLike<number>>, ks: readonly number[]): UserListMetrics {
   if (!Array.isArray(ks) || ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) {
-    throw new InputError('bad_option', `userListMetrics: expected ks to be a non-empty list of positive integers, but got ${JSON.stringify(ks)}.`);
+    throw new ConfigError('invalid_option', `userListMetrics: expected ks to be a non-empty list of positive integers, but got ${JSON.stringify(ks)}.`);
   }
   const recall = new Float64Array(ks.length);
   const ndcg = new Float64Array(ks.length);

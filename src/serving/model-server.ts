@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileSystemIO } from '../checkpoint/file-system-io';
 import { ConfigError, InputError } from '../errors';
+import { inRange, positiveInteger, where } from '../validation';
 import { predictInChunks, predictRange, yieldToEventLoop } from './chunked-predict';
 import { CLASSIFY_REGRESS_VERBS, classifyRegressError } from './classify-regress';
 import { HttpError } from './http-error';
@@ -192,13 +193,13 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   };
   if ((options.model === undefined) === (options.modelDir === undefined)) bad('expected exactly one of options.model or options.modelDir.');
   if (!NAME_RE.test(name)) bad(`expected name to use letters, digits, '_', '-' or '.', but got ${JSON.stringify(name)}.`);
-  if (!Number.isSafeInteger(version) || version < 1) bad(`expected version to be a positive integer, but got ${version}.`);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) bad(`expected port to be an integer in [0, 65535], but got ${port}.`);
+  const at = where(ConfigError, 'bad_server', 'startModelServer');
+  positiveInteger(version, at('version'));
+  inRange(port, at('port', '0 picks a free port.'), 0, 65536);
   for (const key of Object.keys(MODEL_SERVER_DEFAULTS) as (keyof typeof MODEL_SERVER_DEFAULTS)[]) {
     const value = options[key];
     if (value === undefined) continue;
-    if (!Number.isSafeInteger(value) || value < 1) bad(`expected ${key} to be a positive integer, but got ${value}; leave it out for the default ${MODEL_SERVER_DEFAULTS[key]}.`);
-    limits[key] = value;
+    limits[key] = positiveInteger(value, at(key, `Leave it out for the default ${MODEL_SERVER_DEFAULTS[key]}.`));
   }
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
     bad(`expected headersTimeoutMs (${limits.headersTimeoutMs}) to be at most requestTimeoutMs (${limits.requestTimeoutMs}), since the request includes its headers.`);

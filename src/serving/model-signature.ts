@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 
 /** Input dtypes the server accepts (from the model's `tf.input({ dtype })`). */
 export const SERVING_DTYPES = ['int32', 'float32'] as const;
@@ -64,9 +65,7 @@ export function describeModel(model: tf.LayersModel, options: DescribeModelOptio
     if (!names.includes(name)) {
       throw new ConfigError('bad_model', `describeModel: vocabularySizes names input '${name}', but the model's inputs are ${names.join(', ')}.`);
     }
-    if (!Number.isSafeInteger(size) || size < 1) {
-      throw new ConfigError('bad_model', `describeModel: expected vocabularySizes.${name} to be a positive integer, but got ${size}.`);
-    }
+    positiveInteger(size, where(ConfigError, 'bad_model', 'describeModel')(`vocabularySizes.${name}`));
   }
   const inputs = model.inputs.map((t, i): ServingInput => {
     const name = names[i];

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import { topology, type Topology } from './topology';
 
 /**
@@ -19,15 +20,8 @@ export function resolveTopology(t: Topology | string): Topology {
       `resolveTopology: expected a topology name or a Topology object, but got ${String(t)}.`,
     );
   }
-  for (const key of ['chips', 'numReplicas', 'shardsPerReplica', 'numShards'] as const) {
-    const v = t[key];
-    if (!Number.isInteger(v) || v < 1) {
-      throw new ConfigError(
-        'invalid_topology',
-        `resolveTopology: expected topology.${key} to be a positive integer, but got ${String(v)}.`,
-      );
-    }
-  }
+  const at = where(ConfigError, 'invalid_topology', 'resolveTopology');
+  for (const key of ['chips', 'numReplicas', 'shardsPerReplica', 'numShards'] as const) positiveInteger(t[key], at(`topology.${key}`));
   if (t.numShards !== t.numReplicas * t.shardsPerReplica) {
     throw new ConfigError(
       'invalid_topology',

@@ -1,4 +1,5 @@
-import { ConfigError } from '../errors';
+import { InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { Topology } from './topology';
 import { resolveTopology } from './resolve-topology';
 
@@ -21,10 +22,9 @@ export interface DistributedBatch {
   readonly slices: readonly ReplicaSlice[];
 }
 
+// A batch size passed to one call is a per-call value: InputError, like TPUEmbedding.lookup's `batch_not_divisible`.
 function checkPositiveInteger(api: string, name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new ConfigError('invalid_batch_size', `${api}: expected ${name} to be a positive integer, but got ${value}.`);
-  }
+  positiveInteger(value, where(InputError, 'bad_batch', api)(name));
 }
 
 /**
@@ -66,7 +66,7 @@ export class TPUStrategy {
    * The per-replica batch size for a global batch: `globalBatchSize / numReplicasInSync`.
    * @param globalBatchSize - rows per step over all replicas, a positive integer divisible by numReplicasInSync.
    * @returns rows per replica.
-   * @throws ConfigError `invalid_batch_size` (not a positive integer) or `batch_not_divisible`.
+   * @throws InputError `bad_batch` (not a positive integer) or `batch_not_divisible`.
    * @example new TPUStrategy('v4-8').perReplicaBatchSize(128) // 32
    */
   perReplicaBatchSize(globalBatchSize: number): number {
@@ -76,7 +76,7 @@ export class TPUStrategy {
     if (globalBatchSize % r !== 0) {
       const lower = Math.floor(globalBatchSize / r) * r;
       const upper = lower + r;
-      throw new ConfigError(
+      throw new InputError(
         'batch_not_divisible',
         `${api}: expected globalBatchSize (${globalBatchSize}) to be divisible by numReplicasInSync (${r}) ` +
           `of topology '${this.topology.name}'; use a multiple of ${r}, e.g. ${lower > 0 ? `${lower} or ` : ''}${upper}.`,
@@ -89,7 +89,7 @@ export class TPUStrategy {
    * The global batch size for a per-replica batch size: `perReplica × numReplicasInSync`.
    * @param perReplicaBatchSize - rows per replica, a positive integer.
    * @returns rows per step over all replicas.
-   * @throws ConfigError `invalid_batch_size` when perReplicaBatchSize is not a positive integer.
+   * @throws InputError `bad_batch` when perReplicaBatchSize is not a positive integer.
    * @example new TPUStrategy('v4-8').globalBatchSize(32) // 128
    */
   globalBatchSize(perReplicaBatchSize: number): number {
@@ -101,7 +101,7 @@ export class TPUStrategy {
    * Each replica's rows `[start, end)` of a global batch: contiguous, equal, in replica order.
    * @param globalBatchSize - a positive integer divisible by numReplicasInSync.
    * @returns `numReplicasInSync` frozen slices.
-   * @throws ConfigError `invalid_batch_size` or `batch_not_divisible` (the message names both numbers).
+   * @throws InputError `bad_batch` or `batch_not_divisible` (the message names both numbers).
    * @example new TPUStrategy('v4-8').replicaSlices(8)[3] // { replica: 3, start: 6, end: 8 }
    */
   replicaSlices(globalBatchSize: number): readonly ReplicaSlice[] {
@@ -117,7 +117,7 @@ export class TPUStrategy {
    * Splits a global batch over the replicas (the simulated `experimental_distribute_dataset` for one batch).
    * @param globalBatchSize - a positive integer divisible by numReplicasInSync.
    * @returns a frozen {@link DistributedBatch}: sizes and the per-replica slices.
-   * @throws ConfigError `invalid_batch_size` or `batch_not_divisible`.
+   * @throws InputError `bad_batch` or `batch_not_divisible`.
    * @example new TPUStrategy('v4-8').distribute(128).perReplicaBatchSize // 32
    */
   distribute(globalBatchSize: number): DistributedBatch {

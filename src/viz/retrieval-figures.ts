@@ -51,7 +51,7 @@ export function retrievalQualityTable(rows: readonly { readonly name: string; re
     cols.retriever.push(name);
     cols.seen.push(quality.seenExcluded ? 'excluded' : 'included');
     for (const k of ks) {
-      if (quality.topK[k] === undefined) throw new InputError('bad_option', `retrievalQualityTable: expected every quality to hold K = ${k} (evaluateRetrieval's ks), but '${name}' has ${Object.keys(quality.topK).join(', ')}.`);
+      if (quality.topK[k] === undefined) throw new InputError('length_mismatch', `retrievalQualityTable: expected every quality to hold K = ${k} (evaluateRetrieval's ks), but '${name}' has ${Object.keys(quality.topK).join(', ')}.`);
       cols[`top-${k}`].push(+quality.topK[k].toFixed(4));
       cols[`recall@${k}`].push(+quality.recall[k].toFixed(4));
       cols[`NDCG@${k}`].push(+quality.ndcg[k].toFixed(4));

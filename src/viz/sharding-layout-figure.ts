@@ -1,4 +1,5 @@
-import { InputError } from '../errors';
+import { ConfigError, InputError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { Figure } from './figure-types';
 import { heatmapFigure } from './heatmap-figure';
 
@@ -26,7 +27,8 @@ export interface ShardingLayoutFigureOptions {
  * @param tables the tables, e.g. `embedding.tables` (same number of shards each).
  * @param options rows drawn and title.
  * @returns a Plotly heatmap figure: `z[table][row]` = shard.
- * @throws InputError `empty` for no table or rows < 1, `length_mismatch` when the tables have different shard counts.
+ * @throws InputError `empty` for no table, `length_mismatch` when the tables have different shard counts;
+ *   ConfigError `invalid_option` when the rows option is not a positive integer.
  * @example
  * show(shardingLayoutFigure(embedding.tables, { rows: 32 })); // v4-8: rows 0–31 over 16 shards, user table rotated by 4
  */
@@ -40,10 +42,7 @@ export function shardingLayoutFigure(tables: readonly ShardedTableLike[], option
       throw new InputError('length_mismatch', `shardingLayoutFigure: expected every table on ${n} shards, but '${t.name}' has ${t.layout.numShards}. Draw tables of one TPUEmbedding.`);
     }
   }
-  const wanted = options.rows ?? 2 * n;
-  if (!Number.isInteger(wanted) || wanted < 1) {
-    throw new InputError('empty', `shardingLayoutFigure: expected rows to be a positive integer, but got ${String(options.rows)}.`);
-  }
+  const wanted = positiveInteger(options.rows ?? 2 * n, where(ConfigError, 'invalid_option', 'shardingLayoutFigure')('rows'));
   const rows = Math.min(wanted, ...tables.map((t) => t.layout.vocabularySize));
   const x = Array.from({ length: rows }, (_, r) => r);
   return heatmapFigure({

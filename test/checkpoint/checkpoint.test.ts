@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { latestCheckpoint, listCheckpoints, loadCheckpoint, saveCheckpoint, type CheckpointContent } from '../../src/checkpoint';
-import { CheckpointError } from '../../src/errors';
+import { CheckpointError, ConfigError } from '../../src/errors';
 
 const base = mkdtempSync(path.join(tmpdir(), 'ckpt-test-'));
 after(() => rmSync(base, { recursive: true, force: true }));
@@ -205,7 +205,12 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     await bad({ ...c, groups: [c.groups[0], { ...c.groups[1], file: 'tables.safetensors' }] }, /unique group files/);
     await bad({ ...c, groups: [c.groups[0], c.groups[0]].map((g, i) => ({ ...g, file: `g${i}.safetensors` })) }, /'user_id' appears twice/);
     await bad({ ...c, topology: [1] }, /topology to be a plain object/);
-    await bad(c, /keepLast to be a positive integer or Infinity, but got 0/, { keepLast: 0 });
+    // Options are ConfigError invalid_option (the same rule as every other API's options), checked before any write.
+    const badOption = (opts: object, message: string) =>
+      assert.rejects(saveCheckpoint(root, c, opts), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && e.message === message);
+    await badOption({ keepLast: 0 }, 'saveCheckpoint: expected options.keepLast to be a positive integer, but got 0. Pass Infinity to keep every checkpoint.');
+    await badOption({ chunkBytes: 1.5 }, 'saveCheckpoint: expected options.chunkBytes to be a positive integer, but got 1.5.');
+    await badOption({ lockTimeoutMs: -1 }, 'saveCheckpoint: expected options.lockTimeoutMs to be a finite number of milliseconds ≥ 0, but got -1.');
     await bad({ ...c, groups: [{ file: 'w.safetensors', tensors: [{ name: 'w', dtype: 'float32', shape: [2, 3], data: new Float32Array(5) }] }] }, /'w' has shape \[2, 3\] \(6 elements\) but its data holds 5/);
     assert.ok(!existsSync(root)); // nothing written, not even the root
   });

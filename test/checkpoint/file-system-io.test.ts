@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { fileSystemIO, registerFileSystemRouter } from '../../src/checkpoint';
 import { setFileSystemStepObserver } from '../../src/checkpoint/file-system-io';
-import { CheckpointError } from '../../src/errors';
+import { CheckpointError, ConfigError } from '../../src/errors';
 import { probe, seededModel } from './fixtures/seeded-model';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fsio-test-'));
@@ -66,6 +66,14 @@ describe('fileSystemIO', () => {
     assert.equal(loaded.countParams(), model.countParams());
     model.dispose();
     loaded.dispose();
+  });
+
+  it('refuses a weightShardBytes that is not a positive integer when the handler is made (ConfigError invalid_option)', () => {
+    assert.throws(
+      () => fileSystemIO(path.join(dir, 'never'), { weightShardBytes: 0 }),
+      (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && e.message === 'fileSystemIO: expected options.weightShardBytes to be a positive integer, but got 0.',
+    );
+    assert.ok(!existsSync(path.join(dir, 'never')));
   });
 
   it('names the missing file when loading', async () => {

@@ -74,7 +74,7 @@ describe('syntheticLookupStats', () => {
     );
     assert.throws(
       () => syntheticLookupStats({ ...base, tables: [{ ...table, idsPerSample: -1 }] }),
-      /expected tables\[0\]\.idsPerSample to be a finite number > 0, but got -1/,
+      /expected tables\[0\]\.idsPerSample to be a positive finite number, but got -1/,
     );
     assert.throws(() => syntheticLookupStats({ ...base, placement: 'gpu' as never }), /expected placement to be one of sparsecore, cpu, but got 'gpu'/);
     assert.throws(() => syntheticLookupStats({ ...base, tables: [{ ...table, skew: { zipf: -2 } }] }), /tables\[0\]: expected skew/);

@@ -100,7 +100,26 @@ test('text and genre features on request; unknown features rejected', () => {
   assert.deepEqual(b.features.user_zip_code, ['85711', 'T8H1N', '00000']);
   // Toy Story: 3 genres, Misérables: 1, unknown: 1 → splits [0, 3, 4, 5].
   assert.deepEqual(Array.from(b.features.movie_genres.rowSplits), [0, 3, 4, 5]);
-  assert.throws(() => Dataset.from(data, { features: ['bogus' as 'user_id'] }), /Dataset.from: expected a feature of 100k-ratings/);
+  assert.throws(
+    () => Dataset.from(data, { features: ['bogus' as 'user_id'] }),
+    (e: unknown) => e instanceof ConfigError && e.kind === 'unknown_dataset_feature' && /Dataset.from: expected a feature of 100k-ratings/.test(e.message),
+  );
+});
+
+test('positions outside [0, length) are InputError index_out_of_range; builder counts are ConfigErrors', () => {
+  const outside = (api: string, name: string, value: number, length: number) => (e: unknown) =>
+    e instanceof InputError && e.kind === 'index_out_of_range' && e.message === `${api}: expected ${name} to be an integer in [0, ${length}), but got ${value}.`;
+  const ds = Dataset.from(data);
+  assert.throws(() => ds.rowAt(23), outside('Dataset.rowAt', 'k', 23, 23));
+  assert.throws(() => ds.rowAt(-1), outside('Dataset.rowAt', 'k', -1, 23));
+  assert.throws(() => ds.batch(10).at(3), outside('BatchedDataset.at', 'i', 3, 3));
+  assert.throws(() => ds.batch(10).at(0.5), outside('BatchedDataset.at', 'i', 0.5, 3));
+  assert.throws(() => data.row(23), outside('MovieLensData.row', 'i', 23, 23));
+  const config = (kind: string, re: RegExp) => (e: unknown) => e instanceof ConfigError && e.kind === kind && re.test(e.message);
+  assert.throws(() => ds.batch(0), config('invalid_batch_size', /^Dataset\.batch: expected batchSize to be a positive integer, but got 0\.$/));
+  assert.throws(() => ds.take(-1), config('invalid_count', /^Dataset\.take: expected n to be a non-negative integer, but got -1\.$/));
+  assert.throws(() => ds.batch(5).repeat(1.5), config('invalid_count', /^BatchedDataset\.repeat: expected n to be a non-negative integer, but got 1\.5\.$/));
+  assert.throws(() => tutorialSplit(data, { trainSize: -1, testSize: 5 }), config('invalid_split', /^tutorialSplit: expected trainSize to be a non-negative integer, but got -1\.$/));
 });
 
 test('toTensors: int32 ids, float32 ratings, shape [B]; no tensor leaks; ragged rejected', () => {

@@ -113,10 +113,10 @@ test('a server that stalls mid-body: download_timeout after idleTimeoutMs, bytes
   cacheHolds(cacheDir, []);
 });
 
-test('timeouts must be positive finite milliseconds: ConfigError bad_option naming the option', async () => {
+test('timeouts must be positive finite milliseconds: ConfigError invalid_option naming the option', async () => {
   for (const [name, value] of [['connectTimeoutMs', 0], ['idleTimeoutMs', -5], ['connectTimeoutMs', Number.NaN], ['idleTimeoutMs', Number.POSITIVE_INFINITY]] as const) {
     await assert.rejects(downloadMovieLens('1m', { cacheDir: tempDir(), baseUrl: `${base}/a/`, checksums: checksumOf(zipA), progress: false, [name]: value }),
-      (e: unknown) => e instanceof ConfigError && e.kind === 'bad_option' &&
+      (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' &&
         e.message.includes(`downloadMovieLens: expected ${name} to be a positive finite number of milliseconds, but got ${String(value)}. Leave it out for 30000.`));
   }
 });

@@ -20,6 +20,7 @@ describe('tableConfig', () => {
   it('rejects bad values naming the parameter, the rule and the value', () => {
     assert.throws(() => tableConfig({ vocabularySize: 12.5, dim: 4 }), isConfigError(/tableConfig: expected vocabularySize to be a positive integer.*but got 12.5\./));
     assert.throws(() => tableConfig({ vocabularySize: 0, dim: 4 }), isConfigError(/vocabularySize.*got 0/));
+    assert.throws(() => tableConfig({ vocabularySize: 2 ** 31, dim: 4 }), isConfigError(/^tableConfig: expected vocabularySize to be an integer in \[1, 2147483648\), but got 2147483648\. Ids are int32/));
     assert.throws(() => tableConfig({ vocabularySize: 10, dim: 0 }), isConfigError(/expected dim to be a positive integer, but got 0/));
     assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, combiner: 'max' as never }), isConfigError(/combiner to be one of mean, sum, sqrtn, but got 'max'/));
     assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, name: 'a/b' }), isConfigError(/name to be a non-empty string without '\/'/));

@@ -42,7 +42,7 @@ describe('tableConfig storage: dynamic', () => {
 
   it('bad configs throw ConfigError naming the parameter, the value and the fix', () => {
     const bad: [Record<string, unknown>, RegExp][] = [
-      [{ storage: 'dynamic', rowBudget: 0 }, /rowBudget of a dynamic table to be a positive integer.*got 0.*set it to the most rows/],
+      [{ storage: 'dynamic', rowBudget: 0 }, /rowBudget of a dynamic table to be a positive integer.*got 0.*Set it to the most rows/],
       [{ storage: 'dynamic' }, /rowBudget .*got undefined/],
       [{ storage: 'dynamic', rowBudget: 4, admitAfter: 0 }, /admitAfter to be an integer in \[1, 65535\].*got 0/],
       [{ storage: 'dynamic', rowBudget: 4, admitAfter: 1.5 }, /admitAfter .*got 1\.5/],
@@ -54,7 +54,7 @@ describe('tableConfig storage: dynamic', () => {
       [{ storage: 'dynamic', rowBudget: 4, initializer: () => [] }, /function initializer makes a whole table at once; pass initializer 'truncatedNormal'/],
     ];
     for (const [opts, re] of bad) {
-      const kind = typeof opts.initializer === 'function' ? 'unsupported_storage' : 'invalid_table_config';
+      const kind = typeof opts.initializer === 'function' ? 'not_importable' : 'invalid_table_config';
       assert.throws(() => tableConfig({ dim: 2, ...opts } as TableConfigOptions), (e: unknown) => e instanceof ConfigError && e.kind === kind && re.test(e.message), JSON.stringify(opts));
     }
   });
@@ -212,7 +212,7 @@ describe('TPUEmbedding with a dynamic table', () => {
     const changed = { weights: full.dense.weights.map((x) => x + 1), slots: {} };
     assert.throws(
       () => emb.importTables({ dense: changed, items: full.items }),
-      (e: unknown) => e instanceof InputError && e.kind === 'unsupported_storage' && /table 'items' has storage 'dynamic'.*leave 'items' out/.test(e.message),
+      (e: unknown) => e instanceof InputError && e.kind === 'not_importable' && /table 'items' has storage 'dynamic'.*leave 'items' out/.test(e.message),
     );
     assert.equal(JSON.stringify(emb.exportTables()), before);
     emb.importTables({ dense: changed });

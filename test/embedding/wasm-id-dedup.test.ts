@@ -3,9 +3,22 @@ import assert from 'node:assert/strict';
 import { IdDedup } from '../../src/embedding/id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
 import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
+import { InputError } from '../../src/errors';
 import { Random } from '../../src/random';
 
 describe('WasmIdDedup (the id router kernel)', () => {
+  it('refuses more ids than reset() reserved: InputError capacity_exceeded, nothing counted', () => {
+    const d = WasmIdDedup.create()!;
+    const routing = new TableLayout(100, 4, 0, 'mod').routing();
+    d.reset(2);
+    const ids = Int32Array.from({ length: 5000 }, (_, i) => i % 100);
+    assert.throws(
+      () => d.insertRouted(ids, 0, ids.length, new Int32Array(ids.length), new Int32Array(ids.length), 16, routing, 0, new Int32Array(4), new Int32Array(4), 0),
+      (e: unknown) => e instanceof InputError && e.kind === 'capacity_exceeded' && /^WasmIdDedup\.insertRouted: 5000 ids exceed the \d+ reserved by reset\(\); call reset\(\)/.test(e.message),
+    );
+    assert.equal(d.count, 0);
+  });
+
   it('gives IdDedup’s slots, offsets, distinct ids, shards, rows and per-shard counts for every sharding', () => {
     const rng = new Random(11);
     const cases: [Sharding, number, number, number, number?][] = [

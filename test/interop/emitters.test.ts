@@ -38,7 +38,7 @@ describe('config emitters', () => {
       () => emitKerasRsConfig(embedding(new AdagradMomentum()), { batchSize: 8 }),
       (e: unknown) => e instanceof ConfigError && e.kind === 'not_emittable' && /table 'users'.*AdagradMomentum/.test(e.message),
     );
-    assert.throws(() => emitJaxConfig(embedding(kerasAdagrad()), { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_options' && /batchSize.*got 0/.test(e.message));
+    assert.throws(() => emitJaxConfig(embedding(kerasAdagrad()), { batchSize: 0 }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && /batchSize.*got 0/.test(e.message));
     assert.match(emitJaxConfig(embedding(new AdagradMomentum({ momentum: 0.5 })), { batchSize: 8 }), /AdagradMomentumOptimizerSpec\(learning_rate=0\.001, momentum=0\.5, .*initial_accumulator_value=0\.0, initial_momentum_value=0\.0\)/);
   });
 

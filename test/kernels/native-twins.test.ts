@@ -9,6 +9,7 @@ import { WasmGradientSums } from '../../src/embedding/wasm-gradient-sums';
 import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
 import { addon, NATIVE_SKIP } from './fixtures/native-addon';
 import { Random } from '../../src/random';
+import { InputError } from '../../src/errors';
 
 function routingOf(layout: TableLayout): IdRouting {
   return {
@@ -63,12 +64,15 @@ describe('NativeIdDedup (the native id router)', { skip: NATIVE_SKIP }, () => {
     }
   });
 
-  it('refuses more ids than reset() reserved and positions outside the arrays (RangeError, nothing written)', () => {
+  it('refuses more ids than reset() reserved (InputError capacity_exceeded) and positions outside the arrays (RangeError, nothing written)', () => {
     const d = NativeIdDedup.create(addon())!;
     const routing = routingOf(new TableLayout(100, 4, 0, 'mod'));
     d.reset(2);
     const ids = Int32Array.of(1, 2, 3);
-    assert.throws(() => d.insertRouted(ids, 0, 2000, new Int32Array(3), new Int32Array(3), 16, routing, 0, new Int32Array(4), new Int32Array(4), 0), /RangeError|exceed/);
+    assert.throws(
+      () => d.insertRouted(ids, 0, 2000, new Int32Array(3), new Int32Array(3), 16, routing, 0, new Int32Array(4), new Int32Array(4), 0),
+      (e: unknown) => e instanceof InputError && e.kind === 'capacity_exceeded' && /^NativeIdDedup\.insertRouted: 2000 ids exceed the \d+ reserved by reset\(\)/.test(e.message),
+    );
     const k = addon();
     const hash = new Int32Array(2 * 1024).fill(-1);
     const small = new Int32Array(2);

@@ -43,7 +43,7 @@ test('sampleIds: uniform ids stay in range; Zipf(1.05) rank frequencies match (i
 });
 
 test('sampleIds: bad options throw with the parameter and the value', () => {
-  assert.throws(() => sampleIds({ vocabularySize: 0, count: 1 }), /sampleIds: expected vocabularySize to be a positive int32, but got 0/);
+  assert.throws(() => sampleIds({ vocabularySize: 0, count: 1 }), /sampleIds: expected vocabularySize to be a positive integer, but got 0/);
   assert.throws(() => sampleIds({ vocabularySize: 5, count: -1 }), /expected count to be an integer ≥ 0, but got -1/);
   assert.throws(() => sampleIds({ vocabularySize: 5, count: 1, skew: { zipf: -1 } }), /skew/);
 });

@@ -6,6 +6,7 @@ import { ConfigError, InputError } from '../../src/errors';
 import { kerasAdagrad, SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
 import { RankingModel, type RatingBatch, type RankingModelState } from '../../src/models';
+import { DenseStack } from '../../src/models/dense-stack';
 
 /** A tiny tutorial-shaped model: vocab 12 × dim 4 tables, Dense(8, relu) → Dense(1). */
 function tinyModel(options: { topology?: string; placement?: 'sparsecore' | 'cpu'; seed?: number; lr?: number } = {}): RankingModel {
@@ -229,6 +230,14 @@ describe('RankingModel', () => {
     model.trainStep(data[0]);
     assert.throws(() => model.compile({ optimizer: kerasAdagrad({ learningRate: 0.5 }) }), (e: unknown) => e instanceof ConfigError && e.kind === 'optimizer_mismatch');
     assert.throws(() => new RankingModel({ embeddingDim: 0 }), /expected embeddingDim to be a positive integer, but got 0/);
+    // Options say how to fix them: the default to fall back on, or what leaving them out means.
+    const option = (kind: string, message: string) => (e: unknown) => e instanceof ConfigError && e.kind === kind && e.message === message;
+    assert.throws(() => new RankingModel({ userVocabularySize: 12.5 }), option('invalid_model_config', "rankingModelConfig: expected userVocabularySize to be a positive integer, but got 12.5. Leave it out for the tutorial's 2048."));
+    assert.throws(() => new RankingModel({ placement: 'gpu' as never }), option('invalid_model_config', "rankingModelConfig: expected placement to be one of sparsecore, cpu, but got 'gpu'."));
+    assert.throws(() => new RankingModel({ seed: 0.5 }), option('invalid_model_config', 'rankingModelConfig: expected seed to be an integer, but got 0.5.'));
+    assert.throws(() => new DenseStack({ inputDim: 4, units: [8, 0], seed: 1 }), option('invalid_dense_units', 'DenseStack: expected units[1] to be a positive integer, but got 0. units are [8, 0].'));
+    await assert.rejects(model.fit(data, { stepsPerEpoch: 0, verbose: 0 }), option('invalid_fit_options', 'RankingModel.fit: expected stepsPerEpoch to be a positive integer, but got 0. Leave it out for one pass over the dataset per epoch.'));
+    await assert.rejects(model.evaluate(data, { steps: -1 }), option('invalid_evaluate_options', 'RankingModel.evaluate: expected steps to be a positive integer, but got -1. Leave it out to evaluate the whole dataset.'));
     model.dispose();
     assert.throws(() => model.predict({ user_id: [1], movie_id: [1] }), /disposed/);
   });

@@ -114,7 +114,7 @@ describe('RankingModel.exportServingModel', () => {
     const paths = JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths as string[];
     assert.deepEqual(readdirSync(target).sort(), [...paths, 'model.json'].sort());
 
-    await assert.rejects(model.saveServingModel(''), (e: unknown) => e instanceof InputError && e.kind === 'bad_option' && /RankingModel\.saveServingModel: expected dir to be a directory path, but got ""/.test(e.message));
+    await assert.rejects(model.saveServingModel(''), (e: unknown) => e instanceof InputError && e.kind === 'bad_path' && /RankingModel\.saveServingModel: expected dir to be a directory path, but got ""/.test(e.message));
     // A directory path that is a file: the save fails with CheckpointError and the file is left alone.
     const file = path.join(dir, 'not-a-dir');
     writeFileSync(file, 'x');

@@ -3,7 +3,7 @@
 // project (CommonJS by default) with no overrides, then the README's lookup from an .mjs file, from an .mts file
 // and from a CommonJS .ts file (both compiled by TypeScript with the consumer's `nodenext` settings), the notebook
 // helpers' message without plotly.js-dist, and the `tpu-embeddings` CLI (--help, a bad command and flag, `train`
-// without plotly.js-dist, `serve` answering a prediction). npm reads the local cache first (--prefer-offline);
+// without plotly.js-dist, `bench` saying the benchmarks run from a clone, `serve` answering a prediction). npm reads the local cache first (--prefer-offline);
 // the registry is reached only for what is not cached. Runs against dist/ as `npm test` builds it (`npm run build`
 // first when running this file alone).
 import { after, before, describe, it } from 'node:test';
@@ -197,6 +197,10 @@ describe('npm pack + npm install into a fresh project', () => {
     const badExport = run(bin, ['export', 'only-one-dir'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badExport.status, 2, badExport.out);
     assert.match(badExport.stderr, /^tpu-embeddings: export: expected a checkpoint directory and an output directory, but got 1 argument/);
+    // bench: the benchmarks do not ship (package.json `files`); dist/cli/bench-command.js does, and says where they run.
+    const bench = run(bin, ['bench', '--quick'], { cwd: consumer, timeout: 60_000 });
+    assert.equal(bench.status, 1, bench.out);
+    assert.match(bench.stderr, /^tpu-embeddings: ConfigError: bench: the benchmarks \(bench\/\*\.ts\) do not ship in the npm package.*run from a clone of the tpu-embeddings repository/m);
     const badPort = run(bin, ['serve', 'export', '--port', 'x'], { cwd: consumer, timeout: 60_000 });
     assert.equal(badPort.status, 2, badPort.out);
     assert.match(badPort.stderr, /serve: expected --port to be an integer ≥ 0, but got 'x'/);

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
-import { CheckpointError, InputError } from '../../src/errors';
+import { CheckpointError, ConfigError, InputError } from '../../src/errors';
 import { Random } from '../../src/random';
 import { ExactIndex, FactorizedTopK, HnswIndex, loadCandidateIndex, recallAtK } from '../../src/retrieval';
+import { Recommender } from '../../src/retrieval/recommender';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'retrieval-index-test-'));
 
@@ -132,12 +133,28 @@ describe('HnswIndex (usearch)', () => {
     const single = hnsw.search(queries.subarray(0, dim), 5);
     assert.deepEqual(Array.from(single.ids), Array.from(a.ids.subarray(0, 5)));
     assert.throws(() => HnswIndex.build(Int32Array.from([1, 1]), new Float32Array(2 * dim), dim), /unique candidate ids/);
-    assert.throws(() => HnswIndex.build(ids, vecs, dim, { quantization: 'f8' as never }), /quantization to be one of f32, f16, i8/);
+    // Index options are construction-time options: ConfigError invalid_option, naming the option and the value.
+    const option = (re: RegExp) => (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && re.test(e.message);
+    assert.throws(() => HnswIndex.build(ids, vecs, dim, { quantization: 'f8' as never }), option(/^HnswIndex\.build: expected quantization to be one of f32, f16, i8, but got 'f8'\.$/));
+    assert.throws(() => HnswIndex.build(ids, vecs, dim, { connectivity: 1 }), option(/^HnswIndex\.build: expected connectivity to be an integer ≥ 2, but got 1\.$/));
+    assert.throws(() => ExactIndex.build(ids, vecs, dim, { blockSize: 0 }), option(/^ExactIndex\.build: expected blockSize to be a positive integer, but got 0\.$/));
+    assert.throws(() => new FactorizedTopK(ids, vecs, dim, { ks: [0] }), option(/^FactorizedTopK: expected ks to be a non-empty list of positive integers, but got \[0\]\.$/));
+    assert.throws(() => new FactorizedTopK(ids, vecs, dim, { queryBlock: 2.5 }), option(/^FactorizedTopK: expected queryBlock to be a positive integer, but got 2\.5\.$/));
     exact.dispose();
   });
 
   it('loadCandidateIndex names the directory when there is no index', async () => {
     await assert.rejects(loadCandidateIndex(path.join(dir, 'nothing')), (e: unknown) => e instanceof CheckpointError && /found neither/.test(e.message));
+  });
+
+  it('Recommender refuses a query model whose output width is not the index dim (ConfigError bad_model, at construction)', () => {
+    const user = tf.input({ shape: [1], dtype: 'int32', name: 'user_id' });
+    const emb = tf.layers.embedding({ inputDim: 5, outputDim: 4, name: 'query_embedding' });
+    const model = tf.model({ inputs: user, outputs: tf.layers.flatten().apply(emb.apply(user)) as tf.SymbolicTensor });
+    const index = ExactIndex.build(Int32Array.from([1, 2]), new Float32Array(2 * 8), 8);
+    assert.throws(() => new Recommender(model, index), (e: unknown) => e instanceof ConfigError && e.kind === 'bad_model' && /^Recommender: expected the query model's output width to equal the index's dim \(8\), but got shape \[null, 4\]\. Pass/.test(e.message));
+    index.dispose();
+    model.dispose();
   });
 
   after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
+import { ConfigError, InputError } from '../../src/errors';
 import { ACCIDENTAL_HIT_LOGIT, retrievalLoss } from '../../src/retrieval';
 
 const close = (a: number, b: number, tol = 1e-5) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
@@ -93,9 +94,13 @@ describe('retrievalLoss (TFRS Retrieval task)', () => {
     const c = tf.zeros([2, 2]) as tf.Tensor2D;
     assert.throws(() => retrievalLoss(q, c), /at least as many candidates as queries.*B = 3 > N = 2/);
     assert.throws(() => retrievalLoss(q, tf.zeros([3, 3]) as tf.Tensor2D), /same d/);
-    assert.throws(() => retrievalLoss(q, q, { temperature: 0 }), /temperature to be a positive finite number, but got 0/);
-    assert.throws(() => retrievalLoss(q, q, { candidateIds: [1, 2] }), /one id per candidate \(3\), but got 2/);
-    assert.throws(() => retrievalLoss(q, q, { candidateSamplingProbability: [0.5, 0, 1] }), /values in \(0, 1\], but got 0 at 1/);
+    // An option (temperature) is a ConfigError; the per-call arrays that go with the batch are InputErrors.
+    const is = (cls: typeof ConfigError | typeof InputError, kind: string, re: RegExp) => (e: unknown) => e instanceof cls && e.kind === kind && re.test(e.message);
+    assert.throws(() => retrievalLoss(q, q, { temperature: 0 }), is(ConfigError, 'invalid_option', /^retrievalLoss: expected temperature to be a positive finite number, but got 0\. Leave it out for 1\.$/));
+    assert.throws(() => retrievalLoss(q, q, { candidateIds: [1, 2] }), is(InputError, 'length_mismatch', /one id per candidate \(3\), but got 2/));
+    assert.throws(() => retrievalLoss(q, q, { candidateSamplingProbability: [0.5, 1] }), is(InputError, 'length_mismatch', /one probability per candidate \(3\), but got 2/));
+    assert.throws(() => retrievalLoss(q, q, { candidateSamplingProbability: [0.5, 0, 1] }), is(InputError, 'bad_candidates', /values in \(0, 1\], but got 0 at 1/));
+    assert.throws(() => retrievalLoss(q, q, { sampleWeight: [1, 1] }), is(InputError, 'length_mismatch', /one weight per query \(3\), but got 2/));
     tf.dispose([q, c]);
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { before, describe, it } from 'node:test';
 import { chooseBackend } from '../../src/backend';
-import { InputError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { FactorizedTopK, PopularityBaseline, SeenItems, evaluateRetrieval, userListMetrics, type FactorizedRetriever, type RetrievalBatch } from '../../src/retrieval';
 
 const close = (a: number, b: number, msg?: string) => assert.ok(Math.abs(a - b) < 1e-9, `${msg ?? ''} ${a} vs ${b}`);
@@ -56,7 +56,7 @@ describe('userListMetrics', () => {
   });
 
   it('rejects bad ks and ranks', () => {
-    assert.throws(() => userListMetrics([[0]], [0]), (e: unknown) => e instanceof InputError && e.kind === 'bad_option' && /ks to be a non-empty list of positive integers, but got \[0\]/.test(e.message));
+    assert.throws(() => userListMetrics([[0]], [0]), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && /ks to be a non-empty list of positive integers, but got \[0\]/.test(e.message));
     assert.throws(() => userListMetrics([[-1]], [1]), (e: unknown) => e instanceof InputError && e.kind === 'bad_rank' && /but got -1/.test(e.message));
   });
 });

@@ -105,6 +105,7 @@ describe('TwoTowerModel', () => {
     Array.from(y.dataSync()).forEach((v, k) => assert.ok(Math.abs(v - model.queryEmbeddings([7])[k]) < 1e-6));
     y.dispose();
     queryModel.dispose();
+    assert.throws(() => model.buildIndex('flat' as never), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && /buildIndex: expected kind to be 'exact' or 'hnsw', but got "flat"/.test(e.message));
     for (const kind of ['exact', 'hnsw'] as const) {
       const rec = model.recommender(kind);
       const r = rec.recommend(7, 5);

@@ -175,7 +175,7 @@ describe('startModelServer: work limits', () => {
   });
 
   it('rejects invalid limits and timeouts with the rule and the default', async () => {
-    await assert.rejects(startModelServer({ model, maxConcurrentRequests: 0 }), /expected maxConcurrentRequests to be a positive integer, but got 0; leave it out for the default 8/);
+    await assert.rejects(startModelServer({ model, maxConcurrentRequests: 0 }), /ConfigError: startModelServer: expected maxConcurrentRequests to be a positive integer, but got 0\. Leave it out for the default 8\.$/);
     await assert.rejects(startModelServer({ model, predictChunkSize: 2.5 }), /expected predictChunkSize to be a positive integer/);
     await assert.rejects(startModelServer({ model, headersTimeoutMs: 5000, requestTimeoutMs: 1000 }), /headersTimeoutMs \(5000\) to be at most requestTimeoutMs \(1000\)/);
   });

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { CPUStrategy, TOPOLOGIES, TPUStrategy, resolveTopology, topology } from '../../src/strategy';
 
 describe('TPUStrategy', () => {
@@ -46,21 +46,21 @@ describe('TPUStrategy', () => {
     assert.deepEqual([d.slices[7].start, d.slices[7].end], [56, 64]);
   });
 
-  it('rejects a global batch that is not divisible, naming both numbers', () => {
+  it('rejects a global batch that is not divisible, naming both numbers (InputError, as TPUEmbedding.lookup does)', () => {
     const s = new TPUStrategy('v4-8');
     assert.throws(
       () => s.replicaSlices(10),
       (e: unknown) =>
-        e instanceof ConfigError &&
+        e instanceof InputError &&
         e.kind === 'batch_not_divisible' &&
         /globalBatchSize \(10\) to be divisible by numReplicasInSync \(4\).*e\.g\. 8 or 12/.test(e.message),
     );
     assert.throws(() => s.distribute(3), /globalBatchSize \(3\).*numReplicasInSync \(4\).*e\.g\. 4\./);
   });
 
-  it('rejects non-positive or fractional batch sizes', () => {
+  it('rejects non-positive or fractional batch sizes (InputError bad_batch: a per-call value)', () => {
     const s = new TPUStrategy('v4-8');
-    assert.throws(() => s.perReplicaBatchSize(0), /expected globalBatchSize to be a positive integer, but got 0/);
+    assert.throws(() => s.perReplicaBatchSize(0), (e: unknown) => e instanceof InputError && e.kind === 'bad_batch' && /TPUStrategy\.perReplicaBatchSize: expected globalBatchSize to be a positive integer, but got 0/.test(e.message));
     assert.throws(() => s.replicaSlices(12.5), /expected globalBatchSize to be a positive integer, but got 12\.5/);
     assert.throws(() => s.globalBatchSize(-2), /expected perReplicaBatchSize to be a positive integer, but got -2/);
   });

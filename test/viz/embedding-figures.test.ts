@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TableLayout } from '../../src/embedding';
 import type { LookupStats, TableLookupStats } from '../../src/embedding';
-import { InputError } from '../../src/errors';
+import { ConfigError, InputError } from '../../src/errors';
 import { lookupStatsFigure, shardingLayoutFigure } from '../../src/viz';
 
 type Any = Record<string, any>;
@@ -34,7 +34,7 @@ test('shardingLayoutFigure: one line per table, z = shard of each row, mod shard
 test('shardingLayoutFigure: rejects no tables, bad rows and mixed shard counts', () => {
   assert.throws(() => shardingLayoutFigure([]), (e: unknown) => e instanceof InputError && /expected at least one table/.test(e.message));
   const a = { name: 'a', layout: new TableLayout(10, 4, 0, 'mod') };
-  assert.throws(() => shardingLayoutFigure([a], { rows: 0 }), /expected rows to be a positive integer, but got 0/);
+  assert.throws(() => shardingLayoutFigure([a], { rows: 0 }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_option' && /expected rows to be a positive integer, but got 0/.test(e.message));
   assert.throws(() => shardingLayoutFigure([a, { name: 'b', layout: new TableLayout(10, 2, 0, 'mod') }]), /'b' has 2/);
 });
 
