@@ -54,7 +54,7 @@ describe('tableConfig storage: dynamic', () => {
       [{ storage: 'dynamic', rowBudget: 4, initializer: () => [] }, /function initializer makes a whole table at once; pass initializer 'truncatedNormal'/],
     ];
     for (const [opts, re] of bad) {
-      const kind = typeof opts.initializer === 'function' ? 'not_importable' : 'invalid_table_config';
+      const kind = typeof opts.initializer === 'function' ? 'unsupported_storage' : 'invalid_table_config';
       assert.throws(() => tableConfig({ dim: 2, ...opts } as TableConfigOptions), (e: unknown) => e instanceof ConfigError && e.kind === kind && re.test(e.message), JSON.stringify(opts));
     }
   });
