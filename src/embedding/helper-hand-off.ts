@@ -4,9 +4,9 @@
  */
 import type { NormalizedInput } from './feature-input';
 import type { FeatureState, TableState } from './engine-state';
-import { GatherHelper } from './gather-helper';
-import type { HelperArea } from './simd-combiner';
-import { kernelRoute } from './wasm-id-dedup';
+import { GatherHelper } from '../kernels/gather-helper';
+import type { HelperArea } from '../kernels/simd-combiner';
+import { kernelRoute } from '../kernels/wasm-id-dedup';
 import { combinerScales } from './combiner-scales';
 
 /**

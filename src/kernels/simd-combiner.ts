@@ -23,7 +23,7 @@ export const SIMD_CHUNK_SAMPLES = 1024;
  */
 export const SIMD_GATHER_ROWS = 512;
 
-import { ROW_KERNEL_SCRATCH_BYTES } from '../optimizers/row-kernels';
+import { ROW_KERNEL_SCRATCH_BYTES } from './row-kernels';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB: wasm32's limit
