@@ -7,6 +7,8 @@ export { isEmbeddingOptimizer, optimizerToJson } from './optimizer-like';
 export type { EmbeddingOptimizerLike, OptimizerJson, OptimizerResolver } from './optimizer-like';
 export { tableConfig, tableConfigFromConfig } from './table-config';
 export type { TableConfig, TableConfigOptions, TableConfigJson } from './table-config';
+export { STORAGE_KINDS } from '../kernels/table-storage';
+export type { StorageKind } from '../kernels/table-storage';
 export { featureConfig, featureConfigFromConfig } from './feature-config';
 export type { FeatureConfig, FeatureConfigOptions, FeatureConfigJson } from './feature-config';
 export { normalizeFeatureInput } from './feature-input';

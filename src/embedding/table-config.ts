@@ -1,6 +1,8 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { COMBINERS, type Combiner } from './combiner';
+import { STORAGE_KINDS, type StorageKind } from '../kernels/table-storage';
+import { MAX_DENSE_FLOATS } from '../kernels/dense-table-storage';
 import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
 import {
   isEmbeddingOptimizer,
@@ -30,6 +32,12 @@ export interface TableConfigOptions {
   readonly combiner?: Combiner;
   /** Unique table name (checkpoint variable names derive from it). @default `table_<i>` in order of first appearance */
   readonly name?: string;
+  /**
+   * How the rows are stored (see {@link STORAGE_KINDS}): `'dense'` allocates every row up front; `'lazy'` only the
+   * rows lookups touch (memory grows with rows touched, not the vocabulary; bit-identical results). Lazy needs a
+   * truncated-normal or constant initializer and a lazy optimizer (not `Adam({ lazyAdam: false })`). @default 'dense'
+   */
+  readonly storage?: StorageKind;
 }
 
 /** A validated, frozen table config. */
@@ -40,6 +48,7 @@ export interface TableConfig {
   readonly optimizer: EmbeddingOptimizerLike | undefined;
   readonly combiner: Combiner;
   readonly name: string | undefined;
+  readonly storage: StorageKind;
   /** The JSON form; {@link tableConfigFromConfig} inverts it. */
   getConfig(): TableConfigJson;
 }
@@ -52,13 +61,16 @@ export interface TableConfigJson {
   optimizer: OptimizerJson | null;
   combiner: Combiner;
   name: string | null;
+  /** Absent: 'dense' (configs written before storage kinds existed). */
+  storage?: StorageKind;
 }
 
 /**
  * Validates a table config once, at the boundary.
  * @param options see {@link TableConfigOptions}.
  * @returns a frozen {@link TableConfig}.
- * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME})
+ * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME},
+ *   `unsupported_storage` (lazy with a function initializer), `table_too_large` (a dense table over one array))
  *   naming the parameter, the rule and the value.
  * @example
  * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
@@ -68,7 +80,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
-  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name']);
+  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage']);
   const { vocabularySize, dim } = options;
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
     throw new ConfigError(
@@ -105,6 +117,24 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     );
   }
   const initializer = normalizeInitializer(options.initializer, dim, api);
+  const storage = options.storage ?? 'dense';
+  if (!(STORAGE_KINDS as readonly string[]).includes(storage)) {
+    throw new ConfigError('invalid_table_config', `${api}: expected storage to be one of ${STORAGE_KINDS.join(', ')}, but got ${JSON.stringify(storage)}.`);
+  }
+  if (storage === 'lazy' && initializer.kind === 'function') {
+    throw new ConfigError(
+      'unsupported_storage',
+      `${api}: storage 'lazy' materializes each row alone from its initial value, but a function initializer returns the whole table; ` +
+        "use 'truncatedNormal', a constant or { kind: 'truncatedNormal', mean, stddev }, or storage 'dense'.",
+    );
+  }
+  if (storage === 'dense' && vocabularySize * dim > MAX_DENSE_FLOATS) {
+    throw new ConfigError(
+      'table_too_large',
+      `${api}: a dense table of ${vocabularySize} × ${dim} = ${vocabularySize * dim} float32 values exceeds one array (${MAX_DENSE_FLOATS} values, ` +
+        `${((vocabularySize * dim * 4) / 1e9).toFixed(1)} GB of weights alone); use storage: 'lazy' to keep only the rows training touches.`,
+    );
+  }
   const cfg: TableConfig = {
     vocabularySize,
     dim,
@@ -112,6 +142,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     optimizer: options.optimizer,
     combiner,
     name: options.name,
+    storage,
     getConfig: () => ({
       vocabularySize,
       dim,
@@ -119,6 +150,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
       optimizer: options.optimizer ? optimizerToJson(options.optimizer) : null,
       combiner,
       name: options.name ?? null,
+      ...(storage !== 'dense' ? { storage } : {}),
     }),
   };
   return Object.freeze(cfg);
@@ -157,5 +189,6 @@ export function tableConfigFromConfig(json: TableConfigJson, resolveOptimizer?: 
     optimizer,
     combiner: json.combiner,
     name: json.name ?? undefined,
+    storage: json.storage,
   });
 }

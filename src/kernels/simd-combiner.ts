@@ -252,7 +252,7 @@ export class SimdCombiner {
     if (dim % 4 !== 0) return null;
     const mod = simdCombinerModule(shared);
     if (!mod) return shared ? SimdCombiner.create(storageFloats, dim, false) : null;
-    const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4 + 16 + ROW_KERNEL_SCRATCH_BYTES;
+    const scratch = simdScratchBytes(dim);
     const pages = Math.ceil((storageFloats * 4 + scratch) / PAGE);
     if (pages > MAX_PAGES) return null;
     try {
@@ -364,6 +364,20 @@ export class SimdCombiner {
       out.set(this.out.subarray(0, m * dim), i * dim);
     }
   }
+}
+
+/** Bytes of the scratch a {@link SimdCombiner} of width `dim` keeps after its weights (chunk buffers and the row kernels' scratch). */
+function simdScratchBytes(dim: number): number {
+  return SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4 + 16 + ROW_KERNEL_SCRATCH_BYTES;
+}
+
+/**
+ * Most rows of width `dim` a {@link SimdCombiner}'s memory can hold with its scratch within wasm32's 4 GiB (and so
+ * the most rows byte offsets of the gather address): `⌊(4 GiB − scratch) / (dim × 4)⌋`.
+ * @example maxSimdRows(64) // 16,744,448 rows of 256 B
+ */
+export function maxSimdRows(dim: number): number {
+  return Math.floor((MAX_PAGES * PAGE - simdScratchBytes(dim) - PAGE) / (dim * 4));
 }
 
 /** True when every sample b < B has exactly one position and its scale is 1 (then combine is a gather). */
