@@ -177,7 +177,8 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
   const store = table.store;
   if (store instanceof LazyTableStorage) {
     const keptOrAll = overflow ? kept : null;
-    const need = store.missing(dedup.uniqueIds, U, keptOrAll);
+    // The exact count of new rows (one more pass over the row index) only when the pool might not hold them all.
+    const need = store.rowsMaterialized + U > store.rows ? store.missing(dedup.uniqueIds, U, keptOrAll) : 0;
     if (store.rowsMaterialized + need > store.rows) {
       throw new InputError(
         'storage_full',

@@ -1,3 +1,4 @@
+import { adviseTableHugePages } from './native-kernels';
 import { registerRowMemory, rowKernelArray } from './row-kernels';
 import { maxSimdRows, SimdCombiner } from './simd-combiner';
 import type { RowInitializer, TableStorage } from './table-storage';
@@ -52,6 +53,9 @@ export class LazyTableStorage implements TableStorage {
     this.weights = this.simd ? this.simd.storage : new Float32Array(n);
     if (this.simd?.shared) registerRowMemory(this.simd.memory, this.weights.buffer, this.simd.rowKernelScratch);
     this.slots = slotInitialValues.map(() => rowKernelArray(n));
+    // The pool fills front to back: 2 MiB pages (fewer faults and TLB misses) keep resident memory within 2 MiB per
+    // array of the rows written. Not the row index, whose rows are hit anywhere.
+    for (const a of [this.weights, ...this.slots]) adviseTableHugePages(a);
     this.slotList = Object.freeze([...this.slots]);
     this.shardBase = new Int32Array(numShards);
     this.rowToSlot = new Int32Array(vocabularySize);
@@ -88,11 +92,11 @@ export class LazyTableStorage implements TableStorage {
 
   /**
    * Gives each distinct row `ids[u]` (u < count, kept ones) its pool row, materializing the untouched ones, and
-   * writes the pool row to `poolRow[u]`. The caller checked room with {@link missing} (rows past the capacity
-   * throw a RangeError before anything is written).
+   * writes the pool row to `poolRow[u]`. Rows past the capacity throw a RangeError before anything is written
+   * (callers that want their own error check {@link missing} first, as this does only when `count` rows might not fit).
    */
   materialize(ids: Int32Array, count: number, kept: Uint8Array | null, poolRow: Int32Array): void {
-    if (this.count + this.missing(ids, count, kept) > this.rows) throw new RangeError(`LazyTableStorage: pool of ${this.rows} rows is full`);
+    if (this.count + count > this.rows && this.count + this.missing(ids, count, kept) > this.rows) throw new RangeError(`LazyTableStorage: pool of ${this.rows} rows is full`);
     const map = this.rowToSlot;
     for (let u = 0; u < count; u++) {
       if (kept !== null && kept[u] === 0) continue;

@@ -1,4 +1,4 @@
-// Counter-based initial values: MurmurHash3 keyed by (seed, row, column, draw) → uniforms → Box–Muller truncated
+// Counter-based initial values: MurmurHash3 keyed by (seed, row, column, draw) → uniforms → polar-method truncated
 // normal. A value is a pure function of its key, so any row can be generated alone, in any order, on any sharding.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,7 +99,7 @@ describe('counter-based random numbers', () => {
         s += x;
         s2 += x * x;
       }
-      c01 += z[r * dim] * z[r * dim + 1]; // the cos and sin of one Box–Muller draw
+      c01 += z[r * dim] * z[r * dim + 1]; // the two normals of one polar draw
       c02 += z[r * dim] * z[r * dim + 2];
     }
     const n = rows * dim;
