@@ -32,6 +32,8 @@ export interface HugeTableBenchOptions {
   readonly steps?: number;
   /** Ids per step (one per sample). @default 65,536 */
   readonly idsPerStep?: number;
+  /** Rows of the dense baseline table. @default 1e6 */
+  readonly baselineRows?: number;
   /** Progress lines. @default console.log */
   readonly log?: (line: string) => void;
 }
@@ -85,7 +87,6 @@ export interface HugeTableBenchResult {
 const DIM = 64;
 const ZIPF = 1.05;
 const TOPOLOGY = 'v4-8';
-const BASELINE_ROWS = 1e6;
 const BLOCK = 100;
 const BASELINE_PER_BLOCK = 10;
 
@@ -112,6 +113,7 @@ export async function runHugeTableBench(options: HugeTableBenchOptions = {}): Pr
   const rows = options.rows ?? (quick ? 1e7 : 1e8);
   const steps = options.steps ?? (quick ? 200 : 2000);
   const B = options.idsPerStep ?? 65_536;
+  const BASELINE_ROWS = options.baselineRows ?? 1e6;
   const log = options.log ?? ((s: string) => console.log(s));
   const backend = (await chooseBackend()).name;
   const loadBefore = machineLoad();
