@@ -195,6 +195,13 @@ describe('lazy storage', () => {
       () => tableConfig({ vocabularySize: 1e8, dim: 64 }),
       (e: unknown) => e instanceof ConfigError && e.kind === 'table_too_large' && /1e\+?8|100000000/.test(e.message) && /storage: 'lazy'/.test(e.message),
     );
+    // 2^31 − 1 rows × 2 fit one array, but padded to a multiple of 8N rows on v4-8 they do not: refused at
+    // construction (before any allocation), naming the lazy kind.
+    const padded = tableConfig({ vocabularySize: 2 ** 31 - 1, dim: 2, name: 'wide' });
+    assert.throws(
+      () => new TPUEmbedding({ features: { f: featureConfig({ table: padded }) }, optimizer: new SGD(), topology: 'v4-8' }),
+      (e: unknown) => e instanceof ConfigError && e.kind === 'table_too_large' && /table 'wide' of \d+ \(padded\) rows × 2.*storage: 'lazy'/.test(e.message),
+    );
     const lazy = tableConfig({ vocabularySize: 10, dim: 4, storage: 'lazy', name: 't' });
     assert.throws(
       () => new TPUEmbedding({ features: { f: featureConfig({ table: lazy }) }, optimizer: new Adam({ lazyAdam: false }), topology: 'cpu' }),
