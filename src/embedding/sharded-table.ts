@@ -59,7 +59,7 @@ export class ShardedTable {
     const slotInit = this.slotSpecs.map((s) => s.initialValue);
     if (config.storage === 'lazy') {
       const spec = config.initializer as Exclude<InitializerSpec, { kind: 'function' }>; // tableConfig refuses functions for lazy
-      this.store = new LazyTableStorage(dim, config.vocabularySize, layout.numShards, (r, t, o) => initialRow(spec, seed, r, dim, t, o), slotInit);
+      this.store = new LazyTableStorage(dim, config.vocabularySize, layout.numShards, (r, t, o) => initialRow(spec, seed, r, dim, t, o), slotInit, config.maxRowsMaterialized);
     } else {
       try {
         this.store = new DenseTableStorage(dim, layout.shardRows, layout.shardBase, (r) => layout.storageRow(r), slotInit);

@@ -38,6 +38,11 @@ export interface TableConfigOptions {
    * truncated-normal or constant initializer and a lazy optimizer (not `Adam({ lazyAdam: false })`). @default 'dense'
    */
   readonly storage?: StorageKind;
+  /**
+   * Storage 'lazy' only: the most rows the table may hold (a memory cap: rows × dim × 4 bytes per array); a lookup
+   * that would touch more is refused (`storage_full`). @default as many as 4 GiB of weights hold (min with the vocabulary)
+   */
+  readonly maxRowsMaterialized?: number;
 }
 
 /** A validated, frozen table config. */
@@ -49,6 +54,8 @@ export interface TableConfig {
   readonly combiner: Combiner;
   readonly name: string | undefined;
   readonly storage: StorageKind;
+  /** See {@link TableConfigOptions.maxRowsMaterialized}; undefined: the pool's own limit. */
+  readonly maxRowsMaterialized: number | undefined;
   /** The JSON form; {@link tableConfigFromConfig} inverts it. */
   getConfig(): TableConfigJson;
 }
@@ -63,6 +70,8 @@ export interface TableConfigJson {
   name: string | null;
   /** Absent: 'dense' (configs written before storage kinds existed). */
   storage?: StorageKind;
+  /** Absent: no cap. */
+  maxRowsMaterialized?: number;
 }
 
 /**
@@ -80,7 +89,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
-  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage']);
+  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'maxRowsMaterialized']);
   const { vocabularySize, dim } = options;
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
     throw new ConfigError(
@@ -128,6 +137,15 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
         "use 'truncatedNormal', a constant or { kind: 'truncatedNormal', mean, stddev }, or storage 'dense'.",
     );
   }
+  const maxRowsMaterialized = options.maxRowsMaterialized;
+  if (maxRowsMaterialized !== undefined) {
+    if (storage !== 'lazy') {
+      throw new ConfigError('invalid_table_config', `${api}: maxRowsMaterialized caps a lazy table's rows, but storage is '${storage}'; set storage: 'lazy' or drop maxRowsMaterialized.`);
+    }
+    if (!Number.isInteger(maxRowsMaterialized) || maxRowsMaterialized < 1) {
+      throw new ConfigError('invalid_table_config', `${api}: expected maxRowsMaterialized to be a positive integer (rows a lazy table may hold), but got ${String(maxRowsMaterialized)}.`);
+    }
+  }
   if (storage === 'dense' && vocabularySize * dim > MAX_DENSE_FLOATS) {
     throw new ConfigError(
       'table_too_large',
@@ -143,6 +161,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     combiner,
     name: options.name,
     storage,
+    maxRowsMaterialized,
     getConfig: () => ({
       vocabularySize,
       dim,
@@ -151,6 +170,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
       combiner,
       name: options.name ?? null,
       ...(storage !== 'dense' ? { storage } : {}),
+      ...(maxRowsMaterialized !== undefined ? { maxRowsMaterialized } : {}),
     }),
   };
   return Object.freeze(cfg);
@@ -190,5 +210,6 @@ export function tableConfigFromConfig(json: TableConfigJson, resolveOptimizer?: 
     combiner: json.combiner,
     name: json.name ?? undefined,
     storage: json.storage,
+    maxRowsMaterialized: json.maxRowsMaterialized,
   });
 }

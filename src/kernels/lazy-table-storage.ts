@@ -23,7 +23,7 @@ import type { RowInitializer, TableStorage } from './table-storage';
  */
 export class LazyTableStorage implements TableStorage {
   readonly kind = 'lazy' as const;
-  /** The pool's capacity in rows: min(vocabulary, the rows 4 GiB of weights hold ({@link maxSimdRows})). */
+  /** The pool's capacity in rows: min(vocabulary, the cap given, the rows 4 GiB of weights hold ({@link maxSimdRows})). */
   readonly rows: number;
   readonly weights: Float32Array;
   readonly slots: readonly Float32Array[];
@@ -37,7 +37,7 @@ export class LazyTableStorage implements TableStorage {
   /**
    * @param dim row width; @param vocabularySize table rows; @param numShards shards N (they share the pool).
    * @param initRow the initial value of a row; @param slotInitialValues each slot's initial value, in slot order.
-   * @param capacity pool rows. @default min(vocabularySize, maxSimdRows(dim))
+   * @param maxRows a cap on the pool's rows (undefined: none).
    */
   constructor(
     readonly dim: number,
@@ -45,8 +45,12 @@ export class LazyTableStorage implements TableStorage {
     numShards: number,
     private readonly initRow: RowInitializer,
     private readonly slotInitialValues: readonly number[],
-    capacity = Math.min(vocabularySize, maxSimdRows(dim)),
+    maxRows?: number,
   ) {
+    // Byte offsets of the gather are 32-bit: at most the rows 4 GiB hold with the kernel's scratch (for a width whose
+    // scratch alone would not fit, the rows of a 4 GiB plain array).
+    const fit = maxSimdRows(dim) > 0 ? maxSimdRows(dim) : Math.floor(2 ** 32 / (dim * 4));
+    const capacity = Math.max(1, Math.min(vocabularySize, maxRows ?? Infinity, fit));
     this.rows = capacity;
     const n = capacity * dim;
     this.simd = SimdCombiner.create(n, dim);

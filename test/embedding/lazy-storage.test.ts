@@ -254,12 +254,20 @@ describe('lazy storage', () => {
     }
   });
 
-  it('a lookup that would overflow the pool is refused and changes nothing', () => {
-    const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 100, dim: 4, storage: 'lazy', name: 'small' }) }) }, optimizer: new SGD(), topology: 'cpu' });
-    const store = emb.table('small').store as unknown as { rows: number };
-    Object.defineProperty(store, 'rows', { value: 3 }); // a pool of 3 rows (the real bound is 4 GiB of weights)
-    emb.lookup({ f: [[1], [2], [1], [2]] });
-    assert.throws(() => emb.lookup({ f: [[1], [5], [6], [2]] }), (e: unknown) => e instanceof InputError && e.kind === 'storage_full' && /'small'.*4 rows.*3 rows/.test(e.message));
+  it('a lookup that would overflow the pool (maxRowsMaterialized) is refused and changes nothing', () => {
+    const table = tableConfig({ vocabularySize: 100, dim: 4, storage: 'lazy', name: 'small', maxRowsMaterialized: 3 });
+    const emb = new TPUEmbedding({ features: { f: featureConfig({ table }) }, optimizer: new SGD({ learningRate: 0.5 }), topology: 'cpu' });
+    const out = emb.lookup({ f: [[1], [2], [1], [2]] });
+    emb.applyGradients({ f: tf.onesLike(out.f) });
+    const before = emb.exportTables().small.weights;
+    assert.throws(() => emb.lookup({ f: [[1], [5], [6], [2]] }), (e: unknown) => e instanceof InputError && e.kind === 'storage_full' && /'small'.*4 rows after this lookup.*3 rows/.test(e.message));
     assert.equal(emb.table('small').rowsMaterialized, 2);
+    assert.deepEqual(emb.exportTables().small.weights, before);
+    emb.lookup({ f: [[1], [5], [1], [2]] }); // 3 rows: fits
+    assert.equal(emb.table('small').rowsMaterialized, 3);
+    tf.dispose(out);
+    assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, storage: 'lazy', maxRowsMaterialized: 0 }), (e: unknown) => e instanceof ConfigError && /maxRowsMaterialized to be a positive integer.*got 0/.test(e.message));
+    assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, maxRowsMaterialized: 5 }), (e: unknown) => e instanceof ConfigError && /storage is 'dense'; set storage: 'lazy'/.test(e.message));
+    assert.equal(tableConfig({ vocabularySize: 10, dim: 4, storage: 'lazy', maxRowsMaterialized: 5 }).getConfig().maxRowsMaterialized, 5);
   });
 });
