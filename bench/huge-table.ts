@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../src/backend';
-import { TPUEmbedding, featureConfig, tableConfig, type StorageKind } from '../src/embedding';
+import { TPUEmbedding, featureConfig, tableConfig, type Storage } from '../src/embedding';
 import { nativeKernels } from '../src/kernels/native-kernels';
 import { sampleIds } from '../src/measure/sample-ids';
 import { Adagrad } from '../src/optimizers';
@@ -56,7 +56,7 @@ export interface HugeTableBenchResult {
   readonly native: boolean;
   readonly rows: number;
   readonly dim: number;
-  readonly storage: StorageKind;
+  readonly storage: Storage;
   readonly optimizer: string;
   readonly zipf: number;
   readonly topology: string;
@@ -67,7 +67,7 @@ export interface HugeTableBenchResult {
   readonly stepMsMedian: number;
   readonly stepMsMin: number;
   readonly baselineRows: number;
-  readonly baselineStorage: StorageKind;
+  readonly baselineStorage: Storage;
   readonly baselineSteps: number;
   readonly baselineStepMsMedian: number;
   readonly baselineStepMsMin: number;
@@ -90,7 +90,7 @@ const TOPOLOGY = 'v4-8';
 const BLOCK = 100;
 const BASELINE_PER_BLOCK = 10;
 
-function makeEmbedding(rows: number, storage: StorageKind, seed: number): TPUEmbedding {
+function makeEmbedding(rows: number, storage: Storage, seed: number): TPUEmbedding {
   const table = tableConfig({ vocabularySize: rows, dim: DIM, name: 'items', storage });
   return new TPUEmbedding({ features: { items: featureConfig({ table }) }, optimizer: new Adagrad({ learningRate: 0.05 }), topology: TOPOLOGY, seed });
 }

@@ -3,7 +3,8 @@
  *  (a) the tutorial protocol on a simulated v4-8 (batch 16 × 4, 10 × 10 steps, evaluate 10 steps);
  *  (b) the full protocol on the tutorial split (80,000 train / 20,000 test, seed 42): test RMSE on all 20,000;
  *  (c) the full protocol on the canonical u1.base / u1.test split;
- * each with training throughput (examples/s, evaluation excluded) on the backend chooseBackend picks.
+ * each with training throughput (examples/s, evaluation excluded) on the backend chooseBackend picks, and the
+ * baselines computed in the same run on the same split (global mean, Surprise's BaselineOnly; whole test split).
  *
  * Usage: `npx tsx bench/training.ts` → prints a table and writes `bench/results/training.json`.
  * `TRAINING_BENCH_RUNS=tutorial,full,u1` selects runs; `TPU_EMBEDDINGS_BACKEND=cpu` measures the cpu backend
@@ -13,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseBackend } from '../src/backend';
 import { canonicalSplit, loadMovieLens, tutorialSplit } from '../src/data';
+import { BaselineOnly, GlobalMean, type RatingSource } from '../src/baseline';
 import { RMSE_ANCHORS, fullProtocol, runProtocol, tutorialProtocol, type ProtocolResult, type RmseAnchor, type TrainingProtocol } from '../src/models';
 
 /** One benchmark run. */
@@ -32,6 +34,10 @@ export interface TrainingBenchRow {
   readonly trainRmseLastEpoch: number;
   readonly examplesPerSecond: number;
   readonly trainSeconds: number;
+  /** The mean training rating as the prediction, on the whole test split of this run (computed here, not a constant). */
+  readonly globalMeanRmse: number;
+  /** Surprise's BaselineOnly (ALS, its defaults) on the same train/test split, computed here. */
+  readonly baselineOnlyRmse: number;
 }
 
 /** All results of one run of the benchmark. */
@@ -39,7 +45,7 @@ export interface TrainingBenchResult {
   readonly date: string;
   readonly backend: string;
   readonly node: string;
-  /** The published and measured RMSEs to read the rows against (`RMSE_ANCHORS`). */
+  /** The published RMSEs to read the rows against (`RMSE_ANCHORS`); measured ones are the rows. */
   readonly anchors: readonly RmseAnchor[];
   readonly fullProtocolTarget: number;
   readonly rows: readonly TrainingBenchRow[];
@@ -48,7 +54,7 @@ export interface TrainingBenchResult {
 /** The full protocol's target test RMSE on the tutorial split (issue 4). */
 export const FULL_PROTOCOL_TARGET_RMSE = 0.95;
 
-function row(run: string, split: string, r: ProtocolResult, testExamples: number): TrainingBenchRow {
+function row(run: string, split: string, r: ProtocolResult, testExamples: number, data: { train: RatingSource; test: RatingSource }): TrainingBenchRow {
   const p: TrainingProtocol = r.protocol;
   const last = r.history.epochs[r.history.epochs.length - 1];
   return {
@@ -67,6 +73,8 @@ function row(run: string, split: string, r: ProtocolResult, testExamples: number
     trainRmseLastEpoch: last.rmse,
     examplesPerSecond: r.examplesPerSecond,
     trainSeconds: r.trainSeconds,
+    globalMeanRmse: GlobalMean.fit(data.train).rmse(data.test),
+    baselineOnlyRmse: BaselineOnly.fit(data.train).rmse(data.test),
   };
 }
 
@@ -86,19 +94,19 @@ export async function runTrainingBench(options: { runs?: readonly string[]; writ
   if (runs.includes('tutorial')) {
     const split = tutorialSplit(data, { seed: 42, features });
     const r = await runProtocol({ protocol: tutorialProtocol, split, model: { topology: 'v4-8' }, verbose });
-    rows.push(row('tutorial', 'tutorial (seed 42)', r, r.test.examples));
+    rows.push(row('tutorial', 'tutorial (seed 42)', r, r.test.examples, split));
     r.model.dispose();
   }
   if (runs.includes('full')) {
     const split = tutorialSplit(data, { seed: 42, features });
     const r = await runProtocol({ protocol: fullProtocol, split, model: { topology: 'v4-8' }, verbose, evaluationBatchSize: 1000 });
-    rows.push(row('full', 'tutorial (seed 42)', r, r.test.examples));
+    rows.push(row('full', 'tutorial (seed 42)', r, r.test.examples, split));
     r.model.dispose();
   }
   if (runs.includes('u1')) {
     const split = canonicalSplit('u1', { features });
     const r = await runProtocol({ protocol: fullProtocol, split, model: { topology: 'v4-8' }, verbose, evaluationBatchSize: 1000 });
-    rows.push(row('u1', 'u1.base / u1.test', r, r.test.examples));
+    rows.push(row('u1', 'u1.base / u1.test', r, r.test.examples, split));
     r.model.dispose();
   }
   const result: TrainingBenchResult = {
@@ -133,6 +141,8 @@ if (require.main === module) {
         lr: x.learningRate,
         'test examples': x.testExamples,
         'test RMSE': x.testRmse.toFixed(4),
+        'global mean': x.globalMeanRmse.toFixed(4),
+        BaselineOnly: x.baselineOnlyRmse.toFixed(4),
         'ex/s': Math.round(x.examplesPerSecond),
       })),
     );

@@ -3,7 +3,7 @@
 //   dist/index.mjs, dist/index.d.mts  the ESM entry: the CommonJS build's exports by name (one library instance
 //                                     for `import` and `require`) and its types
 //   dist/cli/*.js                     the `tpu-embeddings` CLI: scripts/cli.ts and the scripts it reuses
-//                                     (main.ts, serve.ts, checkpoint-commands.ts), their `../src` imports pointed at dist/
+//                                     (main.ts, serve.ts, checkpoint-commands.ts, plan-command.ts), their `../src` imports pointed at dist/
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -34,7 +34,7 @@ const require = createRequire(path.join(root, 'package.json'));
   const esbuild = require('esbuild');
   const out = path.join(dist, 'cli');
   mkdirSync(out, { recursive: true });
-  const entries = ['cli', 'main', 'serve', 'checkpoint-commands'];
+  const entries = ['cli', 'main', 'serve', 'checkpoint-commands', 'plan-command'];
   esbuild.buildSync({
     entryPoints: entries.map((n) => path.join(root, 'scripts', `${n}.ts`)),
     outdir: out,

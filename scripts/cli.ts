@@ -6,6 +6,7 @@
 //   evaluate  a saved checkpoint's test RMSE on a MovieLens 100K split (scripts/checkpoint-commands.ts)
 //   export    a saved checkpoint as a serving export (scripts/checkpoint-commands.ts)
 //   serve   an exported model behind TensorFlow Serving's REST API, as `npm run serve` (scripts/serve.ts)
+//   plan    the memory plan of a model's tables on a TPU slice and on this machine (scripts/plan-command.ts)
 // Exit codes: 0 done, 1 the command failed (its error's name and message), 2 a bad command line (named in the message).
 import * as path from 'node:path';
 import { ConfigError } from '../src/errors';
@@ -13,9 +14,10 @@ import { ConfigError } from '../src/errors';
 type MainScript = typeof import('./main');
 type ServeScript = typeof import('./serve');
 type CheckpointCommands = typeof import('./checkpoint-commands');
+type PlanCommand = typeof import('./plan-command');
 
 /** The commands of the CLI, in the order `--help` lists them. */
-export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve'] as const;
+export const CLI_COMMANDS = ['train', 'evaluate', 'export', 'serve', 'plan'] as const;
 /** One of {@link CLI_COMMANDS}. */
 export type CliCommand = (typeof CLI_COMMANDS)[number];
 
@@ -24,6 +26,7 @@ const SUMMARIES: Record<CliCommand, string> = {
   evaluate: "a saved checkpoint's test RMSE on a MovieLens 100K split (restored on CPU)",
   export: 'a saved checkpoint as a serving export (model.json + weights, replacing an older export atomically)',
   serve: "serve an exported model with TensorFlow Serving's REST API (POST /v1/models/<name>:predict)",
+  plan: "a model's table memory per SparseCore and per chip against a TPU slice's HBM and this machine's RAM",
 };
 
 const USAGES: Record<CliCommand, string> = {
@@ -57,6 +60,17 @@ const USAGES: Record<CliCommand, string> = {
     '  --predict-chunk-size 64, --max-concurrent-requests 8, --retry-after-seconds 1, --headers-timeout-ms 10000,',
     '  --request-timeout-ms 30000, --keep-alive-timeout-ms 5000, --close-grace-ms 2000.',
     '  Stops on Ctrl-C (SIGINT) or SIGTERM: requests being computed get --close-grace-ms to answer.',
+  ].join('\n'),
+  plan: [
+    'usage: tpu-embeddings plan --tables=NAME:VOCAB:DIM[:OPTIMIZER[:STORAGE[:PRECISION[:ROWS]]]] … --topology=NAME [--batch=N] [--json]',
+    '  --tables     one table, or several separated by commas; repeat the flag for more. OPTIMIZER: sgd, adagrad (default),',
+    '               adagradmomentum, adam, ftrl; STORAGE: dense (default), lazy, dynamic; PRECISION: float32 (default), float16,',
+    "               bfloat16; ROWS: the rows a lazy table will touch (default all), a dynamic table's row budget (required).",
+    '               e.g. --tables=items:100000000:64:adam:lazy:bfloat16:20000000,users:1000000:32',
+    '  --topology   v3-8, v4-8, v4-32, v5p-8, v6e-8, or cpu (this machine only)',
+    '  --batch N    global batch per step (default 16 per replica)',
+    '  --json       the plan as JSON instead of a table',
+    'Exit codes: 0 the model fits; 1 it does not (the error names the table and the storage kinds that would fit); 2 a bad command line.',
   ].join('\n'),
 };
 
@@ -104,7 +118,7 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
   }
   // The scripts' messages start with their name and end with their npm usage line: say the CLI's instead.
   const usageError = (e: unknown) =>
-    new ConfigError('bad_option', `${cmd}: ${String((e as Error).message).replace(/^(main|serve|evaluate|export): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
+    new ConfigError('bad_option', `${cmd}: ${String((e as Error).message).replace(/^(main|serve|evaluate|export|plan): /, '').replace('usage: npm start -- ', 'usage: tpu-embeddings train ')}`);
   if (cmd === 'train') {
     const { parseMainArgs, runMain } = require('./main') as MainScript;
     let options: ReturnType<MainScript['parseMainArgs']>;
@@ -133,6 +147,15 @@ export async function runCli(argv: readonly string[], print: (line: string) => v
       throw usageError(e);
     }
     await run();
+  } else if (cmd === 'plan') {
+    const { parsePlanArgs, runPlan } = require('./plan-command') as PlanCommand;
+    let args: ReturnType<PlanCommand['parsePlanArgs']>;
+    try {
+      args = parsePlanArgs(rest, USAGES.plan.split('\n')[0]);
+    } catch (e) {
+      throw usageError(e);
+    }
+    runPlan(args, print);
   } else {
     const { parseServeArgs, runServe } = require('./serve') as ServeScript;
     let args: ReturnType<ServeScript['parseServeArgs']>;

@@ -25,6 +25,8 @@ import {
   rankingCheckpointContent,
   rankingStateFromCheckpoint,
   rmseComparisonTable,
+  GlobalMean,
+  BaselineOnly,
   runProtocol,
   saveCheckpoint,
   saveHtml,
@@ -60,6 +62,8 @@ export interface MainSummary {
   /** Largest |prediction difference| between the trained v4-8 model and the CPU model restored from the checkpoint. */
   readonly cpuRestoreMaxAbsDiff: number;
   readonly cpuRestoreRmse: number;
+  /** Baselines computed in this run on the same split (whole test split): the mean training rating, Surprise's BaselineOnly. */
+  readonly baselines: { readonly globalMean: number; readonly baselineOnly: number };
   readonly exportDir: string;
   /** The exported model (plain tf.loadLayersModel) for user 30, movie 100. */
   readonly prediction: number;
@@ -153,6 +157,7 @@ export async function runMain(options: MainOptions = {}): Promise<MainSummary> {
     checkpoint: { dir: saved.dir, bytes: ckptBytes, step: saved.manifest.step, saveSeconds },
     cpuRestoreMaxAbsDiff: maxAbsDiff,
     cpuRestoreRmse: cpuEval.rmse,
+    baselines: { globalMean: GlobalMean.fit(split.train).rmse(split.test), baselineOnly: BaselineOnly.fit(split.train).rmse(split.test) },
     exportDir,
     prediction,
     figures,
@@ -174,8 +179,10 @@ function printSummary(s: MainSummary, log: (line: string) => void): void {
     { name: `tutorial protocol (${s.tutorial.steps} steps)`, rmse: s.tutorial.rmse, split: `${s.tutorial.evalExamples} eval examples` },
     { name: `full protocol (${s.full.epochs} epoch${s.full.epochs === 1 ? '' : 's'})`, rmse: s.full.rmse, split: 'tutorial split' },
     { name: 'full protocol restored on CPU', rmse: s.cpuRestoreRmse, split: 'tutorial split' },
+    { name: 'global mean (this run)', rmse: s.baselines.globalMean, split: 'tutorial split' },
+    { name: 'BaselineOnly, Surprise ALS (this run)', rmse: s.baselines.baselineOnly, split: 'tutorial split' },
   ]);
-  table.print({ limit: Infinity });
+  table.print(table.numRows()); // a number: arquero's print({ limit }) always shows 10 rows
   log('');
   const rows: [string, string][] = [
     ['tutorial protocol throughput', `${fmt(s.tutorial.examplesPerSecond)} examples/s`],

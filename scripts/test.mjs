@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node:test through tsx, one file at a time (2-core machines, tfjs state),
-// in three stages: unit tests, then notebook execution (real Jupyter + tslab), then the browser checks of the
-// HTML reports, which reuse the notebooks executed just before instead of running them twice.
+// Runs every test/**/*.test.ts with node:test through tsx (each file in its own process: tfjs state), in three
+// stages: unit tests, then notebook execution (real Jupyter + tslab), then the browser checks of the HTML reports,
+// which reuse the notebooks executed just before instead of running them twice. Unit test files run two at a time
+// (one per core), except files marked `// test-alone: <why>` in their first lines (latency bounds, timeouts, kills
+// at chosen instants, heavy installs): those run afterwards, one at a time, on an otherwise idle machine.
 // (node --test sorts the files it is given, so each stage is its own run.) Prints a closing
 // "N passed, N failed" line over all stages (cancelled tests count as failed); exits non-zero when any stage fails.
 // Usage: node scripts/test.mjs [filter…]   e.g. `npm test -- data` runs only files whose path contains "data".
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -33,9 +36,9 @@ const STAGE_NAMES = ['unit', 'notebooks', 'browser'];
  * the duration of each top-level test or describe block (`ok N - <name>` then `  duration_ms: <ms>`; Node 20's
  * TAP names no file).
  */
-function run(stageFiles) {
+function run(stageFiles, concurrency = 1) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...stageFiles], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...stageFiles], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const counts = { pass: 0, fail: 0 };
@@ -64,12 +67,24 @@ function run(stageFiles) {
   });
 }
 
+/** A file that must run with nothing else running declares it in its first lines: `// test-alone: <why>`. */
+const runsAlone = (file) => /^\/\/ test-alone: \S/m.test(readFileSync(file, 'utf8').split('\n').slice(0, 12).join('\n'));
+/** Unit files: the shared ones one per core, then the `test-alone` ones one at a time; counts and durations merged. */
+async function runUnitStage(stageFiles) {
+  const alone = stageFiles.filter(runsAlone);
+  const shared = stageFiles.filter((f) => !alone.includes(f));
+  const results = [];
+  if (shared.length > 0) results.push(await run(shared, Math.max(1, Math.min(2, availableParallelism()))));
+  if (alone.length > 0) results.push(await run(alone, 1));
+  return results.reduce((a, r) => ({ pass: a.pass + r.pass, fail: a.fail + r.fail, durations: [...a.durations, ...r.durations], code: a.code !== 0 ? a.code : r.code }));
+}
+
 let passed = 0, failed = 0, status = 0;
 const summary = [];
 const allDurations = [];
 for (const stageFiles of stages) {
   const t0 = performance.now();
-  const r = await run(stageFiles);
+  const r = stageOf(stageFiles[0]) === 0 ? await runUnitStage(stageFiles) : await run(stageFiles);
   summary.push(`${STAGE_NAMES[stageOf(stageFiles[0])]} ${((performance.now() - t0) / 1000).toFixed(1)} s (${stageFiles.length} files)`);
   allDurations.push(...r.durations);
   passed += r.pass;

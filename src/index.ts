@@ -55,6 +55,8 @@ export type {
   SideFeatureName,
   MovieLensSideFeatures,
 } from './data';
+export { movieLensFeatures, MOVIELENS_FEATURE_NAMES, RELEASE_YEAR_EDGES, RECENCY_EDGES_SECONDS, UserHistory, randomSplits } from './data';
+export type { MovieLensFeatureName, MovieLensFeatureOptions, MovieLensFeatureBatch, MovieLensFeatureBatches, MovieLensFeatures, HistoryRatings, RandomSplitsOptions, SeededSplit } from './data';
 // strategy
 export { TOPOLOGIES, topology, resolveTopology, TPUStrategy, CPUStrategy } from './strategy';
 export type { Topology, TopologyName, ReplicaSlice, DistributedBatch } from './strategy';
@@ -96,13 +98,15 @@ export type {
 // embedding
 export {
   COMBINERS,
+  STORAGES,
+  EVICTIONS,
+  DynamicIdMap,
   tableConfig,
   tableConfigFromConfig,
   featureConfig,
   featureConfigFromConfig,
   PLACEMENTS,
   SHARDINGS,
-  STORAGE_KINDS,
   LAYOUT_RULES,
   STACKING_DEFAULTS,
   stackTables,
@@ -124,6 +128,12 @@ export type {
   TableConfig,
   TableConfigOptions,
   TableConfigJson,
+  Storage,
+  Eviction,
+  DynamicVocabulary,
+  DynamicFeatureInput,
+  DynamicIds,
+  DynamicIdStats,
   FeatureConfig,
   FeatureConfigOptions,
   FeatureConfigJson,
@@ -132,7 +142,6 @@ export type {
   SparseInput,
   Placement,
   Sharding,
-  StorageKind,
   LayoutRule,
   StackedTableLayout,
   StackingOptions,
@@ -165,6 +174,15 @@ export {
   speedupSparseCoreVsCpu,
   tutorialModel,
   speedupCeilings,
+  MEMORY_GENERATIONS,
+  rowBytes,
+  planMemory,
+  checkMemoryFit,
+  planStep,
+  formatBytes,
+  memoryPlanRows,
+  memoryPlanSummary,
+  denseTimeForSpeedup,
 } from './cost';
 export type {
   TpuGeneration,
@@ -185,6 +203,22 @@ export type {
   SpeedupInput,
   SpeedupPoint,
   SpeedupCeiling,
+  TableStateSpec,
+  RowBytes,
+  MemoryGeneration,
+  PlanTableInput,
+  PlanTable,
+  MemoryBytes,
+  SliceShape,
+  TableMemory,
+  MemoryPlan,
+  MemoryPlanInput,
+  MemoryPlanOptions,
+  ChipsNeeded,
+  CheckMemoryFitOptions,
+  StepPlanInput,
+  StepPlan,
+  MemoryPlanRow,
 } from './cost';
 // checkpoint
 export {
@@ -319,6 +353,12 @@ export {
   recommendRoute,
   MAX_RECOMMEND_K,
   pcaProjection,
+  SeenItems,
+  userListMetrics,
+  evaluateRetrieval,
+  PopularityBaseline,
+  releaseYearBuckets,
+  popularityBuckets,
 } from './retrieval';
 export type {
   RetrievalLossOptions,
@@ -342,10 +382,18 @@ export type {
   Recommendations,
   RecommendOptions,
   Projection2D,
+  UserListMetrics,
+  EvaluateRetrievalOptions,
+  FactorizedRetriever,
+  RetrievalQuality,
+  CandidateBucketFeature,
+  ReleaseYearBucketOptions,
 } from './retrieval';
 // baseline (the dense comparison model)
 export { DenseEmbeddingBaseline } from './baseline';
 export type { DenseEmbeddingBaselineOptions } from './baseline';
+export { GlobalMean, BaselineOnly, BASELINE_METHODS } from './baseline';
+export type { BaselineOnlyOptions, BaselineMethod, RatingColumns, RatingSource } from './baseline';
 // measure
 export {
   sampleIds,
@@ -367,6 +415,8 @@ export type {
   CheckCpuModelInput,
   CpuModelCheck,
 } from './measure';
+export { meanAndSd } from './measure';
+export type { MeanAndSd } from './measure';
 // interop (real TensorFlow / Keras-RS / JAX)
 export { emitTfConfig, emitKerasRsConfig, emitJaxConfig, exportSavedModel, predictSavedModel, suggestedIdLimits, suggestedStackIdLimits, PYTHON_INSTALL_HINT } from './interop';
 export type { EmitTfConfigOptions, TableIdLimits, EmitKerasRsConfigOptions, EmitJaxConfigOptions, ExportedSavedModel, SavedModelPairs, SavedModelPredictions } from './interop';
@@ -397,6 +447,7 @@ export {
   genreProjectionFigure,
   compareSearch,
   recommendationsTable,
+  retrievalQualityTable,
 } from './viz';
 export type {
   Figure,

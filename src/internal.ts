@@ -39,6 +39,7 @@ export {
   HBM_BYTES_TPU_V5P,
   HBM_BYTES_PER_S_TPU_V6E,
   HBM_BYTES_TPU_V6E,
+  HBM_BYTES_TPU_V5E,
   ICI_BYTES_PER_S_TPU_V3,
   ICI_BYTES_PER_S_TPU_V4,
   ICI_BYTES_PER_S_TPU_V5P,
@@ -64,7 +65,12 @@ export {
   TORCHREC_BACKWARD_MULTIPLIER,
   DEFAULT_DENSE_UTILIZATION,
   smallDimPenalty,
+  STORAGE_KINDS,
+  WEIGHT_PRECISIONS,
+  WEIGHT_PRECISION_BYTES,
+  DYNAMIC_ID_MAP_BYTES_PER_ROW,
 } from './cost';
+export type { StorageKind, WeightPrecision } from './cost';
 // checkpoint: the safetensors layout and manifest checks
 export {
   SAFETENSORS_DTYPES,

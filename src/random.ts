@@ -34,6 +34,30 @@ export class Random {
     this.s3 = next();
   }
 
+  /**
+   * A generator whose state is a function of four 32-bit words (a counter-based use: e.g. seed, table and a 64-bit id
+   * hash give each row of a dynamic table its own stream, whatever the order rows are created in). The words are mixed
+   * (murmur3's finaliser, chained) so that counters differing in one bit give unrelated streams.
+   * @example Random.fromWords(seed, table, h0, h1).truncatedNormal(0, 0.25)
+   */
+  static fromWords(w0: number, w1: number, w2: number, w3: number): Random {
+    const r = new Random(0);
+    const mix = (z: number): number => {
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    const a = mix((w0 ^ 0x9e3779b9) >>> 0);
+    const b = mix((w1 + a) >>> 0);
+    const c = mix((w2 ^ b) >>> 0);
+    const d = mix((w3 + c) >>> 0);
+    r.s0 = mix((a ^ d) >>> 0);
+    r.s1 = mix((b + r.s0) >>> 0);
+    r.s2 = mix((c ^ r.s1) >>> 0);
+    r.s3 = mix((d + r.s2) >>> 0) || 1; // xoshiro's state must not be all zero
+    return r;
+  }
+
   /** Next 32 random bits as an unsigned integer. */
   uint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;

@@ -29,7 +29,7 @@ test('npm start -- --quick runs the tutorial end to end and leaves summary, chec
   assert.match(r.stderr, /Epoch 10\/10 · 10 steps · loss/); // fit's progress lines go to stderr
   assert.match(r.stderr, /Epoch 1\/1 · 312 steps/); // floor(80,000 / (64 per replica × 4 replicas = 256)) = 312 full batches
   // The summary table: RMSEs beside the anchors, throughput, checkpoint, prediction.
-  for (const re of [/tutorial protocol \(100 steps\)/, /full protocol \(1 epoch\)/, /GLocal-K/, /1\.1339/, /full protocol throughput +[\d,]+ examples\/s/, /checkpoint +.*ckpt-312/, /prediction \(user 30, movie 100\) +\d\.\d{3} stars/]) {
+  for (const re of [/tutorial protocol \(100 steps\)/, /full protocol \(1 epoch\)/, /GLocal-K/, /1\.1339/, /global mean \(this run\)/, /BaselineOnly, Surprise ALS \(this run\)/, /full protocol throughput +[\d,]+ examples\/s/, /checkpoint +.*ckpt-312/, /prediction \(user 30, movie 100\) +\d\.\d{3} stars/]) {
     assert.match(r.stdout, re);
   }
 
@@ -39,6 +39,8 @@ test('npm start -- --quick runs the tutorial end to end and leaves summary, chec
   assert.equal(s.tutorial.steps, 100); // 10 epochs × 10 steps
   assert.equal(s.tutorial.evalExamples, 640); // 10 eval batches × 64
   assert.equal(s.full.evalExamples, 20_000);
+  // Same-run baselines on the same split: BaselineOnly well under the global mean (Surprise: 0.944 vs ~1.13).
+  assert.ok(s.baselines.baselineOnly < s.baselines.globalMean - 0.1, JSON.stringify(s.baselines));
   // 100 steps of 64 move the RMSE near the mean predictor (1.126); one full epoch beats it.
   assert.ok(s.tutorial.rmse > 0.9 && s.tutorial.rmse < 1.3, `tutorial RMSE ${s.tutorial.rmse}`);
   assert.ok(s.full.rmse > 0.85 && s.full.rmse < 1.126, `full RMSE ${s.full.rmse}`);

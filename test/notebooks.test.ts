@@ -4,7 +4,8 @@
 // outputs. Needs `npm install` (builds dist/, links tpu-embeddings for notebooks, registers tslab).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
 
@@ -34,9 +35,64 @@ interface Cell {
 const text = (s: string | string[] | undefined) => (Array.isArray(s) ? s.join('') : (s ?? ''));
 const readNotebook = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { cells: Cell[]; metadata: { kernelspec?: { name?: string } } };
 
+const JUPYTER_ENV = { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' };
 function jupyter(args: string[], timeoutMs: number) {
-  return spawnSync('jupyter', args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, PYDEVD_DISABLE_FILE_VALIDATION: '1' } });
+  return spawnSync('jupyter', args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, env: JUPYTER_ENV });
 }
+
+interface JupyterRun {
+  readonly status: number | null;
+  readonly stderr: string;
+  readonly error?: Error;
+}
+/** `jupyter <args>` without blocking this process (so several notebooks execute at once); killed after `timeoutMs`. */
+function jupyterAsync(args: string[], timeoutMs: number): Promise<JupyterRun> {
+  return new Promise((resolve) => {
+    const child = spawn('jupyter', args, { cwd: ROOT, env: JUPYTER_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let error: Error | undefined;
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      error = new Error(`timed out after ${timeoutMs / 1000} s`);
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => (error = e));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stderr, ...(error ? { error } : {}) });
+    });
+  });
+}
+
+/**
+ * Notebooks executed at once: one kernel per core (each kernel's cells run on one thread), at most 2 — on the 2-core
+ * CI machine this halves the stage; more would only share the cores.
+ */
+const NOTEBOOK_CONCURRENCY = Math.max(1, Math.min(2, availableParallelism()));
+/** Runs `task`s with at most `limit` at once, in the order they were queued. */
+function pool(limit: number) {
+  let running = 0;
+  const queue: Array<() => void> = [];
+  const next = () => {
+    if (running < limit && queue.length > 0) {
+      running++;
+      queue.shift()!();
+    }
+  };
+  return <T>(task: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      queue.push(() => task().then(resolve, reject).finally(() => {
+        running--;
+        next();
+      }));
+      next();
+    });
+}
+const executions = new Map<string, Promise<JupyterRun>>();
+
+/** nbconvert's arguments to execute `name` into notebooks/executed/. */
+const executeArgs = (name: string) => ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab',
+  `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, '--output-dir', EXECUTED, path.join(NOTEBOOKS, name)];
 
 before(() => {
   const k = jupyter(['kernelspec', 'list', '--json'], 60_000);
@@ -47,7 +103,11 @@ before(() => {
   const link = path.join(NOTEBOOKS, 'node_modules', 'tpu-embeddings');
   assert.ok(existsSync(link) && realpathSync(link) === realpathSync(ROOT), 'notebooks/node_modules/tpu-embeddings does not link to the repo; run `npm run setup`.');
   mkdirSync(EXECUTED, { recursive: true });
+  // Start every notebook now (the pool keeps NOTEBOOK_CONCURRENCY kernels busy); each test awaits its own.
+  const schedule = pool(NOTEBOOK_CONCURRENCY);
+  for (const name of notebooks) executions.set(name, schedule(() => jupyterAsync(executeArgs(name), 20 * 60_000)));
 });
+
 
 test('there is at least one notebook', () => {
   assert.ok(notebooks.length > 0, 'no notebooks/*.ipynb');
@@ -64,12 +124,10 @@ for (const name of notebooks) {
     });
   });
 
-  test(`${name}: runs in Jupyter with the tslab kernel without a cell error`, () => {
-    const input = path.join(NOTEBOOKS, name);
-    const args = ['nbconvert', '--to', 'notebook', '--execute', '--ExecutePreprocessor.kernel_name=tslab',
-      `--ExecutePreprocessor.timeout=${CELL_TIMEOUT_S}`, '--output-dir', EXECUTED, input];
+  test(`${name}: runs in Jupyter with the tslab kernel without a cell error`, async () => {
+    const args = executeArgs(name);
     // Pass/fail comes from the kernel's execute replies (nbclient stops at the first cell whose reply is an error).
-    const r = jupyter(args, 20 * 60_000);
+    const r = await executions.get(name)!;
     if (r.status === 0) {
       const executed = readNotebook(path.join(EXECUTED, name));
       executed.cells.forEach((c, i) => {

@@ -20,6 +20,11 @@ export interface CpuHostProfile {
 export interface CpuHostProfileOptions {
   /** DRAM bandwidth measured on this machine (e.g. `measureCopyBandwidth()`), bytes/s. @default TorchRec's 51 GiB/s */
   readonly measured?: number;
+  /**
+   * A stated (not measured) DRAM bandwidth, bytes/s: another host to compare with, e.g. a two-socket server's
+   * channels. Not with `measured`. @default TorchRec's 51 GiB/s
+   */
+  readonly dramBytesPerS?: number;
   /** Host ↔ TPU bandwidth per chip, bytes/s. @default undefined (the chip profile's PCIe figure) */
   readonly pcieBytesPerS?: number;
   /** Network bandwidth per host, bytes/s. @default DCN_BYTES_PER_S_PER_HOST (2.5e10) */
@@ -36,28 +41,36 @@ function positive(name: string, v: number | undefined): void {
 
 /**
  * Builds a CPU-host profile. Without `measured`, the host is TorchRec's planner default (DDR 51 GiB/s); with it,
- * the DRAM bandwidth is this machine's, and `measured: true` says so.
+ * the DRAM bandwidth is this machine's, and `measured: true` says so; with `dramBytesPerS`, it is the caller's figure.
  *
  * @param options - see {@link CpuHostProfileOptions}.
  * @returns a frozen {@link CpuHostProfile}.
- * @throws ConfigError `invalid_profile` when a bandwidth is not a positive finite number.
+ * @throws ConfigError `invalid_profile` when a bandwidth is not a positive finite number, or both `measured` and
+ *   `dramBytesPerS` are given.
  * @example
  * const host = cpuHostProfile({ measured: measureCopyBandwidth() });
  */
 export function cpuHostProfile(options: CpuHostProfileOptions = {}): CpuHostProfile {
   positive('measured', options.measured);
+  positive('dramBytesPerS', options.dramBytesPerS);
+  if (options.measured !== undefined && options.dramBytesPerS !== undefined) {
+    throw new ConfigError('invalid_profile', `cpuHostProfile: expected measured or dramBytesPerS, but got both (${options.measured} and ${options.dramBytesPerS}). Pass measured for this machine's figure, dramBytesPerS for a stated one.`);
+  }
+  const stated = options.dramBytesPerS !== undefined;
   positive('pcieBytesPerS', options.pcieBytesPerS);
   positive('networkBytesPerS', options.networkBytesPerS);
   const measured = options.measured !== undefined;
   return Object.freeze({
-    name: options.name ?? (measured ? 'measured host' : 'datacenter host'),
-    dramBytesPerS: options.measured ?? TORCHREC_DDR_BYTES_PER_S,
+    name: options.name ?? (measured ? 'measured host' : stated ? `host ${(options.dramBytesPerS as number) / 1e9} GB/s` : 'datacenter host'),
+    dramBytesPerS: options.measured ?? options.dramBytesPerS ?? TORCHREC_DDR_BYTES_PER_S,
     pcieBytesPerS: options.pcieBytesPerS,
     networkBytesPerS: options.networkBytesPerS ?? DCN_BYTES_PER_S_PER_HOST,
     measured,
     source: measured
       ? 'DRAM bandwidth measured on this machine (TypedArray.prototype.set copy, bytes read + written)'
-      : 'DRAM: TorchRec planner DDR_MEM_BW 51 GiB/s; network: scaling book DCN 2.5e10 B/s per host',
+      : stated
+        ? `DRAM: ${options.dramBytesPerS} B/s as stated by the caller; network: scaling book DCN 2.5e10 B/s per host`
+        : 'DRAM: TorchRec planner DDR_MEM_BW 51 GiB/s; network: scaling book DCN 2.5e10 B/s per host',
   });
 }
 

@@ -1,7 +1,9 @@
 import { ConfigError } from '../errors';
 import type { LookupStats, TableLookupStats } from '../embedding/lookup-stats-types';
-import { BYTES_PER_FLOAT32, DEFAULT_DENSE_UTILIZATION } from './hardware-constants';
+import { DEFAULT_DENSE_UTILIZATION } from './hardware-constants';
 import type { HardwareProfile } from './hardware-profile';
+import { rowBytes } from './row-bytes';
+import { WEIGHT_PRECISIONS, type WeightPrecision } from './storage-kinds';
 import { smallDimPenalty } from './small-dim-penalty';
 import { stepCostBreakdown, type StepCostBreakdown } from './step-cost-breakdown';
 
@@ -15,6 +17,20 @@ export interface EstimateStepOptions {
   readonly denseUtilization?: number;
   /** Apply TorchRec's small-dim penalty (×1.75 below 64, ×1.15 for 64–127) to row-granular traffic. @default true */
   readonly smallDimPenalty?: boolean;
+  /**
+   * Per-table row state, by table name, overriding `slotsPerRow` (and float32 weights) for the optimizer's bytes:
+   * e.g. an Adam table beside Adagrad ones, or bfloat16 weights. `planStep` fills it from the memory plan.
+   * @default {} (every table: slotsPerRow slots, float32 weights)
+   */
+  readonly tables?: Readonly<Record<string, TableStateSpec>>;
+}
+
+/** One table's row state for the step-time model (see `rowBytes`). */
+export interface TableStateSpec {
+  /** Optimizer slot arrays per row (SGD 0, Adagrad 1, Adam / FTRL / AdagradMomentum 2). */
+  readonly slotsPerRow: number;
+  /** @default 'float32' */
+  readonly weightPrecision?: WeightPrecision;
 }
 
 function fail(kind: string, message: string): never {
@@ -39,10 +55,12 @@ function maxOverMean(xs: readonly number[]): number {
  *
  * Notation, per table t: d = dim, p = smallDimPenalty(d) (1 when disabled), G = bytesGathered,
  * A = activationBytes, I / O = allToAllBytesIn / Out, Rg = gradientBytes, U = uniqueIds (global),
- * k = slotsPerRow, β = imbalance (max/mean ids per shard), βu = max/mean of uniqueIdsPerShard.
- * Slice: C = chips, B_hbm = HBM bytes/s per chip, B_ici = bidirectional ICI bytes/s per chip,
+ * k = slotsPerRow (or `options.tables[t].slotsPerRow`), β = imbalance (max/mean ids per shard), βu = max/mean of
+ * uniqueIdsPerShard. Slice: C = chips, B_hbm = HBM bytes/s per chip, B_ici = bidirectional ICI bytes/s per chip,
  * B_pcie = host↔chip bytes/s per chip, H = hosts, B_dram = host DRAM bytes/s, B_net = host network bytes/s.
- * Optimizer bytes per touched row: read + write the row and its k slots = 2·(1+k)·d·4.
+ * Optimizer bytes per touched row: read + write the row and its k slots = 2·S, S = `rowBytes(d, k, w).total` =
+ * d·w + k·d·4 (w = 4 for float32 weights, 2 for float16 / bfloat16; the memory planner uses the same formula).
+ * The gather and all-to-all terms take the stats' bytes as given (the engine and `syntheticLookupStats` count float32 rows).
  *
  * Placement 'sparsecore' (tables sharded over the SparseCores — over the TensorCores' HBM on v3):
  * - gather_t = (βu·G·p + A) / (C·B_hbm). Each shard reads its unique rows from its chip's HBM; the C chips
@@ -50,7 +68,7 @@ function maxOverMean(xs: readonly number[]): number {
  * - comms_t = 2·(C−1)/C² · (β·I + βu·(O + Rg)) / B_ici. All-to-all: of T bytes exchanged, (C−1)/C leave their
  *   chip; each chip sends T(C−1)/C² and receives as much, both counted by the bidirectional figure. One chip: 0.
  *   (Lower bound: on big tori the bisection, not injection bandwidth, limits an all-to-all.)
- * - optimizerUpdate_t = (A + βu·p·(2·Rg + 2·(1+k)·U·d·4)) / (C·B_hbm): read the activation gradients, write
+ * - optimizerUpdate_t = (A + βu·p·(2·Rg + 2·U·S)) / (C·B_hbm): read the activation gradients, write
  *   and re-read the per-row gradients, read + write each touched row and its slots.
  * - hostTransfer_t = 0.
  *
@@ -58,7 +76,7 @@ function maxOverMean(xs: readonly number[]): number {
  * - gather_t = (G·p + A) / (H·B_dram)                  (H hosts share the tables evenly)
  * - hostTransfer_t = 2·A / (C·B_pcie)                 (activations to the chips, activation gradients back)
  * - comms_t = 2·A·(H−1)/H / (H·B_net)                  (activations of other hosts' chips cross the network; 0 for H = 1)
- * - optimizerUpdate_t = (A + p·(2·Rg + 2·(1+k)·U·d·4)) / (H·B_dram)
+ * - optimizerUpdate_t = (A + p·(2·Rg + 2·U·S)) / (H·B_dram)
  *
  * Both: denseCompute = denseFlopsPerSample · globalBatchSize / (C · peakFlopsPerS · denseUtilization).
  *
@@ -90,6 +108,15 @@ export function estimateStep(
   if (!(Number.isFinite(util) && util > 0 && util <= 1)) {
     fail('invalid_option', `expected denseUtilization to be in (0, 1], but got ${util}.`);
   }
+  const tableStates = options.tables ?? {};
+  for (const [name, spec] of Object.entries(tableStates)) {
+    if (!Number.isInteger(spec?.slotsPerRow) || spec.slotsPerRow < 0) {
+      fail('invalid_option', `expected tables['${name}'].slotsPerRow to be an integer ≥ 0, but got ${spec?.slotsPerRow}.`);
+    }
+    if (spec.weightPrecision !== undefined && !(WEIGHT_PRECISIONS as readonly string[]).includes(spec.weightPrecision)) {
+      fail('invalid_option', `expected tables['${name}'].weightPrecision to be one of ${WEIGHT_PRECISIONS.join(', ')}, but got '${String(spec.weightPrecision)}'.`);
+    }
+  }
   if (!Number.isInteger(stats.globalBatchSize) || stats.globalBatchSize < 1) {
     fail('invalid_stats', `expected stats.globalBatchSize to be a positive integer, but got ${stats.globalBatchSize}.`);
   }
@@ -117,7 +144,8 @@ export function estimateStep(
     }
     const p = usePenalty ? smallDimPenalty(t.dim) : 1;
     const A = t.activationBytes;
-    const rowUpdateBytes = 2 * t.gradientBytes + 2 * (1 + k) * t.uniqueIds * t.dim * BYTES_PER_FLOAT32;
+    const state: TableStateSpec = Object.hasOwn(tableStates, t.table) ? tableStates[t.table] : { slotsPerRow: k };
+    const rowUpdateBytes = 2 * t.gradientBytes + 2 * t.uniqueIds * rowBytes(t.dim, state.slotsPerRow, state.weightPrecision).total;
     if (t.placement === 'sparsecore') {
       if (t.numShards !== topo.numShards) {
         fail(

@@ -33,6 +33,12 @@ export const HBM_BYTES_TPU_V4 = 32 * GiB;
 export const HBM_BYTES_PER_S_TPU_V5P = 2.765e12;
 /** TPU v5p HBM capacity per chip, bytes. [TPUv5p] "HBM capacity per chip (GiB) 95". */
 export const HBM_BYTES_TPU_V5P = 95 * GiB;
+/**
+ * TPU v5e HBM capacity per chip, bytes. [TPUv5e] key chip specifications "HBM2 capacity and bandwidth 16 GB, 819 GBps"
+ * (GB read as 1e9 bytes, as for v6e's "32 GB"). v5e has one TensorCore and no SparseCore per chip ([TPUv5e] "Each v5e
+ * chip contains one TensorCore"): tables live in the TensorCore's HBM, as on v3.
+ */
+export const HBM_BYTES_TPU_V5E = 16e9;
 /** TPU v6e HBM bandwidth per chip, bytes/s. [TPUv6e] "HBM bandwidth per chip 1638 GBps". */
 export const HBM_BYTES_PER_S_TPU_V6E = 1.638e12;
 /** TPU v6e HBM capacity per chip, bytes. [TPUv6e] "HBM capacity per chip 32 GB". */

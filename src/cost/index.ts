@@ -9,6 +9,7 @@ export {
   HBM_BYTES_TPU_V5P,
   HBM_BYTES_PER_S_TPU_V6E,
   HBM_BYTES_TPU_V6E,
+  HBM_BYTES_TPU_V5E,
   ICI_BYTES_PER_S_TPU_V3,
   ICI_BYTES_PER_S_TPU_V4,
   ICI_BYTES_PER_S_TPU_V5P,
@@ -50,7 +51,7 @@ export type { IdSkew, IdDistribution } from './id-distribution';
 export { syntheticLookupStats } from './synthetic-lookup-stats';
 export type { SyntheticTableSpec, SyntheticLookupStatsInput } from './synthetic-lookup-stats';
 export { estimateStep } from './estimate-step';
-export type { EstimateStepOptions } from './estimate-step';
+export type { EstimateStepOptions, TableStateSpec } from './estimate-step';
 export { productionLikeModel } from './production-like-model';
 export type { SyntheticModel } from './production-like-model';
 export { speedupSparseCoreVsCpu } from './speedup-sparsecore-vs-cpu';
@@ -58,3 +59,21 @@ export type { SpeedupInput, SpeedupPoint } from './speedup-sparsecore-vs-cpu';
 export { tutorialModel } from './tutorial-model';
 export { speedupCeilings } from './speedup-ceilings';
 export type { SpeedupCeiling } from './speedup-ceilings';
+export { STORAGE_KINDS, WEIGHT_PRECISIONS, WEIGHT_PRECISION_BYTES, DYNAMIC_ID_MAP_BYTES_PER_ROW } from './storage-kinds';
+export type { StorageKind, WeightPrecision } from './storage-kinds';
+export { rowBytes } from './row-bytes';
+export type { RowBytes } from './row-bytes';
+export { MEMORY_GENERATIONS } from './memory-generations';
+export type { MemoryGeneration } from './memory-generations';
+export type { PlanTableInput, PlanTable } from './plan-table';
+export type { MemoryBytes, SliceShape, TableMemory } from './table-memory';
+export { planMemory } from './memory-plan';
+export type { MemoryPlan, MemoryPlanInput, MemoryPlanOptions, ChipsNeeded } from './memory-plan';
+export { checkMemoryFit } from './check-memory-fit';
+export type { CheckMemoryFitOptions } from './check-memory-fit';
+export { formatBytes } from './format-bytes';
+export { planStep } from './step-plan';
+export type { StepPlanInput, StepPlan } from './step-plan';
+export { memoryPlanRows, memoryPlanSummary } from './memory-plan-report';
+export type { MemoryPlanRow } from './memory-plan-report';
+export { denseTimeForSpeedup } from './dense-time-for-speedup';

@@ -10,6 +10,10 @@
  *   batches are typed-array gathers or views; `toTensors(batch)` gives int32 ids and float32 ratings.
  * - `tutorialSplit(data, { seed: 42 })` → 80,000 train / 20,000 test; `canonicalSplit('u1', { dir? })` reads
  *   ml-100k's `u1.base`/`u1.test` … `ub`.
+ * - `movieLensFeatures(train, { history: 20, dim: 32 })` → `{ tables, features, batches(dataset, size) }`: the rich
+ *   features (ids, demographics, zip prefix, weighted genres, release year, rating time, the leak-free history as a
+ *   sequence sharing the movie table) as the embedding engine's configs and inputs; `randomSplits(data)` → one
+ *   80/20 split per seed.
  * - `downloadMovieLens(version, { baseUrl?, cacheDir?, checksums?, progress?, connectTimeoutMs?, idleTimeoutMs? })`:
  *   verified download + unpack (30 s timeouts by default, capped at the archive's known size, atomic cache entries).
  *
@@ -75,3 +79,11 @@ export type { CanonicalSplitOptions, CanonicalSplit } from './canonical-split';
 export { toTensors } from './to-tensors';
 export { SIDE_FEATURE_VOCABULARY, retrievalSideFeatures } from './retrieval-side-features';
 export type { SideFeatureName, MovieLensSideFeatures } from './retrieval-side-features';
+export { movieLensFeatures, MOVIELENS_FEATURE_NAMES, RELEASE_YEAR_EDGES, RECENCY_EDGES_SECONDS } from './movielens-features';
+export type { MovieLensFeatureName, MovieLensFeatureOptions, MovieLensFeatureBatch, MovieLensFeatureBatches, MovieLensFeatures } from './movielens-features';
+export { UserHistory } from './user-history';
+export type { HistoryRatings } from './user-history';
+export { bucketize } from './bucketize';
+export { releaseYearOf } from './release-year';
+export { randomSplits } from './random-splits';
+export type { RandomSplitsOptions, SeededSplit } from './random-splits';

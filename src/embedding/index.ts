@@ -5,10 +5,13 @@ export { normalizeInitializer, initializerToJson, fillTable } from './initialize
 export type { Initializer, InitializerFn, InitializerSpec, InitializerJson } from './initializer';
 export { isEmbeddingOptimizer, optimizerToJson } from './optimizer-like';
 export type { EmbeddingOptimizerLike, OptimizerJson, OptimizerResolver } from './optimizer-like';
-export { tableConfig, tableConfigFromConfig } from './table-config';
-export type { TableConfig, TableConfigOptions, TableConfigJson } from './table-config';
-export { STORAGE_KINDS } from '../kernels/table-storage';
-export type { StorageKind } from '../kernels/table-storage';
+export { STORAGES, tableConfig, tableConfigFromConfig } from './table-config';
+export type { DynamicVocabulary, Storage, TableConfig, TableConfigOptions, TableConfigJson } from './table-config';
+export type { DynamicFeatureInput } from './dynamic-lookup';
+export { EVICTIONS } from '../kernels/eviction-heap';
+export type { Eviction } from '../kernels/eviction-heap';
+export { DynamicIdMap } from '../kernels/dynamic-id-map';
+export type { DynamicIds, DynamicIdStats } from '../kernels/dynamic-id-map';
 export { featureConfig, featureConfigFromConfig } from './feature-config';
 export type { FeatureConfig, FeatureConfigOptions, FeatureConfigJson } from './feature-config';
 export { normalizeFeatureInput } from './feature-input';

@@ -2,6 +2,7 @@
  * CONTRACT (shared by the embedding engine and the cost model): what one lookup step moved, per table.
  * The engine fills it; `cost/` reads it. All counts are for one global batch.
  */
+import type { DynamicIdStats } from '../kernels/dynamic-id-map';
 
 /** Per-table statistics of one lookup step. Arrays are indexed by shard (`numShards` long). */
 export interface TableLookupStats {
@@ -44,6 +45,11 @@ export interface TableLookupStats {
   readonly gradientBytes: number;
   /** Load imbalance: max over shards of ids / mean over shards (1 = perfectly balanced). */
   readonly imbalance: number;
+  /**
+   * Dynamic-vocabulary tables only: the id map's counts for this lookup (hits, admissions, rejected ids, evictions;
+   * see `DynamicIdStats`). The other fields count rows, after the mapping (rejected ids are not routed).
+   */
+  readonly dynamic?: DynamicIdStats;
 }
 
 /** One lookup step's statistics for all tables. */

@@ -83,6 +83,17 @@ export interface StackedTableLayout {
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
 
 /**
+ * TensorFlow's SparseCore padding of one table (`sparse_core_layout.cc`): rows up to a multiple of 8N (so each of the
+ * N shards holds `paddedVocabularySize / N` rows, a multiple of 8), columns up to a multiple of 8.
+ * @param vocabularySize rows V ≥ 1. @param dim columns ≥ 1. @param numShards N ≥ 1 (SparseCores of the slice).
+ * @returns `{ paddedVocabularySize, paddedDim }`.
+ * @example sparseCorePadding(100, 6, 8) // { paddedVocabularySize: 128, paddedDim: 8 }
+ */
+export function sparseCorePadding(vocabularySize: number, dim: number, numShards: number): { paddedVocabularySize: number; paddedDim: number } {
+  return { paddedVocabularySize: roundUp(vocabularySize, numShards * 8), paddedDim: roundUp(dim, 8) };
+}
+
+/**
  * TensorFlow's SparseCore table placement (`tpu_embedding_v3._stack_tables_with_same_table_dim_and_optimizer` +
  * `sparse_core_layout.cc`): tables in name order; each goes into the first stack of its (padded dim, group) whose
  * activation bytes, variable-shard bytes and rows stay below the limits, else a new stack; inside a stack the
@@ -137,8 +148,7 @@ export function stackTables(tables: readonly StackingTable[], options: StackingO
   const groups = new Map<string, { paddedDim: number; group: string; stacks: Stack[] }>();
   const sorted = [...tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const t of sorted) {
-    const paddedDim = roundUp(t.dim, 8);
-    const paddedVocab = roundUp(t.vocabularySize, N * 8);
+    const { paddedDim, paddedVocabularySize: paddedVocab } = sparseCorePadding(t.vocabularySize, t.dim, N);
     const samplesPerCore = Math.floor((t.outputSamples ?? 0) / spc);
     const actBytes = 4 * paddedDim * samplesPerCore;
     const varBytes = (4 * paddedDim * paddedVocab) / P;

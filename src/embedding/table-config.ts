@@ -1,8 +1,9 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { COMBINERS, type Combiner } from './combiner';
-import { STORAGE_KINDS, type StorageKind } from '../kernels/table-storage';
 import { MAX_DENSE_FLOATS } from '../kernels/dense-table-storage';
+import type { Eviction } from '../kernels/eviction-heap';
+import { checkDynamicIdMapOptions } from '../kernels/dynamic-id-map';
 import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
 import {
   isEmbeddingOptimizer,
@@ -18,10 +19,30 @@ import {
  */
 export const RESERVED_TABLE_NAME = '__metadata__';
 
+/**
+ * How a table holds its rows: `'dense'`, ids 0..vocabularySize−1 each with its row (TensorFlow's tables);
+ * `'lazy'`, the same ids but only the rows lookups touch are held (memory grows with rows touched, not the
+ * vocabulary; results bit-identical to dense); `'dynamic'`, arbitrary ids (64-bit integers or strings) mapped to at most `rowBudget` rows by an id map with
+ * admission and eviction (see `DynamicIdMap`).
+ */
+export const STORAGES = ['dense', 'lazy', 'dynamic'] as const;
+/** One of {@link STORAGES}. */
+export type Storage = (typeof STORAGES)[number];
+
+/** The settings of a `storage: 'dynamic'` table (normalised). */
+export interface DynamicVocabulary {
+  /** Most rows the table holds (its dense size). */
+  readonly rowBudget: number;
+  /** Sightings of an id before it gets a row. */
+  readonly admitAfter: number;
+  /** Which row a new id takes when the id's shard is full. */
+  readonly eviction: Eviction;
+}
+
 /** Options of {@link tableConfig} (TensorFlow's `tf.tpu.experimental.embedding.TableConfig`). */
 export interface TableConfigOptions {
-  /** Number of rows (ids 0..vocabularySize-1). Positive integer. */
-  readonly vocabularySize: number;
+  /** Number of rows (ids 0..vocabularySize-1). Positive integer. Required for dense tables; not given for dynamic ones (`rowBudget` sizes them). */
+  readonly vocabularySize?: number;
   /** Width of a row. Positive integer. */
   readonly dim: number;
   /** @default truncated normal, mean 0, stddev 1/√dim */
@@ -33,16 +54,21 @@ export interface TableConfigOptions {
   /** Unique table name (checkpoint variable names derive from it). @default `table_<i>` in order of first appearance */
   readonly name?: string;
   /**
-   * How the rows are stored (see {@link STORAGE_KINDS}): `'dense'` allocates every row up front; `'lazy'` only the
-   * rows lookups touch (memory grows with rows touched, not the vocabulary; bit-identical results). Lazy needs a
-   * truncated-normal or constant initializer and a lazy optimizer (not `Adam({ lazyAdam: false })`). @default 'dense'
+   * How rows are held (see {@link STORAGES}). `'lazy'` needs a truncated-normal or constant initializer and a lazy
+   * optimizer (not `Adam({ lazyAdam: false })`). @default 'dense'
    */
-  readonly storage?: StorageKind;
+  readonly storage?: Storage;
   /**
    * Storage 'lazy' only: the most rows the table may hold (a memory cap: rows × dim × 4 bytes per array); a lookup
    * that would touch more is refused (`storage_full`). @default as many as 4 GiB of weights hold (min with the vocabulary)
    */
   readonly maxRowsMaterialized?: number;
+  /** Dynamic tables: most rows, a positive integer (< 2^31), at least the number of shards. Required with storage 'dynamic'. */
+  readonly rowBudget?: number;
+  /** Dynamic tables: sightings before an id gets a row (until then it reads as zeros), an integer in [1, 65535]. @default 1 */
+  readonly admitAfter?: number;
+  /** Dynamic tables: `'lru'` or `'lfu'` (see `EVICTIONS`). @default 'lru' */
+  readonly eviction?: Eviction;
 }
 
 /** A validated, frozen table config. */
@@ -53,9 +79,12 @@ export interface TableConfig {
   readonly optimizer: EmbeddingOptimizerLike | undefined;
   readonly combiner: Combiner;
   readonly name: string | undefined;
-  readonly storage: StorageKind;
-  /** See {@link TableConfigOptions.maxRowsMaterialized}; undefined: the pool's own limit. */
+  /** How rows are held. */
+  readonly storage: Storage;
+  /** See {@link TableConfigOptions.maxRowsMaterialized} (storage 'lazy'); undefined: the pool's own limit. */
   readonly maxRowsMaterialized: number | undefined;
+  /** The dynamic-vocabulary settings (storage 'dynamic'), else null. */
+  readonly dynamic: DynamicVocabulary | null;
   /** The JSON form; {@link tableConfigFromConfig} inverts it. */
   getConfig(): TableConfigJson;
 }
@@ -68,10 +97,13 @@ export interface TableConfigJson {
   optimizer: OptimizerJson | null;
   combiner: Combiner;
   name: string | null;
-  /** Absent: 'dense' (configs written before storage kinds existed). */
-  storage?: StorageKind;
-  /** Absent: no cap. */
+  /** Present for lazy and dynamic tables only (absent: dense). */
+  storage?: 'lazy' | 'dynamic';
+  /** Lazy tables with a row cap only. */
   maxRowsMaterialized?: number;
+  rowBudget?: number;
+  admitAfter?: number;
+  eviction?: Eviction;
 }
 
 /**
@@ -79,7 +111,8 @@ export interface TableConfigJson {
  * @param options see {@link TableConfigOptions}.
  * @returns a frozen {@link TableConfig}.
  * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME},
- *   `unsupported_storage` (lazy with a function initializer), `table_too_large` (a dense table over one array))
+ *   `unsupported_storage` for a lazy or dynamic table with a function initializer, `table_too_large` for a dense
+ *   table over one array)
  *   naming the parameter, the rule and the value.
  * @example
  * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
@@ -89,8 +122,21 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
-  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'maxRowsMaterialized']);
-  const { vocabularySize, dim } = options;
+  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'maxRowsMaterialized', 'rowBudget', 'admitAfter', 'eviction']);
+  const storage = options.storage ?? 'dense';
+  if (!(STORAGES as readonly string[]).includes(storage)) {
+    throw new ConfigError('invalid_table_config', `${api}: expected storage to be one of ${STORAGES.join(', ')}, but got ${JSON.stringify(storage)}.`);
+  }
+  const dynamic = storage === 'dynamic' ? dynamicVocabulary(options, api) : null;
+  if (!dynamic) {
+    for (const key of ['rowBudget', 'admitAfter', 'eviction'] as const) {
+      if (options[key] !== undefined) {
+        throw new ConfigError('invalid_table_config', `${api}: ${key} (${JSON.stringify(options[key])}) applies to dynamic tables only; add storage: 'dynamic' (ids of any 64-bit or string value) or remove ${key}.`);
+      }
+    }
+  }
+  const vocabularySize = dynamic ? dynamic.rowBudget : (options.vocabularySize as number);
+  const { dim } = options;
   if (!Number.isInteger(vocabularySize) || vocabularySize < 1 || vocabularySize > 2 ** 31 - 1) {
     throw new ConfigError(
       'invalid_table_config',
@@ -126,10 +172,6 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     );
   }
   const initializer = normalizeInitializer(options.initializer, dim, api);
-  const storage = options.storage ?? 'dense';
-  if (!(STORAGE_KINDS as readonly string[]).includes(storage)) {
-    throw new ConfigError('invalid_table_config', `${api}: expected storage to be one of ${STORAGE_KINDS.join(', ')}, but got ${JSON.stringify(storage)}.`);
-  }
   if (storage === 'lazy' && initializer.kind === 'function') {
     throw new ConfigError(
       'unsupported_storage',
@@ -153,6 +195,12 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
         `${((vocabularySize * dim * 4) / 1e9).toFixed(1)} GB of weights alone); use storage: 'lazy' to keep only the rows training touches.`,
     );
   }
+  if (dynamic && initializer.kind === 'function') {
+    throw new ConfigError(
+      'unsupported_storage',
+      `${api}: a dynamic table makes each row when its id is admitted, from (seed, table, id), but a function initializer makes a whole table at once; pass initializer 'truncatedNormal', { kind: 'truncatedNormal', mean, stddev } or a constant.`,
+    );
+  }
   const cfg: TableConfig = {
     vocabularySize,
     dim,
@@ -162,6 +210,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     name: options.name,
     storage,
     maxRowsMaterialized,
+    dynamic,
     getConfig: () => ({
       vocabularySize,
       dim,
@@ -169,8 +218,9 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
       optimizer: options.optimizer ? optimizerToJson(options.optimizer) : null,
       combiner,
       name: options.name ?? null,
-      ...(storage !== 'dense' ? { storage } : {}),
+      ...(storage === 'lazy' ? { storage } : {}),
       ...(maxRowsMaterialized !== undefined ? { maxRowsMaterialized } : {}),
+      ...(dynamic ? { storage: 'dynamic' as const, ...dynamic } : {}),
     }),
   };
   return Object.freeze(cfg);
@@ -203,13 +253,24 @@ export function tableConfigFromConfig(json: TableConfigJson, resolveOptimizer?: 
     optimizer = resolveOptimizer(json.optimizer);
   }
   return tableConfig({
-    vocabularySize: json.vocabularySize,
+    ...(json.storage === 'dynamic'
+      ? { storage: 'dynamic', rowBudget: json.rowBudget, admitAfter: json.admitAfter, eviction: json.eviction }
+      : { vocabularySize: json.vocabularySize, storage: json.storage, maxRowsMaterialized: json.maxRowsMaterialized }),
     dim: json.dim,
     initializer: json.initializer as Initializer,
     optimizer,
     combiner: json.combiner,
     name: json.name ?? undefined,
-    storage: json.storage,
-    maxRowsMaterialized: json.maxRowsMaterialized,
   });
+}
+
+/** Validates the dynamic-vocabulary options of {@link tableConfig} (storage 'dynamic'). */
+function dynamicVocabulary(options: TableConfigOptions, api: string): DynamicVocabulary {
+  if (options.vocabularySize !== undefined) {
+    throw new ConfigError(
+      'invalid_table_config',
+      `${api}: a dynamic table takes ids of any value, so vocabularySize (${String(options.vocabularySize)}) does not apply; remove it and size the table with rowBudget.`,
+    );
+  }
+  return checkDynamicIdMapOptions(options, api, 'invalid_table_config');
 }

@@ -13,13 +13,16 @@ import { stackTables, type StackedTableLayout } from './sparse-core-stacking';
 import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
-import { routeIds, type RoutedTable } from './route-ids';
+import { fusedCombineApplies, routeIds, type RoutedTable } from './route-ids';
+import { routeAndCombine } from './route-and-combine';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
 import { rejectUnknownOptions } from '../option-keys';
 import { applyTableGradients, rollbackTableGradients } from './apply-table-gradients';
 import { tableBounds } from './value-bounds';
 import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { DynamicIdMap } from '../kernels/dynamic-id-map';
+import { mapDynamicIds, type DynamicFeatureInput, type DynamicTable } from './dynamic-lookup';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -124,6 +127,12 @@ export class TPUEmbedding {
    */
   useNative = true;
   /**
+   * With the native kernels: route, gather and combine a table's one pooled feature in one native call (the caller
+   * routes while pool workers gather; see `fusedCombineApplies`), where no partition limit is set. False: routing,
+   * then the gather, as separate calls (same results), for comparison.
+   */
+  useFusedLookup = true;
+  /**
    * Threads the native kernels use (the caller plus pool workers; capped by the pool). @default the pool's threads
    * (the machine's hardware threads, at most 8), or 1 without the native kernels.
    */
@@ -140,6 +149,8 @@ export class TPUEmbedding {
   private readonly globalOptimizer: EmbeddingOptimizerLike | undefined;
   private readonly features = new Map<string, FeatureState>();
   private readonly tableStates: TableState[] = [];
+  /** The tables with storage 'dynamic', with their id maps. */
+  private readonly dynamicTables: DynamicTable[] = [];
   private readonly statsHistoryLimit: number;
   private pending: Pending | null = null;
   /** Where the activation buffers come from (on the wasm backend: the new tensors' memory in its heap). */
@@ -254,6 +265,19 @@ export class TPUEmbedding {
       const table = new ShardedTable(t.name, i, config, t.optimizer, layout, this.placement, this.seed + i);
       const state = createTableState(table, layout, this.numShards);
       this.tableStates.push(state);
+      if (config.dynamic) {
+        if (config.dynamic.rowBudget < this.numShards && this.sharding !== 'table') {
+          throw new ConfigError(
+            'invalid_table_config',
+            `${api}: dynamic table '${t.name}' has rowBudget ${config.dynamic.rowBudget}, below the ${this.numShards} shards of ${this.placement === 'cpu' ? 'placement cpu' : this.topology.name}: ids are placed on shard (hash mod ${this.numShards}), so every shard needs rows; raise rowBudget to at least ${this.numShards} (a multiple of ${this.numShards} gives every shard the same).`,
+          );
+        }
+        // Hash then mod (kernels/id-hash.ts): the id map's partition p is shard (p + rotation) mod N ('mod', rows
+        // interleaved), shard p ('div', contiguous ranges); one partition with 'table' (the table's shard).
+        const table1 = this.sharding === 'table';
+        const map = new DynamicIdMap({ ...config.dynamic, numPartitions: table1 ? 1 : this.numShards, rowOrder: this.sharding === 'div' ? 'contiguous' : 'interleaved' });
+        this.dynamicTables.push({ state, map, seed: this.seed + i, index: i });
+      }
       stateOf.set(config, state);
     });
     for (const [name, f] of entries) {
@@ -285,6 +309,18 @@ export class TPUEmbedding {
     return t.table;
   }
 
+  /**
+   * The id map of dynamic table `name` (storage 'dynamic'): its rows in use, `rowOf(id)`, `idOfRow(row)` and its
+   * `totals` (hits, admissions, rejected ids, evictions since construction); null for a dense table.
+   * @throws InputError `unknown_table`.
+   * @example emb.dynamicIdMap('items')?.totals.evictions
+   */
+  dynamicIdMap(name: string): DynamicIdMap | null {
+    const state = this.tableStates.find((s) => s.table.name === name);
+    if (!state) throw new InputError('unknown_table', `TPUEmbedding.dynamicIdMap: expected one of ${this.tableNames.join(', ')}, but got '${name}'.`);
+    return this.dynamicTables.find((d) => d.state === state)?.map ?? null;
+  }
+
   /** The feature configs by name. */
   get featureConfigs(): Readonly<Record<string, FeatureConfig>> {
     return Object.fromEntries([...this.features].map(([n, f]) => [n, f.config]));
@@ -292,8 +328,10 @@ export class TPUEmbedding {
 
   /**
    * Looks up every feature of the global batch.
-   * @param features ids per feature name (every configured feature; see {@link FeatureInput}); all with the same batch
-   *   size B, divisible by the number of replicas.
+   * @param features ids per feature name (every configured feature; see {@link FeatureInput}, and
+   *   {@link DynamicFeatureInput} for the features of `storage: 'dynamic'` tables: bigint or string ids, mapped to rows
+   *   by the table's id map first — see `dynamic-lookup.ts`); all with the same batch size B, divisible by the number
+   *   of replicas.
    * @returns one tensor per feature: `[B, dim]` (pooled), `[B, L, dim]` (sequence) or `[...outputShape, dim]`.
    *   The caller owns (disposes) them.
    * @throws InputError (`unknown_feature`, `missing_feature`, `id_out_of_range`, `batch_size_mismatch`,
@@ -304,17 +342,44 @@ export class TPUEmbedding {
    * Cost: O(ids) per step plus O(unique ids × dim) for the gather; nothing proportional to the vocabulary. Pooled
    * features of tables with `dim % 4 = 0` use a WebAssembly SIMD kernel (see `SimdCombiner`).
    */
-  lookup(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
+  lookup(features: Readonly<Record<string, FeatureInput | DynamicFeatureInput>>): Record<string, tf.Tensor> {
+    if (this.dynamicTables.length === 0) return this.lookupRows(features as Readonly<Record<string, FeatureInput>>);
+    const mapping = mapDynamicIds(features, this.dynamicTables, (inputs) => lookupInputs(inputs, this.features, this.featureNames, this.numReplicas, this.topology.name).inputs);
+    let out: Record<string, tf.Tensor>;
+    try {
+      out = this.lookupRows(mapping.inputs);
+    } catch (e) {
+      mapping.rollback();
+      throw e;
+    }
+    mapping.commit();
+    const last = this.lastStats!;
+    const stats: LookupStats = Object.freeze({ ...last, tables: Object.freeze(last.tables.map((t) => (mapping.stats.has(t.table) ? Object.freeze({ ...t, dynamic: mapping.stats.get(t.table) }) : t))) });
+    this.lastStats = stats;
+    this.statsHistory[this.statsHistory.length - 1] = stats;
+    return out;
+  }
+
+  /** {@link lookup} of row ids (every dynamic feature already mapped to rows). */
+  private lookupRows(features: Readonly<Record<string, FeatureInput>>): Record<string, tf.Tensor> {
     const { inputs, batch } = lookupInputs(features, this.features, this.featureNames, this.numReplicas, this.topology.name);
     const native = this.activeNative();
     const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread && !native);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
+    // Tables whose one pooled feature the native router combines as it routes get their activations here.
     let routed: RoutedTable[];
+    const combined = new Map<string, tf.Tensor>();
     try {
-      routed = this.tableStates.map((ts) => routeIds(this, ts, inputs, batch));
+      routed = this.tableStates.map((ts) => {
+        if (!native || !fusedCombineApplies(this, ts)) return routeIds(this, ts, inputs, batch);
+        const r = routeAndCombine(this, ts, inputs, batch, this.outputs, this.nativeThreads);
+        combined.set(ts.features[0].name, r.activations);
+        return r.routed;
+      });
     } catch (e) {
       this.pending = null;
+      tf.dispose([...combined.values()]);
       throw e;
     }
     // Phase 2: gather and combine.
@@ -323,6 +388,12 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
+        const done = combined.get(pf.state.name);
+        if (done) {
+          out[pf.state.name] = done;
+          pendingFeatures.set(pf.state.name, pf);
+          continue;
+        }
         const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs, native, this.nativeThreads);
         out[pf.state.name] = this.outputs.tensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);
@@ -417,7 +488,8 @@ export class TPUEmbedding {
    * every table is checked (name, `vocabularySize`/`dim` when given, element type and count, finite values, slots
    * the table's optimizer keeps) before any is written.
    * @throws InputError `unknown_table`, `shape_mismatch`, `unknown_slot`, `non_finite_value` naming the tensor
-   *   (`<table>` or `<table>/<slot>`); the tables are then unchanged.
+   *   (`<table>` or `<table>/<slot>`), `unsupported_storage` for a dynamic table (its id map is not in the full form);
+   *   the tables are then unchanged.
    */
   importTables(tables: Readonly<Record<string, Pick<FullTable, 'weights' | 'slots'>>>): void {
     const api = 'TPUEmbedding.importTables';
@@ -429,6 +501,12 @@ export class TPUEmbedding {
       const t = this.tableStates.find((s) => s.table.name === name)?.table;
       if (!t) throw new InputError('unknown_table', `${api}: expected one of ${this.tableNames.join(', ')}, but got '${name}'. Restore tables saved from a model with the same tables.`);
       if (full === null || typeof full !== 'object') throw new InputError('shape_mismatch', `${api}: expected table '${name}' to be { weights, slots }, but got ${String(full)}.`);
+      if (t.config.dynamic) {
+        throw new InputError(
+          'unsupported_storage',
+          `${api}: table '${name}' has storage 'dynamic': its rows mean nothing without its id map (id → row), which full tables and checkpoints do not hold yet; restore only the dense tables (leave '${name}' out) and let it re-admit its ids.`,
+        );
+      }
       t.checkFull(full, api);
       checked.push([t, full]);
     }

@@ -9,17 +9,15 @@
  * each slot (accumulators, momenta, …): its own memory, | rows [rows, dim] f32 | row-kernel scratch |
  * ```
  *
- * Kinds ({@link STORAGE_KINDS}):
+ * Kinds (`tableConfig`'s `storage`; a dynamic-vocabulary table maps its ids onto dense storage):
  * - `dense`: every row of the (padded) table, shard after shard (`shardBase[s]` is shard s's first row);
  * - `lazy`: a pool of the rows touched so far, in order of first touch, shared by every shard (`shardBase` all 0);
  *   a row is materialized with its initial value (and its slots' initial values) when a lookup first touches it.
  */
 import type { SimdCombiner } from './simd-combiner';
 
-/** How a table's rows are stored: every row (`dense`), or only the rows touched so far (`lazy`). */
-export const STORAGE_KINDS = ['dense', 'lazy'] as const;
-/** One of {@link STORAGE_KINDS}. */
-export type StorageKind = (typeof STORAGE_KINDS)[number];
+/** How a table's memory holds its rows: every row (`dense`), or only the rows touched so far (`lazy`). */
+export type StorageKind = 'dense' | 'lazy';
 
 /** Writes the initial value of table row `row` (`dim` floats) at `target[offset …]`. */
 export type RowInitializer = (row: number, target: Float32Array, offset: number) => void;

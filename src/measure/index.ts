@@ -12,3 +12,5 @@ export { checkCpuModel } from './check-cpu-model';
 export type { CheckCpuModelInput, CpuModelCheck } from './check-cpu-model';
 export { rowsTable } from './rows-table';
 export { lookupCostTable } from './lookup-cost-table';
+export { meanAndSd } from './mean-and-sd';
+export type { MeanAndSd } from './mean-and-sd';

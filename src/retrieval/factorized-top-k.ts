@@ -27,7 +27,9 @@ export interface FactorizedTopKOptions {
  * rank(q) = #{ candidates c ≠ c_true : q·c > q·c_true }      hit@K ⇔ rank < K      accuracy@K = hits / queries
  * ```
  * Ties therefore count in the true candidate's favour (as `in_top_k`), and the true candidate's own score comes
- * from the same matrix product as the others', so rounding cannot rank it below itself.
+ * from the same matrix product as the others', so rounding cannot rank it below itself. With `excluded` (e.g. the
+ * movies each user already rated in training) those candidates leave the count, as a recommender that filters
+ * seen items would rank: `rank(q) = #{ c ∉ excluded(q), c ≠ c_true : q·c > q·c_true }`.
  *
  * @example
  * const metric = new FactorizedTopK(movieIds, movieEmbeddings, 32);
@@ -70,10 +72,14 @@ export class FactorizedTopK {
    * Adds queries and their true candidates.
    * @param queries query embeddings `[Q, dim]` row-major.
    * @param trueCandidateIds the candidate each query chose `[Q]` (must be among the candidates).
+   * @param excluded per query, candidate ids left out of its ranking `[Q][*]` (e.g. the movies the user rated in
+   *   training, {@link SeenItems}): they never count above the true candidate, as if they were not recommended.
+   *   Ids that are not candidates, repeats and the query's own true candidate are ignored. @default none
    * @returns the rank of each query's true candidate (0 = best) `[Q]`.
-   * @throws InputError `bad_query` (shapes) or `unknown_candidate` (a true id that is not a candidate).
+   * @throws InputError `bad_query` (shapes, or `excluded` not one list per query) or `unknown_candidate` (a true id
+   *   that is not a candidate); the metric's state is unchanged.
    */
-  updateState(queries: Float32Array, trueCandidateIds: ArrayLike<number>): Int32Array {
+  updateState(queries: Float32Array, trueCandidateIds: ArrayLike<number>, excluded?: ArrayLike<ArrayLike<number> | undefined>): Int32Array {
     if (this.disposed) throw new InputError('disposed', 'FactorizedTopK.updateState: the metric was disposed; create a new one.');
     const Q = trueCandidateIds.length;
     if (!(queries instanceof Float32Array) || queries.length !== Q * this.dim) {
@@ -84,6 +90,9 @@ export class FactorizedTopK {
       const c = this.column.get(trueCandidateIds[i]);
       if (c === undefined) throw new InputError('unknown_candidate', `FactorizedTopK.updateState: true candidate id ${trueCandidateIds[i]} (query ${i}) is not among the ${this.candidateIds.length} candidates; add it to the candidate set.`);
       cols[i] = c;
+    }
+    if (excluded !== undefined && (excluded === null || typeof excluded !== 'object' || excluded.length !== Q)) {
+      throw new InputError('bad_query', `FactorizedTopK.updateState: expected excluded to hold one list of candidate ids per query (${Q}), but got ${excluded === null || typeof excluded !== 'object' ? String(excluded) : `${excluded.length} lists`}. Leave it out to exclude nothing.`);
     }
     const N = this.candidateIds.length;
     const ranks = new Int32Array(Q);
@@ -98,6 +107,16 @@ export class FactorizedTopK {
         const pos = sc[o + col];
         let rank = 0;
         for (let j = 0; j < N; j++) if (sc[o + j] > pos && j !== col) rank++;
+        const ex = excluded?.[s + r];
+        if (ex && ex.length > 0) {
+          const seen = new Set<number>();
+          for (let e = 0; e < ex.length; e++) {
+            const j = this.column.get(ex[e]);
+            if (j === undefined || j === col || seen.has(j)) continue;
+            seen.add(j);
+            if (sc[o + j] > pos) rank--;
+          }
+        }
         ranks[s + r] = rank;
         for (let t = 0; t < this.ks.length; t++) if (rank < this.ks[t]) this.hits[t]++;
       }

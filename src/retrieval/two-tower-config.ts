@@ -2,6 +2,7 @@ import { PLACEMENTS } from '../embedding';
 import { ConfigError } from '../errors';
 import { kerasAdagrad, type EmbeddingOptimizer } from '../optimizers';
 import { resolveTopology, type Topology } from '../strategy';
+import type { CandidateBucketFeature } from './candidate-bucket-feature';
 import { QUERY_SIDE_FEATURES, type QuerySideFeature, type RetrievalSideFeatures } from './retrieval-side-features';
 
 /** Options of {@link twoTowerConfig}; the defaults are TFRS's basic retrieval tutorial plus the logQ correction. */
@@ -22,8 +23,35 @@ export interface TwoTowerOptions {
   readonly sideDim?: number;
   /** Demographic features of the query tower. @default [] */
   readonly queryFeatures?: readonly QuerySideFeature[];
+  /**
+   * Add `user_history` to the query tower: the movies the user rated in the training data as a multivalent feature
+   * (its own `[movieVocabularySize, embeddingDim]` table, `sqrtn` combiner). In training, each pair's own movie is
+   * left out of its user's history (the tower learns to predict a held-out movie from the others, the task it
+   * faces at test time); in evaluation and serving the whole training history is used. `fit` collects the
+   * histories from its training data (`model.history`). @default false
+   */
+  readonly queryHistory?: boolean;
+  /**
+   * Keep the `user_id` table in the query tower. Without it (only with `queryHistory` or `queryFeatures`) the
+   * query is a function of what the user rated and who they are, and cannot memorise single (user, movie) pairs.
+   * @default true
+   */
+  readonly queryUserId?: boolean;
+  /**
+   * Hard negatives (needs `queryHistory`): for each pair (u, m) of a batch, one other movie of u's training history
+   * joins the batch's candidates as an extra negative, for every query. Under the leave-one-out history a pair's
+   * own movie is never in its history, so these are true negatives of that example: the model learns what MovieLens
+   * shows, that a user does not rate a movie twice. A user with no other movie gets a uniformly drawn one (the
+   * mixed-negative sampling of Yang et al. 2020). @default false
+   */
+  readonly historyNegatives?: boolean;
   /** Add `movie_genres` (multivalent, mean combiner) to the candidate tower. @default false */
   readonly candidateGenres?: boolean;
+  /**
+   * Categorical features of movies for the candidate tower, by name (each its own `sideDim`-wide table), e.g.
+   * `{ movie_year: releaseYearBuckets(...), movie_popularity: popularityBuckets(train, …) }`. @default {}
+   */
+  readonly candidateBuckets?: Readonly<Record<string, CandidateBucketFeature>>;
   /** Per-id side features (required when queryFeatures or candidateGenres are used). @default undefined */
   readonly sideFeatures?: RetrievalSideFeatures;
   /**
@@ -58,7 +86,11 @@ export interface TwoTowerConfig {
   readonly embeddingDim: number;
   readonly sideDim: number;
   readonly queryFeatures: readonly QuerySideFeature[];
+  readonly queryHistory: boolean;
+  readonly queryUserId: boolean;
+  readonly historyNegatives: boolean;
   readonly candidateGenres: boolean;
+  readonly candidateBuckets: Readonly<Record<string, CandidateBucketFeature>>;
   readonly sideFeatures: RetrievalSideFeatures | undefined;
   readonly queryUnits: readonly number[];
   readonly candidateUnits: readonly number[];
@@ -74,8 +106,9 @@ export interface TwoTowerConfig {
  *
  * ```
  * query tower:     user_id [B] → table 2048×32 ─┐ (+ user_gender, bucketized_user_age, user_occupation_label → 16 each)
+ *                                                │ (+ user_history: the user's training movies, ragged, sqrtn → 32)
  *                                                └ concat → Dense(queryUnits) → query [B, 32]
- * candidate tower: movie_id [B] → table 2048×32 ─┐ (+ movie_genres, ragged, mean combiner → 16)
+ * candidate tower: movie_id [B] → table 2048×32 ─┐ (+ movie_genres, ragged, mean combiner → 16; + candidateBuckets → 16 each)
  *                                                └ concat → Dense(candidateUnits) → candidate [B, 32]
  * loss: in-batch softmax (TFRS Retrieval) with temperature, accidental-hit removal and the logQ correction
  * ```
@@ -118,6 +151,18 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
       throw bad(`expected sideFeatures.vocabulary.${f} (the table size of that side feature) to be a positive integer, but got ${String(v)}. Build sideFeatures with retrievalSideFeatures(data), or add vocabulary.`);
     }
   }
+  const candidateBuckets = options.candidateBuckets ?? {};
+  if (candidateBuckets === null || typeof candidateBuckets !== 'object') throw bad(`expected candidateBuckets to be an object of bucket features by name, but got ${String(candidateBuckets)}.`);
+  for (const [name, f] of Object.entries(candidateBuckets)) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name) || name === 'movie_id' || name === 'movie_genres') {
+      throw bad(`expected candidateBuckets names in snake_case other than movie_id and movie_genres (they name tables), but got '${name}'.`);
+    }
+    if (!f || !(f.values instanceof Int32Array) || !Number.isInteger(f.vocabulary) || f.vocabulary < 1) {
+      throw bad(`expected candidateBuckets.${name} to be { values: Int32Array, vocabulary: positive integer } (releaseYearBuckets, popularityBuckets), but got ${String(f && f.vocabulary)} buckets.`);
+    }
+    const badAt = f.values.findIndex((v) => v < 0 || v >= f.vocabulary);
+    if (badAt >= 0) throw bad(`expected candidateBuckets.${name}.values in [0, ${f.vocabulary}), but got ${f.values[badAt]} at movie ${badAt}.`);
+  }
   const units = (name: string, v: readonly number[] | undefined, hasSide: boolean): readonly number[] => {
     const u = v ?? (hasSide ? [embeddingDim] : []);
     if (!Array.isArray(u) || u.some((x) => !Number.isInteger(x) || x < 1)) throw bad(`expected ${name} to be an array of positive integers, but got ${JSON.stringify(v)}.`);
@@ -127,8 +172,12 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
   };
   const temperature = options.temperature ?? 1;
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature <= 0) throw bad(`expected temperature to be a positive finite number, but got ${String(temperature)}.`);
-  const flags = ['removeAccidentalHits', 'samplingCorrection'] as const;
+  const flags = ['removeAccidentalHits', 'samplingCorrection', 'queryHistory', 'queryUserId', 'historyNegatives'] as const;
   for (const f of flags) if (options[f] !== undefined && typeof options[f] !== 'boolean') throw bad(`expected ${f} to be a boolean, but got ${String(options[f])}.`);
+  if (options.queryUserId === false && !options.queryHistory && queryFeatures.length === 0) {
+    throw bad('expected the query tower to keep at least one feature, but queryUserId is false without queryHistory or queryFeatures. Set queryHistory: true, or leave queryUserId out.');
+  }
+  if (options.historyNegatives && !options.queryHistory) throw bad('expected queryHistory: true with historyNegatives (they are drawn from the users\' histories), but got queryHistory ' + String(options.queryHistory ?? false) + '.');
   let candidateIds: Int32Array;
   if (options.candidateIds === undefined) candidateIds = Int32Array.from({ length: movieVocabularySize }, (_, i) => i);
   else {
@@ -152,10 +201,14 @@ export function twoTowerConfig(options: TwoTowerOptions = {}): TwoTowerConfig {
     embeddingDim,
     sideDim: posInt('sideDim', options.sideDim, 16),
     queryFeatures: Object.freeze([...queryFeatures]),
+    queryHistory: options.queryHistory ?? false,
+    queryUserId: options.queryUserId ?? true,
+    historyNegatives: options.historyNegatives ?? false,
     candidateGenres,
+    candidateBuckets: Object.freeze({ ...candidateBuckets }),
     sideFeatures: options.sideFeatures,
-    queryUnits: units('queryUnits', options.queryUnits, queryFeatures.length > 0),
-    candidateUnits: units('candidateUnits', options.candidateUnits, candidateGenres),
+    queryUnits: units('queryUnits', options.queryUnits, queryFeatures.length > 0 || options.queryHistory === true),
+    candidateUnits: units('candidateUnits', options.candidateUnits, candidateGenres || Object.keys(candidateBuckets).length > 0),
     temperature,
     removeAccidentalHits: options.removeAccidentalHits ?? true,
     samplingCorrection: options.samplingCorrection ?? true,

@@ -18,7 +18,10 @@ import { ExactIndex, type ExactIndexOptions } from './exact-index';
 import { FactorizedTopK, DEFAULT_TOP_KS, type TopKAccuracy } from './factorized-top-k';
 import { HnswIndex, type HnswIndexOptions } from './hnsw-index';
 import { Recommender } from './recommender';
+import { batchOf } from './retrieval-batch';
 import { retrievalLoss } from './retrieval-loss';
+import { SeenItems } from './seen-items';
+import { Random } from '../random';
 import { genresOf } from './retrieval-side-features';
 import { twoTowerConfig, type TwoTowerConfig, type TwoTowerOptions } from './two-tower-config';
 
@@ -66,8 +69,8 @@ export type BuildIndexOptions = ExactIndexOptions & HnswIndexOptions;
  *
  * ```
  * batch (user_id, movie_id) [B]
- *   query:      TPUEmbedding.lookup(user_id, demographics) → concat → Dense* → q [B, d]
- *   candidate:  TPUEmbedding.lookup(movie_id, genres)      → concat → Dense* → c [B, d]
+ *   query:      TPUEmbedding.lookup(user_id, demographics, user_history) → concat → Dense* → q [B, d]
+ *   candidate:  TPUEmbedding.lookup(movie_id, genres, buckets)           → concat → Dense* → c [B (+B history negatives), d]
  *   loss = retrievalLoss(q, c, temperature, candidateIds = movie_id, logQ)   (Σ over the batch)
  * tf.engine().gradients → activations (both TPUEmbedding.applyGradients, sparse) and dense weights (denseOptimizerFor)
  * ```
@@ -94,6 +97,11 @@ export class TwoTowerModel {
   readonly candidateTower: DenseStack | null;
   /** Sampling probability per movie id (logQ correction), estimated by {@link fit} from the training data. */
   candidateProbability: Float64Array | null = null;
+  /**
+   * The movies each user rated in training, read by the `user_history` feature (`config.queryHistory`); {@link fit}
+   * collects them from its training data when null. Not part of {@link getState}: set it again after a restore.
+   */
+  history: SeenItems | null = null;
   private denseOpt: tf.Optimizer;
   private steps = 0;
   private disposed = false;
@@ -105,19 +113,20 @@ export class TwoTowerModel {
   constructor(options: TwoTowerOptions = {}) {
     const c = twoTowerConfig(options);
     this.config = c;
-    const qf: Record<string, FeatureConfig> = {
-      user_id: featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) }),
-    };
+    const qf: Record<string, FeatureConfig> = {};
+    if (c.queryUserId) qf.user_id = featureConfig({ table: tableConfig({ vocabularySize: c.userVocabularySize, dim: c.embeddingDim, name: 'user_id' }) });
     for (const f of c.queryFeatures) qf[f] = featureConfig({ table: tableConfig({ vocabularySize: c.sideFeatures!.vocabulary[f], dim: c.sideDim, name: f }) });
+    if (c.queryHistory) qf.user_history = featureConfig({ table: tableConfig({ vocabularySize: c.movieVocabularySize, dim: c.embeddingDim, combiner: 'sqrtn', name: 'user_history' }) });
     const cf: Record<string, FeatureConfig> = {
       movie_id: featureConfig({ table: tableConfig({ vocabularySize: c.movieVocabularySize, dim: c.embeddingDim, name: 'movie_id' }) }),
     };
     if (c.candidateGenres) cf.movie_genres = featureConfig({ table: tableConfig({ vocabularySize: c.sideFeatures!.vocabulary.movie_genres, dim: c.sideDim, combiner: 'mean', name: 'movie_genres' }) });
+    for (const [name, f] of Object.entries(c.candidateBuckets)) cf[name] = featureConfig({ table: tableConfig({ vocabularySize: f.vocabulary, dim: c.sideDim, name }) });
     const common = { optimizer: c.optimizer, topology: c.topology, placement: c.placement };
     this.queryEmbedding = new TPUEmbedding({ ...common, features: qf, seed: c.seed });
     this.candidateEmbedding = new TPUEmbedding({ ...common, features: cf, seed: c.seed + 100 });
-    const qWidth = c.embeddingDim + c.sideDim * c.queryFeatures.length;
-    const cWidth = c.embeddingDim + (c.candidateGenres ? c.sideDim : 0);
+    const qWidth = (c.queryUserId ? c.embeddingDim : 0) + c.sideDim * c.queryFeatures.length + (c.queryHistory ? c.embeddingDim : 0);
+    const cWidth = c.embeddingDim + (c.candidateGenres ? c.sideDim : 0) + c.sideDim * Object.keys(c.candidateBuckets).length;
     this.queryTower = c.queryUnits.length ? new DenseStack({ inputDim: qWidth, units: c.queryUnits, seed: c.seed + 1, scope: 'query' }) : null;
     this.candidateTower = c.candidateUnits.length ? new DenseStack({ inputDim: cWidth, units: c.candidateUnits, seed: c.seed + 2, scope: 'candidate' }) : null;
     this.denseOpt = denseOptimizerFor(c.optimizer);
@@ -131,6 +140,11 @@ export class TwoTowerModel {
   /** Embedding width of both towers' outputs. */
   get dim(): number {
     return this.config.embeddingDim;
+  }
+
+  /** The candidates of evaluation and the index (`config.candidateIds`). */
+  get candidateIds(): Int32Array {
+    return this.config.candidateIds;
   }
 
   /**
@@ -165,25 +179,27 @@ export class TwoTowerModel {
       throw new InputError('bad_batch', `TwoTowerModel.trainStep: expected user_id and movie_id of the same non-zero length, but got ${users.length} and ${movies.length}.`);
     }
     const c = this.config;
+    const query = this.queryFeatures(users, movies, 'trainStep');
+    const candidates = c.historyNegatives ? this.withHistoryNegatives(users, movies) : movies;
     let probs: Float32Array | undefined;
     if (c.samplingCorrection) {
       if (!this.candidateProbability) {
         throw new InputError('no_sampling_probability', 'TwoTowerModel.trainStep: samplingCorrection needs candidate probabilities; call estimateCandidateProbability(train) first (fit does it).');
       }
-      probs = Float32Array.from(movies, (m) => this.candidateProbability![m] ?? 1);
+      probs = Float32Array.from(candidates, (m) => this.candidateProbability![m] ?? 1);
     }
     const loss = runTrainingStep({
       api: 'TwoTowerModel.trainStep',
       lookups: [
-        { embedding: this.queryEmbedding, features: this.queryFeatures(users) },
-        { embedding: this.candidateEmbedding, features: this.candidateFeatures(movies) },
+        { embedding: this.queryEmbedding, features: query },
+        { embedding: this.candidateEmbedding, features: this.candidateFeatures(candidates) },
       ],
       variables: [...(this.queryTower?.variables ?? []), ...(this.candidateTower?.variables ?? [])],
       denseOptimizer: this.denseOpt,
       loss: ([q, cand]) =>
         retrievalLoss(this.head(this.queryTower, Object.values(q)), this.head(this.candidateTower, Object.values(cand)), {
           temperature: c.temperature,
-          candidateIds: c.removeAccidentalHits ? movies : undefined,
+          candidateIds: c.removeAccidentalHits ? candidates : undefined,
           candidateSamplingProbability: probs,
         }),
     });
@@ -202,6 +218,7 @@ export class TwoTowerModel {
     this.check('fit');
     const { verbose, onEpochEnd, validationData, ks, ...loop } = options;
     if (this.config.samplingCorrection && !this.candidateProbability) this.estimateCandidateProbability(train);
+    if (this.config.queryHistory && !this.history) this.history = SeenItems.fromDataset(train);
     const history = await runFitLoop<RetrievalBatch, RetrievalEpochLogs>(
       {
         api: 'TwoTowerModel.fit',
@@ -257,7 +274,7 @@ export class TwoTowerModel {
   queryEmbeddings(userIds: ArrayLike<number>): Float32Array {
     this.check('queryEmbeddings');
     const ids = toIds('TwoTowerModel.queryEmbeddings', 'user_id', userIds);
-    return this.embed(ids, (x) => this.queryFeatures(x), this.queryEmbedding, this.queryTower);
+    return this.embed(ids, (x) => this.queryFeatures(x, null, 'queryEmbeddings'), this.queryEmbedding, this.queryTower);
   }
 
   /**
@@ -359,12 +376,39 @@ export class TwoTowerModel {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  private queryFeatures(users: Int32Array): Record<string, FeatureInput> {
-    const out: Record<string, FeatureInput> = { user_id: users };
+  /** The query tower's inputs; `leaveOut[i]` (training) is dropped from example i's history. */
+  private queryFeatures(users: Int32Array, leaveOut: Int32Array | null, api: string): Record<string, FeatureInput> {
+    const out: Record<string, FeatureInput> = this.config.queryUserId ? { user_id: users } : {};
     const side = this.config.sideFeatures;
     for (const f of this.config.queryFeatures) {
       const col = side![f];
       out[f] = Int32Array.from(users, (u) => (u < col.length ? col[u] : 0));
+    }
+    if (this.config.queryHistory) {
+      if (!this.history) {
+        throw new InputError('no_history', `TwoTowerModel.${api}: queryHistory needs each user's training movies; set model.history = SeenItems.fromDataset(train) first (fit does it).`);
+      }
+      out.user_history = historyBags(this.history, users, leaveOut, this.config.movieVocabularySize);
+    }
+    return out;
+  }
+
+  /** `[2B]`: the batch's movies, then one other movie of each pair's user (see `historyNegatives`). */
+  private withHistoryNegatives(users: Int32Array, movies: Int32Array): Int32Array {
+    const rng = new Random(this.config.seed * 1_000_003 + this.steps);
+    const B = movies.length;
+    const out = new Int32Array(2 * B);
+    out.set(movies);
+    const ids = this.config.candidateIds;
+    for (let i = 0; i < B; i++) {
+      const seen = this.history!.of(users[i]);
+      const others = seen.length - (seen.includes(movies[i]) ? 1 : 0);
+      let pick = ids[rng.int(ids.length)];
+      if (others > 0) {
+        do pick = seen[rng.int(seen.length)];
+        while (pick === movies[i]);
+      }
+      out[B + i] = pick;
     }
     return out;
   }
@@ -372,6 +416,7 @@ export class TwoTowerModel {
   private candidateFeatures(movies: Int32Array): Record<string, FeatureInput> {
     const out: Record<string, FeatureInput> = { movie_id: movies };
     if (this.config.candidateGenres) out.movie_genres = genresOf(this.config.sideFeatures!, movies);
+    for (const [name, f] of Object.entries(this.config.candidateBuckets)) out[name] = Int32Array.from(movies, (m) => (m < f.values.length ? f.values[m] : 0));
     return out;
   }
 
@@ -404,8 +449,19 @@ export class TwoTowerModel {
   }
 }
 
-function batchOf(b: RetrievalBatch | { readonly features: RetrievalBatch }): RetrievalBatch {
-  return 'features' in b ? b.features : b;
+/** Ragged `user_history` rows: user i's seen movies (in the table's range), without `leaveOut[i]`. */
+function historyBags(history: SeenItems, users: Int32Array, leaveOut: Int32Array | null, vocabulary: number): { values: Int32Array; rowSplits: Int32Array } {
+  const rowSplits = new Int32Array(users.length + 1);
+  for (let i = 0; i < users.length; i++) rowSplits[i + 1] = rowSplits[i] + history.of(users[i]).length;
+  const values = new Int32Array(rowSplits[users.length]);
+  let n = 0;
+  for (let i = 0; i < users.length; i++) {
+    const seen = history.of(users[i]);
+    const skip = leaveOut ? leaveOut[i] : -1;
+    for (let k = 0; k < seen.length; k++) if (seen[k] !== skip && seen[k] >= 0 && seen[k] < vocabulary) values[n++] = seen[k];
+    rowSplits[i + 1] = n;
+  }
+  return { values: values.slice(0, n), rowSplits };
 }
 
 function toIds(api: string, name: string, v: ArrayLike<number>): Int32Array {

@@ -40,4 +40,4 @@ export { loadBalanceFigure } from './load-balance-figure';
 export type { LoadBalanceFigureOptions } from './load-balance-figure';
 export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
 export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
-export { topKHistoryFigure, genreProjectionFigure, compareSearch, recommendationsTable } from './retrieval-figures';
+export { topKHistoryFigure, genreProjectionFigure, compareSearch, recommendationsTable, retrievalQualityTable } from './retrieval-figures';

@@ -8,6 +8,7 @@ import type { Figure, Series } from './figure-types';
 import { recallAtK, type SearchResult } from '../retrieval/candidate-index';
 import { pcaProjection } from '../retrieval/pca-projection';
 import type { Recommender } from '../retrieval/recommender';
+import type { RetrievalQuality } from '../retrieval/evaluate-retrieval';
 import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from '../retrieval/two-tower-model';
 
 /**
@@ -25,6 +26,38 @@ export function topKHistoryFigure(history: readonly RetrievalEpochLogs[], title 
   const ks = Object.keys(logs[0].topK!).map(Number).sort((a, b) => b - a);
   const series: Series[] = ks.map((k) => ({ name: `top-${k}`, x: logs.map((h) => h.epoch + 1), y: logs.map((h) => h.topK![k]) }));
   return lineFigure({ title, xTitle: 'epoch', yTitle: 'accuracy', series, markers: true, integerX: true });
+}
+
+/**
+ * Retrievers side by side (e.g. popularity and two towers, each with seen items included and excluded): one row
+ * per (retriever, quality) with factorized top-K accuracy, recall@K and NDCG@K at each K.
+ *
+ * ```
+ * retriever    seen       top-10  top-100  recall@10  recall@100  NDCG@10  NDCG@100
+ * popularity   included   0.048   0.298    …
+ * ```
+ * @param rows `{ name, quality }` from {@link evaluateRetrieval}; every quality must carry the ks.
+ * @param ks cut-offs shown. @default [10, 100]
+ * @returns an arquero table (values rounded to 4 decimals).
+ * @throws InputError `empty` for no rows, `bad_option` when a quality lacks one of the ks.
+ * @example
+ * showTable(retrievalQualityTable([{ name: 'popularity', quality: evaluateRetrieval(pop, test) }, …]));
+ */
+export function retrievalQualityTable(rows: readonly { readonly name: string; readonly quality: RetrievalQuality }[], ks: readonly number[] = [10, 100]): ColumnTable {
+  if (!Array.isArray(rows) || rows.length === 0) throw new InputError('empty', 'retrievalQualityTable: expected at least one { name, quality } row, but got none.');
+  const cols: Record<string, (string | number)[]> = { retriever: [], seen: [] };
+  for (const k of ks) for (const m of ['top', 'recall@', 'NDCG@']) cols[m === 'top' ? `top-${k}` : `${m}${k}`] = [];
+  for (const { name, quality } of rows) {
+    cols.retriever.push(name);
+    cols.seen.push(quality.seenExcluded ? 'excluded' : 'included');
+    for (const k of ks) {
+      if (quality.topK[k] === undefined) throw new InputError('bad_option', `retrievalQualityTable: expected every quality to hold K = ${k} (evaluateRetrieval's ks), but '${name}' has ${Object.keys(quality.topK).join(', ')}.`);
+      cols[`top-${k}`].push(+quality.topK[k].toFixed(4));
+      cols[`recall@${k}`].push(+quality.recall[k].toFixed(4));
+      cols[`NDCG@${k}`].push(+quality.ndcg[k].toFixed(4));
+    }
+  }
+  return table(cols);
 }
 
 /** Colours of {@link genreProjectionFigure}'s genres, most common first: Okabe–Ito without its yellow (faint on white). */

@@ -1,3 +1,4 @@
+// test-alone: kills child processes at chosen instants
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';

@@ -59,3 +59,30 @@ test('speedupFigure: the two published bands as filled traces, then one line per
   assert.equal((f.layout.yaxis as { type: string }).type, 'log');
   assert.throws(() => speedupFigure({ title: 'S', series: [] }), /at least one series/);
 });
+
+test('cpuHostProfile({ dramBytesPerS }): a stated host bandwidth, not marked measured; not with measured', async () => {
+  const { cpuHostProfile: profile } = await import('../../src/cost');
+  const h = profile({ dramBytesPerS: 4e11 });
+  assert.equal(h.dramBytesPerS, 4e11);
+  assert.equal(h.measured, false);
+  assert.equal(h.name, 'host 400 GB/s');
+  assert.match(h.source, /4e\+?11 B\/s as stated by the caller|400000000000 B\/s as stated by the caller/);
+  assert.throws(() => profile({ measured: 1e10, dramBytesPerS: 4e11 }), /expected measured or dramBytesPerS, but got both/);
+  assert.throws(() => profile({ dramBytesPerS: 0 }), /expected dramBytesPerS to be a positive finite number/);
+});
+
+test('denseTimeForSpeedup: the dense time that brings the whole-step speedup to a target, by hand', async () => {
+  const { denseTimeForSpeedup, stepCostBreakdown } = await import('../../src/cost');
+  const zero = { comms: 0, optimizerUpdate: 0, hostTransfer: 0 };
+  const sparseCore = stepCostBreakdown({ ...zero, gather: 1, denseCompute: 0.5 });
+  const cpu = stepCostBreakdown({ ...zero, gather: 30, denseCompute: 0.5 });
+  const point = { globalBatchSize: 1, sparseCore, cpu, speedup: 30.5 / 1.5, embeddingSpeedup: 30 };
+  // (30 + D) / (1 + D) = 6 ⇔ D = (30 − 6) / 5 = 4.8
+  assert.ok(Math.abs(denseTimeForSpeedup(point, 6) - 4.8) < 1e-12);
+  assert.equal(denseTimeForSpeedup(point, 40), 0); // the embedding part alone is only 30×
+  assert.throws(() => denseTimeForSpeedup(point, 1), /expected target to be a finite speedup > 1, but got 1/);
+  // The production-like model on v4-8 needs a dense part ≈ 9–16× the modelled one for the paper's 6×.
+  const [p] = speedupSparseCoreVsCpu({ model: productionLikeModel(), topology: 'v4-8', batchSizes: [16384] });
+  const ratio = denseTimeForSpeedup(p, 6) / p.sparseCore.denseCompute;
+  assert.ok(ratio > 9 && ratio < 16, String(ratio));
+});

@@ -1,3 +1,4 @@
+// test-alone: download timeouts measured in ms
 // Downloads fail fast and clearly, and the cache never holds a half or unverified entry. Against an HTTP server on
 // 127.0.0.1 serving zips this test builds (never the internet): a server that never answers, one that stalls
 // mid-body, one that sends too much; a cached archive from another release; a process killed mid-download; a disk

@@ -186,7 +186,7 @@ describe('lazy storage', () => {
   });
 
   it('refuses what it cannot do, naming the fix', () => {
-    assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, storage: 'sparse' as never }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_table_config' && /storage to be one of dense, lazy, but got "sparse"/.test(e.message));
+    assert.throws(() => tableConfig({ vocabularySize: 10, dim: 4, storage: 'sparse' as never }), (e: unknown) => e instanceof ConfigError && e.kind === 'invalid_table_config' && /storage to be one of dense, lazy, dynamic, but got "sparse"/.test(e.message));
     assert.throws(
       () => tableConfig({ vocabularySize: 10, dim: 4, storage: 'lazy', initializer: (r, d) => new Float32Array(r * d) }),
       (e: unknown) => e instanceof ConfigError && e.kind === 'unsupported_storage' && /function initializer.*storage 'dense'/.test(e.message),

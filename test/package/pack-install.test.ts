@@ -1,3 +1,4 @@
+// test-alone: npm pack + install into a temporary project (heavy disk and CPU, long timeouts)
 // The package as another project gets it: `npm pack`, then `npm install <tarball>` into a fresh `npm init -y`
 // project (CommonJS by default) with no overrides, then the README's lookup from an .mjs file, from an .mts file
 // and from a CommonJS .ts file (both compiled by TypeScript with the consumer's `nodenext` settings), the notebook

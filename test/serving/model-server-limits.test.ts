@@ -1,3 +1,4 @@
+// test-alone: server timeouts and close times measured in ms
 // Limits, client errors and timeouts of startModelServer (issue 11, items 10–12), on a real server on 127.0.0.1.
 import * as tf from '@tensorflow/tfjs';
 import { strict as assert } from 'node:assert';

@@ -1,3 +1,4 @@
+// test-alone: status GET latency bounds (p99 < 100 ms) under load
 // Responsiveness and abuse of the real server (`scripts/serve.ts` as a child process on 127.0.0.1), issue 11 item 10
 // and its acceptance test. Latency is measured from this process, so a blocked server event loop shows up.
 import * as tf from '@tensorflow/tfjs';

@@ -3,8 +3,8 @@ import { before, test } from 'node:test';
 import { chooseBackend } from '../../src/backend';
 import { loadMovieLensSync } from '../../src/data';
 import { ConfigError } from '../../src/errors';
-import { TwoTowerModel, pcaProjection, type RetrievalBatch } from '../../src/retrieval';
-import { compareSearch, genreProjectionFigure, topKHistoryFigure } from '../../src/viz';
+import { PopularityBaseline, SeenItems, TwoTowerModel, evaluateRetrieval, pcaProjection, type RetrievalBatch } from '../../src/retrieval';
+import { compareSearch, genreProjectionFigure, retrievalQualityTable, topKHistoryFigure } from '../../src/viz';
 import { GENRE_COLOURS, OTHER_GENRE_COLOUR } from '../../src/viz/retrieval-figures';
 import { Random } from '../../src/random';
 import { ML_100K, tempDir, writeFolder } from '../data/synthetic';
@@ -70,4 +70,24 @@ test('compareSearch: exact and HNSW rows with latency, build time and recall aga
   } finally {
     model.dispose();
   }
+});
+
+test('retrievalQualityTable: one row per retriever and seen setting, the metrics at each K', () => {
+  // Popularity over candidates 1, 2, 3 trained on movie 3 twice and 2 once: ranking 3, 2, 1.
+  const train = [{ user_id: [1, 1, 2], movie_id: [3, 2, 3] }];
+  const pop = PopularityBaseline.fit(train, [1, 2, 3]);
+  // User 2 held out movie 2 (rank 1, or 0 with its seen movie 3 excluded).
+  const test = [{ user_id: [2], movie_id: [2] }];
+  const rows = [
+    { name: 'popularity', quality: evaluateRetrieval(pop, test, { ks: [1, 2] }) },
+    { name: 'popularity', quality: evaluateRetrieval(pop, test, { ks: [1, 2], exclude: SeenItems.fromDataset(train) }) },
+  ];
+  const t = retrievalQualityTable(rows, [1]);
+  assert.deepEqual(t.columnNames(), ['retriever', 'seen', 'top-1', 'recall@1', 'NDCG@1']);
+  assert.deepEqual(t.objects(), [
+    { retriever: 'popularity', seen: 'included', 'top-1': 0, 'recall@1': 0, 'NDCG@1': 0 },
+    { retriever: 'popularity', seen: 'excluded', 'top-1': 1, 'recall@1': 1, 'NDCG@1': 1 },
+  ]);
+  assert.throws(() => retrievalQualityTable(rows, [10]), /expected every quality to hold K = 10 .* 'popularity' has 1, 2/);
+  assert.throws(() => retrievalQualityTable([]), /at least one \{ name, quality \} row/);
 });
