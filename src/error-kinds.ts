@@ -78,8 +78,10 @@
  * - `unsupported_rounding`: a half-precision rounding mode is not available for that format (stochastic needs bfloat16 and a random source).
  * - `unsupported_storage`: a table option does not work with its storage kind (e.g. a function initializer on a dynamic table).
  * - `invalid_dynamic_options`: a dynamic table's rowBudget, admitAfter or eviction is invalid.
+ * - `table_too_large`: a dense table does not fit one array (vocabularySize × dim); use storage: 'lazy'.
  */
 export type ConfigErrorKind =
+  | 'table_too_large'
   | 'invalid_dynamic_options'
   | 'unsupported_storage'
   | 'backend_unavailable'
@@ -200,8 +202,10 @@ export type ConfigErrorKind =
  * - `not_importable`: a table cannot take full tables as given (a dynamic table's rows without its id map).
  * - `no_history`: a step needs the users' rating history (queryHistory) but none was set.
  * - `bad_rank`: a rank passed to a list metric is not a non-negative integer.
+ * - `storage_full`: a lookup would materialize more rows than a lazy table's pool holds (maxRowsMaterialized, 4 GiB of weights); nothing was materialized.
  */
 export type InputErrorKind =
+  | 'storage_full'
   | 'bad_rank'
   | 'no_history'
   | 'not_importable'
@@ -314,8 +318,10 @@ export type DataErrorKind =
  * - `unsafe_path`: a manifest lists a file outside its directory.
  * - `unsupported_version`: a checkpoint's format version is not this library's.
  * - `write_failed`: a checkpoint, export or lock could not be written; the previous one is whole.
+ * - `table_too_large`: a lazy table too large for one array cannot be exported or imported whole (streamed checkpoints of lazy tables are not implemented).
  */
 export type CheckpointErrorKind =
+  | 'table_too_large'
   | 'ambiguous_slot'
   | 'bad_checkpoint'
   | 'bad_index'

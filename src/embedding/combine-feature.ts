@@ -7,7 +7,7 @@ import type { ActivationOutput } from './activation-output';
 import type { PendingFeature, TableState } from './engine-state';
 import type { HelperPart } from './helper-hand-off';
 import type { NativeKernels } from '../kernels/native-kernels';
-import { SIMD_CHUNK_POSITIONS } from './simd-combiner';
+import { SIMD_CHUNK_POSITIONS } from '../kernels/simd-combiner';
 import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /**

@@ -3,7 +3,8 @@
  * ids and unique ids per (replica, shard), the partition limits (throw, or drop ids), the backward scales and the
  * table's lookup statistics.
  */
-import { ConfigError, ShardingError } from '../errors';
+import { ConfigError, InputError, ShardingError } from '../errors';
+import { LazyTableStorage } from '../kernels/lazy-table-storage';
 import type { TableLookupStats } from './lookup-stats-types';
 import type { NormalizedInput } from './feature-input';
 import { sequenceEnd } from './sequence-positions';
@@ -11,7 +12,7 @@ import type { PendingFeature, PendingTable, TableState } from './engine-state';
 import type { Placement } from './table-layout';
 import { combinerScales } from './combiner-scales';
 import type { FeatureConfig } from './feature-config';
-import { SIMD_CHUNK_POSITIONS } from './simd-combiner';
+import { SIMD_CHUNK_POSITIONS } from '../kernels/simd-combiner';
 
 /** The settings {@link routeIds} reads (a `TPUEmbedding` is one). */
 export interface RouteSettings {
@@ -53,11 +54,12 @@ export interface FusedCombine {
 /**
  * Whether {@link routeIds} can combine `ts`'s activations as it routes (a {@link FusedCombine}): the native router
  * runs (`useSimd`, `useNative`, `useFusedLookup`, the addon loaded), the table has the SIMD layout and one pooled feature, and no
- * partition limit can drop ids (the scales are then known before routing).
+ * partition limit can drop ids (the scales are then known before routing); not a lazy table (its rows' pool places
+ * are known only after routing, when untouched rows are materialized).
  */
 export function fusedCombineApplies(settings: RouteSettings, ts: TableState): boolean {
   return (
-    settings.useSimd && settings.useNative && settings.useFusedLookup !== false && ts.nativeDedup !== null && ts.table.simd !== null && ts.features.length === 1 &&
+    settings.useSimd && settings.useNative && settings.useFusedLookup !== false && ts.nativeDedup !== null && ts.table.simd !== null && ts.table.store.kind === 'dense' && ts.features.length === 1 &&
     ts.features[0].config.maxSequenceLength === 0 && settings.maxIdsPerPartition === undefined && settings.maxUniqueIdsPerPartition === undefined
   );
 }
@@ -79,6 +81,8 @@ export function activationShape(config: FeatureConfig, batch: number, dim: numbe
  * @returns the pending features and table and the table's {@link TableLookupStats}.
  * @throws ShardingError `id_limit_exceeded` when a replica sends more (unique) ids to one shard than allowed and
  *   `allowIdDropping` is off (the buffers are then partly overwritten).
+ * @throws InputError `storage_full` when a lazy table's pool cannot hold the rows this lookup touches (nothing of
+ *   this table is materialized then).
  */
 export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<string, NormalizedInput>, batch: number, fused: FusedCombine | null = null): RoutedTable {
   const table = ts.table;
@@ -213,6 +217,32 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     for (let u = 0; u < U; u++) numUnique += kept[u];
   }
 
+  // A lazy table: give each kept distinct row its pool row (materializing untouched ones) in place of the dense
+  // layout's row, and point the positions' byte offsets into the pool; the kernels then run on the pool unchanged.
+  const store = table.store;
+  if (store instanceof LazyTableStorage) {
+    const keptOrAll = overflow ? kept : null;
+    // The exact count of new rows (one more pass over the row index) only when the pool might not hold them all.
+    const need = store.rowsMaterialized + U > store.rows ? store.missing(dedup.uniqueIds, U, keptOrAll) : 0;
+    if (store.rowsMaterialized + need > store.rows) {
+      throw new InputError(
+        'storage_full',
+        `TPUEmbedding.lookup: table '${table.name}' (storage 'lazy') would hold ${store.rowsMaterialized + need} rows after this lookup, more than its pool's ` +
+          `${store.rows} rows (4 GiB of weights at dim ${dim}); the tables are unchanged. Use a smaller dim, fewer distinct ids, or split the vocabulary over several tables.`,
+      );
+    }
+    store.materialize(dedup.uniqueIds, U, keptOrAll, dedup.uniqueRow);
+    const poolRow = dedup.uniqueRow;
+    for (let fi = 0; fi < raw.length; fi++) {
+      const slot = raw[fi];
+      const posOff = posOffs[fi];
+      for (let p = 0; p < slot.length; p++) {
+        const u = slot[p];
+        posOff[p] = u >= 0 ? Math.imul(poolRow[u], rowBytes) : 0;
+      }
+    }
+  }
+
   // Element offset of each unique row (the JavaScript and sequence paths index it by slot).
   const uRow = dedup.uniqueRow;
   const uOff = ts.uOffBuf;
@@ -254,6 +284,7 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     idsPerPartition: Object.freeze(Array.from(idsRS)),
     uniqueIdsPerPartition: Object.freeze(Array.from(uniqRS)),
     droppedIds: dropped,
+    rowsMaterialized: table.rowsMaterialized,
     ids,
     uniqueIds: numUnique,
     bytesGathered: uniquePerReplica * rowBytes,

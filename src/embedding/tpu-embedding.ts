@@ -161,8 +161,8 @@ export class TPUEmbedding {
 
   /**
    * @param options see {@link TPUEmbeddingOptions}.
-   * @throws ConfigError (`invalid_embedding_config`, `unknown_topology`, `invalid_sharding`, …) naming the parameter,
-   *   the rule and the value.
+   * @throws ConfigError (`invalid_embedding_config`, `unknown_topology`, `invalid_sharding`, `unsupported_storage`
+   *   for a lazy table under a non-lazy optimizer, `table_too_large`, …) naming the parameter, the rule and the value.
    */
   constructor(options: TPUEmbeddingOptions) {
     const api = 'TPUEmbedding';
@@ -216,6 +216,13 @@ export class TPUEmbedding {
         usedTableNames.add(tname);
         const optimizer = f.table.optimizer ?? this.globalOptimizer;
         if (!optimizer) throw bad(`table '${tname}' has no optimizer: pass optimizer to TPUEmbedding or to tableConfig.`);
+        if (f.table.storage === 'lazy' && optimizer.updatesEveryRow === true) {
+          throw new ConfigError(
+            'unsupported_storage',
+            `${api}: table '${tname}' has storage 'lazy', but its optimizer ${optimizer.className} updates every row each step (non-lazy), which would materialize the whole table; ` +
+              "use a lazy optimizer (e.g. Adam with lazyAdam: true, the default) or storage 'dense'.",
+          );
+        }
         found.set(f.table, (t = { name: tname, optimizer, features: [] }));
       }
       t.features.push([name, f]);

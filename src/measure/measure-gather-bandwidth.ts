@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors';
 import { positiveInteger, where } from '../validation';
-import { SimdCombiner } from '../embedding/simd-combiner';
+import { SimdCombiner } from '../kernels/simd-combiner';
 import { Random } from '../random';
 
 /** Options of {@link measureGatherBandwidth}. */

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors';
 import { integerAtLeast, positiveInteger, where } from '../validation';
 import type { IdSkew } from '../cost/id-distribution';
 import { DenseEmbeddingBaseline } from '../baseline/dense-embedding-baseline';
-import { GatherHelper } from '../embedding/gather-helper';
+import { GatherHelper } from '../kernels/gather-helper';
 import { featureConfig } from '../embedding/feature-config';
 import type { LookupStats } from '../embedding/lookup-stats-types';
 import { tableConfig } from '../embedding/table-config';

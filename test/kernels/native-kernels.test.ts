@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { SIMD_CHUNK_POSITIONS } from '../../src/embedding/simd-combiner';
+import { SIMD_CHUNK_POSITIONS } from '../../src/kernels/simd-combiner';
 import { fusedCombineApplies } from '../../src/embedding/route-ids';
 import { adviseTableHugePages, HUGE_PAGE_MIN_BYTES, loadNativeKernels, nativeKernelStatus, nativeKernels, NATIVE_ENV } from '../../src/kernels/native-kernels';
 import { SGD } from '../../src/optimizers';

@@ -1,12 +1,12 @@
 // The native id router and gradient sums against their WebAssembly twins: identical outputs (bit for bit).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { IdRouting } from '../../src/embedding/id-dedup';
-import { NativeGradientSums } from '../../src/embedding/native-gradient-sums';
-import { NativeIdDedup } from '../../src/embedding/native-id-dedup';
+import type { IdRouting } from '../../src/kernels/id-dedup';
+import { NativeGradientSums } from '../../src/kernels/native-gradient-sums';
+import { NativeIdDedup } from '../../src/kernels/native-id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
-import { WasmGradientSums } from '../../src/embedding/wasm-gradient-sums';
-import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
+import { WasmGradientSums } from '../../src/kernels/wasm-gradient-sums';
+import { WasmIdDedup, type RoutedIdDedup } from '../../src/kernels/wasm-id-dedup';
 import { addon, NATIVE_SKIP } from './fixtures/native-addon';
 import { Random } from '../../src/random';
 import { InputError } from '../../src/errors';
@@ -217,7 +217,7 @@ describe('NativeGradientSums (the native gradient sums)', { skip: NATIVE_SKIP },
 
 describe('native row updates (SGD, Adagrad, Adam without clipping or decay)', { skip: NATIVE_SKIP }, () => {
   it('give the WebAssembly kernels’ weights and slots bit for bit, 1 and 2 threads, several chunks', async () => {
-    const { adagradRowsKernel, adamRowsKernel, rowKernelArray, sgdRowsKernel } = await import('../../src/optimizers/row-kernels');
+    const { adagradRowsKernel, adamRowsKernel, rowKernelArray, sgdRowsKernel } = await import('../../src/kernels/row-kernels');
     const k = addon();
     const rng = new Random(9);
     for (const dim of [8, 64]) {

@@ -1,4 +1,4 @@
-import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { nativeKernels, type NativeKernels } from './native-kernels';
 import { InputError } from '../errors';
 import type { IdRouting } from './id-dedup';
 import { kernelRoute, type KernelRoute, type RoutedIdDedup } from './wasm-id-dedup';

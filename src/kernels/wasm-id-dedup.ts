@@ -1,6 +1,6 @@
-import { compileKernel } from '../kernels/compile-kernel';
+import { compileKernel } from './compile-kernel';
 import { InputError } from '../errors';
-import { WASM_BASE64 } from '../kernels/id-router.wasm';
+import { WASM_BASE64 } from './id-router.wasm';
 import type { IdRouting } from './id-dedup';
 
 /** What the engine needs from a deduplicator: {@link IdDedup} (JavaScript) and {@link WasmIdDedup} both provide it. */
