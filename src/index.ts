@@ -268,6 +268,7 @@ export type {
 // models
 export {
   RankingModel,
+  ClickRankingModel,
   RANKING_FEATURES,
   rankingModelConfig,
   History,
@@ -293,6 +294,7 @@ export {
 } from './models';
 export type {
   RankingFeature,
+  ClickRankingModelOptions,
   CompileOptions,
   FitOptions,
   EvaluateOptions,
