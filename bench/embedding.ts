@@ -27,7 +27,7 @@ import { DenseEmbeddingBaseline } from '../src/baseline';
 import { TPUEmbedding, featureConfig, tableConfig } from '../src/embedding';
 import { measureGatherBandwidth } from '../src/measure';
 import { Adagrad } from '../src/optimizers';
-import { rowKernelArray } from '../src/optimizers/row-kernels';
+import { rowKernelArray } from '../src/kernels/row-kernels';
 import { Random } from '../src/random';
 import { nativeKernels } from '../src/kernels/native-kernels';
 

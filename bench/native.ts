@@ -2,7 +2,9 @@
  * A/B of the engine's lookup with the native kernels against the WebAssembly kernels, in interleaved rounds of one
  * process (same table, same ids): 1e6 × 64 float32 table, 65,536 ids per step as 65,536 × 1 and 4,096 × 16, sum
  * combiner. Variants: `wasm` (WebAssembly kernels with the gather helper thread, the default without the addon),
- * `wasm-1t` (main thread only), `native-1t` and `native-2t` (the addon with 1 and 2 threads). Prints min / median
+ * `wasm-1t` (main thread only), `native-1t` and `native-2t` (the addon with 1 and 2 threads: one native call routes,
+ * gathers and combines), `native-1t-unfused` and `native-2t-unfused` (routing, then the gather, as separate calls:
+ * `TPUEmbedding.useFusedLookup` off). Prints min / median
  * wall ms per variant and the load average before and after (reported whatever the load: a comparison inside one
  * run, not an absolute figure).
  *
@@ -37,10 +39,12 @@ export interface NativeAbResult {
 }
 
 const VARIANTS = [
-  { name: 'wasm', native: false, helper: true, threads: 1 },
-  { name: 'wasm-1t', native: false, helper: false, threads: 1 },
-  { name: 'native-1t', native: true, helper: false, threads: 1 },
-  { name: 'native-2t', native: true, helper: false, threads: 2 },
+  { name: 'wasm', native: false, helper: true, threads: 1, fused: false },
+  { name: 'wasm-1t', native: false, helper: false, threads: 1, fused: false },
+  { name: 'native-1t', native: true, helper: false, threads: 1, fused: true },
+  { name: 'native-2t', native: true, helper: false, threads: 2, fused: true },
+  { name: 'native-1t-unfused', native: true, helper: false, threads: 1, fused: false },
+  { name: 'native-2t-unfused', native: true, helper: false, threads: 2, fused: false },
 ] as const;
 
 /**
@@ -74,6 +78,7 @@ export async function runNativeBench(options: { rounds?: number; reps?: number; 
         emb.useNative = v.native;
         emb.useHelperThread = v.helper;
         emb.nativeThreads = v.threads;
+        emb.useFusedLookup = v.fused;
         const key = `${s.name}|${v.name}`;
         const list = times.get(key) ?? [];
         inputs.forEach((inp, i) => {

@@ -10,7 +10,7 @@ import asc from 'assemblyscript/asc';
 const dir = 'src/kernels';
 const check = process.argv.includes('--check');
 // Kernels a helper thread runs on a table's memory import it shared (a SharedArrayBuffer both threads see).
-const SHARED = new Set(['row-gather.as.ts', 'row-update.as.ts']);
+const SHARED = new Set(['row-gather.as.ts', 'row-update.as.ts', 'simd-combine.as.ts']);
 
 /** Section ids of a wasm binary (to refuse data segments: they would be written over the caller's memory). */
 function sectionIds(bytes) {

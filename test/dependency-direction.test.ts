@@ -26,7 +26,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   serving: ['errors', 'checkpoint'],
   cost: ['errors', 'strategy', 'optimizers', 'embedding'],
   interop: ['errors', 'embedding'],
-  models: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint'],
+  models: ['errors', 'random', 'kernels', 'optimizers', 'strategy', 'embedding', 'checkpoint'],
   retrieval: ['errors', 'random', 'optimizers', 'strategy', 'embedding', 'checkpoint', 'serving', 'models'],
   baseline: ['errors', 'option-keys', 'random', 'optimizers', 'embedding'],
   measure: ['errors', 'random', 'kernels', 'optimizers', 'strategy', 'embedding', 'cost', 'baseline'],

@@ -33,7 +33,7 @@ export class ActivationOutput {
    * @param size floats, the product of `pf.shape`.
    * @returns the buffer, valid until the next call.
    */
-  buffer(pf: PendingFeature, size: number, zero = true): Float32Array {
+  buffer(pf: Pick<PendingFeature, 'state' | 'shape'>, size: number, zero = true): Float32Array {
     this.heapOutput = null;
     if (tf.getBackend() !== 'wasm') return new Float32Array(size);
     const backend = tf.backend() as unknown as WasmHeapBackend;
@@ -52,6 +52,13 @@ export class ActivationOutput {
     const out = fs.outBuf.subarray(0, size);
     if (zero) out.fill(0);
     return out;
+  }
+
+  /** Frees the heap output of the last {@link buffer} call when it will not become a tensor (a failed lookup). */
+  discard(): void {
+    const info = this.heapOutput;
+    this.heapOutput = null;
+    if (info) (tf.backend() as unknown as WasmHeapBackend).disposeData(info.dataId, true);
   }
 
   /**

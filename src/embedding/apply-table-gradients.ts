@@ -206,7 +206,6 @@ function nonFiniteUpdate(ts: TableState, pt: PendingTable, weights: Float32Array
 function sortForUpdate(ts: TableState, pt: PendingTable, numShards: number): Int32Array {
   const U = pt.dedupCount;
   const N = numShards;
-  const layout = ts.table.layout;
   const uShard = ts.dedup.uniqueShard;
   const kept = pt.allKept ? null : ts.kept;
   if (ts.shardStart.length !== N + 1) ts.shardStart = new Int32Array(N + 1);
@@ -218,7 +217,10 @@ function sortForUpdate(ts: TableState, pt: PendingTable, numShards: number): Int
   if (ts.localOffBuf.length < m) ts.localOffBuf = new Int32Array(Math.max(m, 2 * ts.localOffBuf.length));
   const localOff = ts.localOffBuf;
   if (ts.sortTmp.length < 2 * U) ts.sortTmp = new Int32Array(Math.max(2 * U, 2 * ts.sortTmp.length));
-  sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, layout.shardBase, layout.storageRows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
+  // The storage's rows: the dense layout's (shard after shard), or a lazy pool's (one pool every shard shares: its
+  // shard bases are 0 and each shard's view is the whole pool, so the rows of shard s may sit anywhere in it).
+  const store = ts.table.store;
+  sortByStorageRow(U, kept, uShard, ts.dedup.uniqueRow, store.shardBase, store.rows, ts.table.dim, ts.sortTmp, ts.sortedPos, localOff);
   return localOff;
 }
 

@@ -7,7 +7,7 @@ import type { ActivationOutput } from './activation-output';
 import type { PendingFeature, TableState } from './engine-state';
 import type { HelperPart } from './helper-hand-off';
 import type { NativeKernels } from '../kernels/native-kernels';
-import { SIMD_CHUNK_POSITIONS } from './simd-combiner';
+import { SIMD_CHUNK_POSITIONS } from '../kernels/simd-combiner';
 import { sequenceEnd, sequencePosition } from './sequence-positions';
 
 /**
@@ -79,7 +79,7 @@ export function combineFeature(ts: TableState, pf: PendingFeature, helperPart: H
 }
 
 /** The samples of more than {@link SIMD_CHUNK_POSITIONS} ids, combined by the JavaScript loop as the SIMD path does. */
-function combineLongBags(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number, out: Float32Array): void {
+export function combineLongBags(st: Float32Array, off: Int32Array, slot: Int32Array, scale: Float32Array, rowSplits: Int32Array, B: number, dim: number, out: Float32Array): void {
   for (let b = 0; b < B; b++) {
     if (rowSplits[b + 1] - rowSplits[b] <= SIMD_CHUNK_POSITIONS) continue;
     out.fill(0, b * dim, (b + 1) * dim);

@@ -4,14 +4,14 @@
  */
 import type { FeatureConfig } from './feature-config';
 import type { NormalizedInput } from './feature-input';
-import { IdDedup, type IdRouting } from './id-dedup';
+import { IdDedup, type IdRouting } from '../kernels/id-dedup';
 import type { ShardedTable } from './sharded-table';
 import { tableBounds } from './value-bounds';
 import type { TableLayout } from './table-layout';
-import { WasmGradientSums } from './wasm-gradient-sums';
-import { WasmIdDedup, type RoutedIdDedup } from './wasm-id-dedup';
-import { NativeIdDedup } from './native-id-dedup';
-import { NativeGradientSums } from './native-gradient-sums';
+import { WasmGradientSums } from '../kernels/wasm-gradient-sums';
+import { WasmIdDedup, type RoutedIdDedup } from '../kernels/wasm-id-dedup';
+import { NativeIdDedup } from '../kernels/native-id-dedup';
+import { NativeGradientSums } from '../kernels/native-gradient-sums';
 
 /** One feature of a `TPUEmbedding`: its config, its table and its reused per-position buffers. */
 export interface FeatureState {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors';
+import { firstDecrease } from '../kernels/native-kernels';
 
 /** Ragged ids: sample b's ids are `values[rowSplits[b] .. rowSplits[b+1])`, with optional per-id weights.
  *
@@ -127,10 +128,9 @@ export function normalizeFeatureInput(feature: string, input: FeatureInput): Nor
     if (rowSplits.length < 1 || rowSplits[0] !== 0 || rowSplits[rowSplits.length - 1] !== values.length) {
       throw new InputError('invalid_input', `${api}: expected rowSplits of feature '${feature}' to start at 0 and end at values.length = ${values.length}, but got [${rowSplits[0]} … ${rowSplits[rowSplits.length - 1]}].`);
     }
-    for (let b = 0; b + 1 < rowSplits.length; b++) {
-      if (rowSplits[b + 1] < rowSplits[b]) {
-        throw new InputError('invalid_input', `${api}: expected rowSplits of feature '${feature}' to be non-decreasing, but rowSplits[${b + 1}] = ${rowSplits[b + 1]} < rowSplits[${b}] = ${rowSplits[b]}.`);
-      }
+    const d = firstDecrease(rowSplits);
+    if (d > 0) {
+      throw new InputError('invalid_input', `${api}: expected rowSplits of feature '${feature}' to be non-decreasing, but rowSplits[${d}] = ${rowSplits[d]} < rowSplits[${d - 1}] = ${rowSplits[d - 1]}.`);
     }
     const weights = input.weights === undefined ? null : toWeights(input.weights, values.length, feature);
     return { batchSize: rowSplits.length - 1, values, rowSplits, weights };

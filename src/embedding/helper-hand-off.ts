@@ -4,9 +4,9 @@
  */
 import type { NormalizedInput } from './feature-input';
 import type { FeatureState, TableState } from './engine-state';
-import { GatherHelper } from './gather-helper';
-import type { HelperArea } from './simd-combiner';
-import { kernelRoute } from './wasm-id-dedup';
+import { GatherHelper } from '../kernels/gather-helper';
+import type { HelperArea } from '../kernels/simd-combiner';
+import { kernelRoute } from '../kernels/wasm-id-dedup';
 import { combinerScales } from './combiner-scales';
 
 /**
@@ -32,7 +32,8 @@ export interface HelperPart {
  * samples straight from their ids while this thread deduplicates and combines the rest.
  * @param tableStates every table, in order; @param inputs the lookup's ids per feature.
  * @param useSimd, useHelperThread the `TPUEmbedding` switches (either off: null).
- * @returns the part handed off, or null (no helper, kernels off, small work).
+ * @returns the part handed off, or null (no helper, kernels off, small work, or a lazy table: the helper routes ids
+ *   through the dense layout).
  */
 export function startHelperCombine(tableStates: readonly TableState[], inputs: Map<string, NormalizedInput>, useSimd: boolean, useHelperThread: boolean): HelperPart | null {
   if (!useSimd || !useHelperThread) return null;
@@ -48,7 +49,7 @@ export function startHelperCombine(tableStates: readonly TableState[], inputs: M
     }
   }
   const simd = best?.table.table.simd;
-  if (!best || !simd || !simd.shared || bestPositions < HELPER_MIN_POSITIONS || simd.storage.length * 4 < HELPER_MIN_TABLE_BYTES) return null;
+  if (!best || !simd || !simd.shared || best.table.table.store.kind !== 'dense' || bestPositions < HELPER_MIN_POSITIONS || simd.storage.length * 4 < HELPER_MIN_TABLE_BYTES) return null;
   const helper = GatherHelper.get();
   if (!helper) return null;
   const input = inputs.get(best.name)!;

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import { Random } from '../random';
+import { counterRowKey, counterTruncatedNormalRow } from './counter-random';
 
 /**
  * A function initializer: returns the full table `[rows, dim]` row-major (length `rows × dim`).
@@ -78,10 +79,13 @@ export function initializerToJson(spec: InitializerSpec): InitializerJson {
 }
 
 /**
- * Fills the rows of a table, visiting rows in order 0..rows-1 so that the initial full table does not depend on
- * the sharding: row `r` is written at element offset `offsetOf(r)` of `target`.
+ * Fills the rows of a table: row `r` is written at element offset `offsetOf(r)` of `target`. Truncated-normal and
+ * constant initializers are counter-based ({@link initialRow}): every value is a pure function of (the table's seed
+ * `rng.seed`, row, column), so the initial table does not depend on the sharding nor on the order rows are
+ * written, and a lazy table that materializes a row later gives it the same bits. A function initializer receives
+ * `rng` and returns the whole table.
  * @param spec normalised initializer.
- * @param rows vocabulary size; @param dim width; @param rng the table's seeded generator.
+ * @param rows vocabulary size; @param dim width; @param rng the table's seeded generator (its `seed` keys the counter).
  * @param target the storage; @param offsetOf element offset of row r in `target`.
  * @throws ConfigError `invalid_initializer` when a function initializer returns the wrong length or a non-finite value.
  */
@@ -94,19 +98,9 @@ export function fillTable(
   offsetOf: (row: number) => number,
   tableName = 'table',
 ): void {
-  if (spec.kind === 'constant') {
-    if (spec.value === 0) return; // fresh Float32Arrays are zero
-    for (let r = 0; r < rows; r++) {
-      const o = offsetOf(r);
-      target.fill(spec.value, o, o + dim);
-    }
-    return;
-  }
-  if (spec.kind === 'truncatedNormal') {
-    for (let r = 0; r < rows; r++) {
-      const o = offsetOf(r);
-      for (let k = 0; k < dim; k++) target[o + k] = rng.truncatedNormal(spec.mean, spec.stddev);
-    }
+  if (spec.kind !== 'function') {
+    if (spec.kind === 'constant' && spec.value === 0) return; // fresh Float32Arrays are zero
+    for (let r = 0; r < rows; r++) initialRow(spec, rng.seed, r, dim, target, offsetOf(r));
     return;
   }
   const full = spec.fn(rows, dim, rng);
@@ -138,4 +132,31 @@ function describe(v: unknown): string {
   } catch {
     return String(v);
   }
+}
+
+/**
+ * Writes the initial value of one row, `dim` floats at `target[offset …]`: a pure function of (seed, row, column)
+ * for the counter-based initializers (truncated normal: {@link counterTruncatedNormalRow}, mean + stddev·z with z in
+ * [−2, 2], TensorFlow's `TruncatedNormal` range; constant: the value). What dense tables are filled with and what
+ * lazy tables materialize rows with, so both hold the same bits.
+ * @param spec a truncated-normal or constant initializer (function initializers have no per-row form).
+ * @param seed the table's seed; @param row the table row (vocabulary index); @param dim the row width.
+ * @example const row = new Float32Array(4); initialRow({ kind: 'constant', value: 1 }, 0, 7, 4, row, 0) // [1, 1, 1, 1]
+ */
+export function initialRow(spec: Exclude<InitializerSpec, { kind: 'function' }>, seed: number, row: number, dim: number, target: Float32Array, offset: number): void {
+  if (spec.kind === 'constant') {
+    target.fill(spec.value, offset, offset + dim);
+    return;
+  }
+  counterTruncatedNormalRow(counterRowKey(seed, row), spec.mean, spec.stddev, dim, target, offset);
+}
+
+/**
+ * A bound on |x| over every value {@link initialRow} can write for `spec` (|mean| + 2·stddev, or |value|), rounded up
+ * past float32 rounding.
+ * @example initialBound({ kind: 'constant', value: -3 }) // 3
+ */
+export function initialBound(spec: Exclude<InitializerSpec, { kind: 'function' }>): number {
+  if (spec.kind === 'constant') return Math.abs(spec.value);
+  return (Math.abs(spec.mean) + 2 * spec.stddev) * (1 + 2 ** -20);
 }

@@ -10,6 +10,7 @@ import { maxAbs } from './max-abs';
 import type { WasmHeapBackend } from './activation-output';
 import type { FeatureState, Pending } from './engine-state';
 import { normalizeFeatureInput, type FeatureInput, type NormalizedInput } from './feature-input';
+import { firstIdOutside } from '../kernels/native-kernels';
 
 /** A lookup's validated ids: normalized per feature name, and the global batch size. */
 export interface LookupInputs {
@@ -143,20 +144,17 @@ function gradientValues(g: tf.Tensor): Float32Array {
  */
 function checkIdRange(feature: string, input: NormalizedInput, vocab: number): void {
   const v = input.values;
-  for (let p = 0; p < v.length; p++) {
-    const id = v[p];
-    if (id < 0 || id >= vocab) {
-      let lo = 0;
-      let hi = input.batchSize - 1;
-      while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (input.rowSplits[mid] <= p) lo = mid;
-        else hi = mid - 1;
-      }
-      throw new InputError(
-        'id_out_of_range',
-        `TPUEmbedding.lookup: feature '${feature}' has id ${id} at position ${p} (sample ${lo}, index ${p - input.rowSplits[lo]}), outside [0, ${vocab}) of its table; map unknown ids to a valid row (e.g. an OOV bucket) before the lookup.`,
-      );
-    }
+  const p = firstIdOutside(v, vocab);
+  if (p < 0) return;
+  let lo = 0;
+  let hi = input.batchSize - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (input.rowSplits[mid] <= p) lo = mid;
+    else hi = mid - 1;
   }
+  throw new InputError(
+    'id_out_of_range',
+    `TPUEmbedding.lookup: feature '${feature}' has id ${v[p]} at position ${p} (sample ${lo}, index ${p - input.rowSplits[lo]}), outside [0, ${vocab}) of its table; map unknown ids to a valid row (e.g. an OOV bucket) before the lookup.`,
+  );
 }

@@ -24,6 +24,11 @@ export interface TableLookupStats {
    */
   readonly idsPerPartition?: readonly number[];
   readonly uniqueIdsPerPartition?: readonly number[];
+  /**
+   * Rows the table holds after this lookup: every (padded) row of a dense table, the rows touched so far of a lazy
+   * one (its memory: rows × dim × 4 bytes per array). Filled by the engine; absent in synthetic statistics.
+   */
+  readonly rowsMaterialized?: number;
   /** Ids dropped because a per-partition limit was exceeded with dropping allowed. */
   readonly droppedIds: number;
   /** Total ids and unique rows in the global batch (unique over the global batch, as the update sees them). */

@@ -3,13 +3,16 @@
  * ids and unique ids per (replica, shard), the partition limits (throw, or drop ids), the backward scales and the
  * table's lookup statistics.
  */
-import { ShardingError } from '../errors';
+import { InputError, ShardingError } from '../errors';
+import { LazyTableStorage } from '../kernels/lazy-table-storage';
 import type { TableLookupStats } from './lookup-stats-types';
 import type { NormalizedInput } from './feature-input';
 import { sequenceEnd } from './sequence-positions';
 import type { PendingFeature, PendingTable, TableState } from './engine-state';
 import type { Placement } from './table-layout';
 import { combinerScales } from './combiner-scales';
+import type { FeatureConfig } from './feature-config';
+import { SIMD_CHUNK_POSITIONS } from '../kernels/simd-combiner';
 
 /** The settings {@link routeIds} reads (a `TPUEmbedding` is one). */
 export interface RouteSettings {
@@ -23,6 +26,8 @@ export interface RouteSettings {
   readonly useSimd: boolean;
   /** With `useSimd`: route with the native dedup where the table has one (same results). */
   readonly useNative: boolean;
+  /** With `useNative`: combine as the native router routes where {@link fusedCombineApplies} (same results). */
+  readonly useFusedLookup?: boolean;
 }
 
 /** One table routed: its pending features and table (for the combine and `applyGradients`) and its statistics. */
@@ -34,16 +39,52 @@ export interface RoutedTable {
 }
 
 /**
+ * A table's one pooled feature whose rows the native router gathers while it routes (`NativeIdDedup.routeCombine`,
+ * see {@link fusedCombineApplies}).
+ */
+export interface FusedCombine {
+  /** The feature's activations `[B, dim]`: every bag written by {@link routeIds}, except those it counts in `left`. */
+  readonly out: Float32Array;
+  /** Threads of the native pool. */
+  readonly threads: number;
+  /** Bags longer than `SIMD_CHUNK_POSITIONS`, left to the caller's JavaScript loop (set by {@link routeIds}). */
+  left: number;
+}
+
+/**
+ * Whether {@link routeIds} can combine `ts`'s activations as it routes (a {@link FusedCombine}): the native router
+ * runs (`useSimd`, `useNative`, `useFusedLookup`, the addon loaded), the table has the SIMD layout and one pooled feature, and no
+ * partition limit can drop ids (the scales are then known before routing); not a lazy table (its rows' pool places
+ * are known only after routing, when untouched rows are materialized).
+ */
+export function fusedCombineApplies(settings: RouteSettings, ts: TableState): boolean {
+  return (
+    settings.useSimd && settings.useNative && settings.useFusedLookup !== false && ts.nativeDedup !== null && ts.table.simd !== null && ts.table.store.kind === 'dense' && ts.features.length === 1 &&
+    ts.features[0].config.maxSequenceLength === 0 && settings.maxIdsPerPartition === undefined && settings.maxUniqueIdsPerPartition === undefined
+  );
+}
+
+/** The activation shape of a feature for a global batch of `batch`: `[...outputShape, dim]`, `[B, L, dim]` or `[B, dim]`. */
+export function activationShape(config: FeatureConfig, batch: number, dim: number): number[] {
+  const L = config.maxSequenceLength;
+  return config.outputShape ? [...config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
+}
+
+/**
  * Routes the ids of every feature of `ts` for a global batch of `batch` samples (`batch / numReplicas` per replica)
  * into the table's reused buffers: slots (`-1`: dropped or truncated), row byte offsets for the SIMD gather
  * (`posOffBuf`), `uOffBuf`, `idsRS` / `uniqRS`, and `kept` when ids were dropped.
  * @param settings the engine's shards, replicas, limits and switches.
  * @param ts the table; @param inputs the lookup's ids per feature (validated); @param batch the global batch size.
+ * @param fused where {@link fusedCombineApplies}: the activations to combine while routing (the native router
+ *   then writes them; its scales are the ones returned).
  * @returns the pending features and table and the table's {@link TableLookupStats}.
  * @throws ShardingError `id_limit_exceeded` when a replica sends more (unique) ids to one shard than allowed and
  *   `allowIdDropping` is off (the buffers are then partly overwritten).
+ * @throws InputError `storage_full` when a lazy table's pool cannot hold the rows this lookup touches (nothing of
+ *   this table is materialized then).
  */
-export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<string, NormalizedInput>, batch: number): RoutedTable {
+export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<string, NormalizedInput>, batch: number, fused: FusedCombine | null = null): RoutedTable {
   const table = ts.table;
   const N = settings.numShards;
   const R = settings.numReplicas;
@@ -82,12 +123,19 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
   }
   const routing = ts.routing;
   const rowBytes = dim * 4;
+  const nativeDedup = fused && dedup === ts.nativeDedup ? ts.nativeDedup : null;
+  if (fused && !nativeDedup) throw new Error(`routeIds: table '${table.name}' cannot combine while routing (see fusedCombineApplies).`);
+  // No id can be dropped (no limits): the scales of every position are known now (ids ≥ 0 stand for kept slots).
+  const fusedInput = fused ? inputs.get(ts.features[0].name)! : null;
+  const fusedScale = fusedInput ? combinerScales(fusedInput, fusedInput.values, table.config.combiner, ts.features[0].scaleBuf.subarray(0, fusedInput.values.length), true) : null;
   for (let r = 0; r < R; r++) {
     for (let fi = 0; fi < ts.features.length; fi++) {
       const input = inputs.get(ts.features[fi].name)!;
       const rs = input.rowSplits;
       const L = ts.features[fi].config.maxSequenceLength;
-      if (L === 0) {
+      if (nativeDedup) {
+        fused!.left += nativeDedup.routeCombine(input.values, r * Br, (r + 1) * Br, raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N, table.storage, fusedScale!, rs, fused!.out, SIMD_CHUNK_POSITIONS, fused!.threads);
+      } else if (L === 0) {
         dedup.insertRouted(input.values, rs[r * Br], rs[(r + 1) * Br], raw[fi], posOffs[fi], rowBytes, routing, r, idsRS, uniqRS, r * N);
       } else {
         for (let b = r * Br; b < (r + 1) * Br; b++) {
@@ -169,6 +217,32 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     for (let u = 0; u < U; u++) numUnique += kept[u];
   }
 
+  // A lazy table: give each kept distinct row its pool row (materializing untouched ones) in place of the dense
+  // layout's row, and point the positions' byte offsets into the pool; the kernels then run on the pool unchanged.
+  const store = table.store;
+  if (store instanceof LazyTableStorage) {
+    const keptOrAll = overflow ? kept : null;
+    // The exact count of new rows (one more pass over the row index) only when the pool might not hold them all.
+    const need = store.rowsMaterialized + U > store.rows ? store.missing(dedup.uniqueIds, U, keptOrAll) : 0;
+    if (store.rowsMaterialized + need > store.rows) {
+      throw new InputError(
+        'storage_full',
+        `TPUEmbedding.lookup: table '${table.name}' (storage 'lazy') would hold ${store.rowsMaterialized + need} rows after this lookup, more than its pool's ` +
+          `${store.rows} rows (4 GiB of weights at dim ${dim}); the tables are unchanged. Use a smaller dim, fewer distinct ids, or split the vocabulary over several tables.`,
+      );
+    }
+    store.materialize(dedup.uniqueIds, U, keptOrAll, dedup.uniqueRow);
+    const poolRow = dedup.uniqueRow;
+    for (let fi = 0; fi < raw.length; fi++) {
+      const slot = raw[fi];
+      const posOff = posOffs[fi];
+      for (let p = 0; p < slot.length; p++) {
+        const u = slot[p];
+        posOff[p] = u >= 0 ? Math.imul(poolRow[u], rowBytes) : 0;
+      }
+    }
+  }
+
   // Element offset of each unique row (the JavaScript and sequence paths index it by slot).
   const uRow = dedup.uniqueRow;
   const uOff = ts.uOffBuf;
@@ -181,9 +255,9 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     const input = inputs.get(fs.name)!;
     const slot = raw[fi];
     const L = fs.config.maxSequenceLength;
-    const shape = fs.config.outputShape ? [...fs.config.outputShape, dim] : L > 0 ? [batch, L, dim] : [batch, dim];
+    const shape = activationShape(fs.config, batch, dim);
     activationBytes += batch * Math.max(1, L) * dim * 4;
-    const scale = combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length), L === 0 && dropped === 0);
+    const scale = fusedScale ?? combinerScales(input, slot, L > 0 ? 'sum' : table.config.combiner, fs.scaleBuf.subarray(0, slot.length), L === 0 && dropped === 0);
     pfs.push({ state: fs, input, slot, scale, shape });
   });
 
@@ -210,6 +284,7 @@ export function routeIds(settings: RouteSettings, ts: TableState, inputs: Map<st
     idsPerPartition: Object.freeze(Array.from(idsRS)),
     uniqueIdsPerPartition: Object.freeze(Array.from(uniqRS)),
     droppedIds: dropped,
+    rowsMaterialized: table.rowsMaterialized,
     ids,
     uniqueIds: numUnique,
     bytesGathered: uniquePerReplica * rowBytes,

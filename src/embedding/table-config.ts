@@ -1,6 +1,7 @@
 import { rejectUnknownOptions } from '../option-keys';
 import { ConfigError } from '../errors';
 import { COMBINERS, type Combiner } from './combiner';
+import { MAX_DENSE_FLOATS } from '../kernels/dense-table-storage';
 import type { Eviction } from '../kernels/eviction-heap';
 import { checkDynamicIdMapOptions } from '../kernels/dynamic-id-map';
 import { normalizeInitializer, initializerToJson, type Initializer, type InitializerSpec, type InitializerJson } from './initializer';
@@ -20,10 +21,11 @@ export const RESERVED_TABLE_NAME = '__metadata__';
 
 /**
  * How a table holds its rows: `'dense'`, ids 0..vocabularySize−1 each with its row (TensorFlow's tables);
- * `'dynamic'`, arbitrary ids (64-bit integers or strings) mapped to at most `rowBudget` rows by an id map with
+ * `'lazy'`, the same ids but only the rows lookups touch are held (memory grows with rows touched, not the
+ * vocabulary; results bit-identical to dense); `'dynamic'`, arbitrary ids (64-bit integers or strings) mapped to at most `rowBudget` rows by an id map with
  * admission and eviction (see `DynamicIdMap`).
  */
-export const STORAGES = ['dense', 'dynamic'] as const;
+export const STORAGES = ['dense', 'lazy', 'dynamic'] as const;
 /** One of {@link STORAGES}. */
 export type Storage = (typeof STORAGES)[number];
 
@@ -51,8 +53,16 @@ export interface TableConfigOptions {
   readonly combiner?: Combiner;
   /** Unique table name (checkpoint variable names derive from it). @default `table_<i>` in order of first appearance */
   readonly name?: string;
-  /** How rows are held (see {@link STORAGES}). @default 'dense' */
+  /**
+   * How rows are held (see {@link STORAGES}). `'lazy'` needs a truncated-normal or constant initializer and a lazy
+   * optimizer (not `Adam({ lazyAdam: false })`). @default 'dense'
+   */
   readonly storage?: Storage;
+  /**
+   * Storage 'lazy' only: the most rows the table may hold (a memory cap: rows × dim × 4 bytes per array); a lookup
+   * that would touch more is refused (`storage_full`). @default as many as 4 GiB of weights hold (min with the vocabulary)
+   */
+  readonly maxRowsMaterialized?: number;
   /** Dynamic tables: most rows, a positive integer (< 2^31), at least the number of shards. Required with storage 'dynamic'. */
   readonly rowBudget?: number;
   /** Dynamic tables: sightings before an id gets a row (until then it reads as zeros), an integer in [1, 65535]. @default 1 */
@@ -71,6 +81,8 @@ export interface TableConfig {
   readonly name: string | undefined;
   /** How rows are held. */
   readonly storage: Storage;
+  /** See {@link TableConfigOptions.maxRowsMaterialized} (storage 'lazy'); undefined: the pool's own limit. */
+  readonly maxRowsMaterialized: number | undefined;
   /** The dynamic-vocabulary settings (storage 'dynamic'), else null. */
   readonly dynamic: DynamicVocabulary | null;
   /** The JSON form; {@link tableConfigFromConfig} inverts it. */
@@ -85,8 +97,10 @@ export interface TableConfigJson {
   optimizer: OptimizerJson | null;
   combiner: Combiner;
   name: string | null;
-  /** Present for dynamic tables only (absent: dense). */
-  storage?: 'dynamic';
+  /** Present for lazy and dynamic tables only (absent: dense). */
+  storage?: 'lazy' | 'dynamic';
+  /** Lazy tables with a row cap only. */
+  maxRowsMaterialized?: number;
   rowBudget?: number;
   admitAfter?: number;
   eviction?: Eviction;
@@ -97,7 +111,8 @@ export interface TableConfigJson {
  * @param options see {@link TableConfigOptions}.
  * @returns a frozen {@link TableConfig}.
  * @throws ConfigError (`invalid_table_config`, `invalid_initializer`, `reserved_table_name` for {@link RESERVED_TABLE_NAME},
- *   `unsupported_storage` for a dynamic table with a function initializer)
+ *   `unsupported_storage` for a lazy or dynamic table with a function initializer, `table_too_large` for a dense
+ *   table over one array)
  *   naming the parameter, the rule and the value.
  * @example
  * const movies = tableConfig({ vocabularySize: 1683, dim: 32, combiner: 'mean', name: 'movie_id' });
@@ -107,7 +122,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
   if (options === null || typeof options !== 'object') {
     throw new ConfigError('invalid_table_config', `${api}: expected an options object, but got ${String(options)}.`);
   }
-  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'rowBudget', 'admitAfter', 'eviction']);
+  rejectUnknownOptions(api, options, ['vocabularySize', 'dim', 'initializer', 'optimizer', 'combiner', 'name', 'storage', 'maxRowsMaterialized', 'rowBudget', 'admitAfter', 'eviction']);
   const storage = options.storage ?? 'dense';
   if (!(STORAGES as readonly string[]).includes(storage)) {
     throw new ConfigError('invalid_table_config', `${api}: expected storage to be one of ${STORAGES.join(', ')}, but got ${JSON.stringify(storage)}.`);
@@ -157,6 +172,29 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     );
   }
   const initializer = normalizeInitializer(options.initializer, dim, api);
+  if (storage === 'lazy' && initializer.kind === 'function') {
+    throw new ConfigError(
+      'unsupported_storage',
+      `${api}: storage 'lazy' materializes each row alone from its initial value, but a function initializer returns the whole table; ` +
+        "use 'truncatedNormal', a constant or { kind: 'truncatedNormal', mean, stddev }, or storage 'dense'.",
+    );
+  }
+  const maxRowsMaterialized = options.maxRowsMaterialized;
+  if (maxRowsMaterialized !== undefined) {
+    if (storage !== 'lazy') {
+      throw new ConfigError('invalid_table_config', `${api}: maxRowsMaterialized caps a lazy table's rows, but storage is '${storage}'; set storage: 'lazy' or drop maxRowsMaterialized.`);
+    }
+    if (!Number.isInteger(maxRowsMaterialized) || maxRowsMaterialized < 1) {
+      throw new ConfigError('invalid_table_config', `${api}: expected maxRowsMaterialized to be a positive integer (rows a lazy table may hold), but got ${String(maxRowsMaterialized)}.`);
+    }
+  }
+  if (storage === 'dense' && vocabularySize * dim > MAX_DENSE_FLOATS) {
+    throw new ConfigError(
+      'table_too_large',
+      `${api}: a dense table of ${vocabularySize} × ${dim} = ${vocabularySize * dim} float32 values exceeds one array (${MAX_DENSE_FLOATS} values, ` +
+        `${((vocabularySize * dim * 4) / 1e9).toFixed(1)} GB of weights alone); use storage: 'lazy' to keep only the rows training touches.`,
+    );
+  }
   if (dynamic && initializer.kind === 'function') {
     throw new ConfigError(
       'unsupported_storage',
@@ -171,6 +209,7 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
     combiner,
     name: options.name,
     storage,
+    maxRowsMaterialized,
     dynamic,
     getConfig: () => ({
       vocabularySize,
@@ -179,6 +218,8 @@ export function tableConfig(options: TableConfigOptions): TableConfig {
       optimizer: options.optimizer ? optimizerToJson(options.optimizer) : null,
       combiner,
       name: options.name ?? null,
+      ...(storage === 'lazy' ? { storage } : {}),
+      ...(maxRowsMaterialized !== undefined ? { maxRowsMaterialized } : {}),
       ...(dynamic ? { storage: 'dynamic' as const, ...dynamic } : {}),
     }),
   };
@@ -212,7 +253,9 @@ export function tableConfigFromConfig(json: TableConfigJson, resolveOptimizer?: 
     optimizer = resolveOptimizer(json.optimizer);
   }
   return tableConfig({
-    ...(json.storage === 'dynamic' ? { storage: 'dynamic', rowBudget: json.rowBudget, admitAfter: json.admitAfter, eviction: json.eviction } : { vocabularySize: json.vocabularySize }),
+    ...(json.storage === 'dynamic'
+      ? { storage: 'dynamic', rowBudget: json.rowBudget, admitAfter: json.admitAfter, eviction: json.eviction }
+      : { vocabularySize: json.vocabularySize, storage: json.storage, maxRowsMaterialized: json.maxRowsMaterialized }),
     dim: json.dim,
     initializer: json.initializer as Initializer,
     optimizer,

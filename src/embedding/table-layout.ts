@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import type { IdRouting } from './id-dedup';
+import type { IdRouting } from '../kernels/id-dedup';
 
 /** Where a table lives: sharded over the SparseCores of the slice, or one unsharded table in host memory. */
 export const PLACEMENTS = ['sparsecore', 'cpu'] as const;

@@ -13,7 +13,8 @@ import { stackTables, type StackedTableLayout } from './sparse-core-stacking';
 import { createFeatureState, createTableState, type FeatureState, type Pending, type PendingFeature, type PendingTable, type TableState } from './engine-state';
 import { lookupInputs, gradientData } from './input-checks';
 import { startHelperCombine } from './helper-hand-off';
-import { routeIds, type RoutedTable } from './route-ids';
+import { fusedCombineApplies, routeIds, type RoutedTable } from './route-ids';
+import { routeAndCombine } from './route-and-combine';
 import { combineFeature } from './combine-feature';
 import { ActivationOutput } from './activation-output';
 import { rejectUnknownOptions } from '../option-keys';
@@ -126,6 +127,12 @@ export class TPUEmbedding {
    */
   useNative = true;
   /**
+   * With the native kernels: route, gather and combine a table's one pooled feature in one native call (the caller
+   * routes while pool workers gather; see `fusedCombineApplies`), where no partition limit is set. False: routing,
+   * then the gather, as separate calls (same results), for comparison.
+   */
+  useFusedLookup = true;
+  /**
    * Threads the native kernels use (the caller plus pool workers; capped by the pool). @default the pool's threads
    * (the machine's hardware threads, at most 8), or 1 without the native kernels.
    */
@@ -153,8 +160,8 @@ export class TPUEmbedding {
 
   /**
    * @param options see {@link TPUEmbeddingOptions}.
-   * @throws ConfigError (`invalid_embedding_config`, `unknown_topology`, `invalid_sharding`, …) naming the parameter,
-   *   the rule and the value.
+   * @throws ConfigError (`invalid_embedding_config`, `unknown_topology`, `invalid_sharding`, `unsupported_storage`
+   *   for a lazy table under a non-lazy optimizer, `table_too_large`, …) naming the parameter, the rule and the value.
    */
   constructor(options: TPUEmbeddingOptions) {
     const api = 'TPUEmbedding';
@@ -217,6 +224,13 @@ export class TPUEmbedding {
         usedTableNames.add(tname);
         const optimizer = f.table.optimizer ?? this.globalOptimizer;
         if (!optimizer) throw bad(`table '${tname}' has no optimizer: pass optimizer to TPUEmbedding or to tableConfig.`);
+        if (f.table.storage === 'lazy' && optimizer.updatesEveryRow === true) {
+          throw new ConfigError(
+            'unsupported_storage',
+            `${api}: table '${tname}' has storage 'lazy', but its optimizer ${optimizer.className} updates every row each step (non-lazy), which would materialize the whole table; ` +
+              "use a lazy optimizer (e.g. Adam with lazyAdam: true, the default) or storage 'dense'.",
+          );
+        }
         found.set(f.table, (t = { name: tname, optimizer, features: [] }));
       }
       t.features.push([name, f]);
@@ -353,11 +367,19 @@ export class TPUEmbedding {
     const helperPart = startHelperCombine(this.tableStates, inputs, this.useSimd, this.useHelperThread && !native);
     // Phase 1: route, count and check limits for every table. It reuses the per-step buffers the pending
     // backward pass points into, so a failure here discards the pending lookup.
+    // Tables whose one pooled feature the native router combines as it routes get their activations here.
     let routed: RoutedTable[];
+    const combined = new Map<string, tf.Tensor>();
     try {
-      routed = this.tableStates.map((ts) => routeIds(this, ts, inputs, batch));
+      routed = this.tableStates.map((ts) => {
+        if (!native || !fusedCombineApplies(this, ts)) return routeIds(this, ts, inputs, batch);
+        const r = routeAndCombine(this, ts, inputs, batch, this.outputs, this.nativeThreads);
+        combined.set(ts.features[0].name, r.activations);
+        return r.routed;
+      });
     } catch (e) {
       this.pending = null;
+      tf.dispose([...combined.values()]);
       throw e;
     }
     // Phase 2: gather and combine.
@@ -366,6 +388,12 @@ export class TPUEmbedding {
     const tableStats: TableLookupStats[] = [];
     for (const r of routed) {
       for (const pf of r.features) {
+        const done = combined.get(pf.state.name);
+        if (done) {
+          out[pf.state.name] = done;
+          pendingFeatures.set(pf.state.name, pf);
+          continue;
+        }
         const values = combineFeature(r.state, pf, helperPart?.feature === pf.state ? helperPart : null, r.pendingTable.allKept, this.useSimd, this.outputs, native, this.nativeThreads);
         out[pf.state.name] = this.outputs.tensor(values, pf.shape);
         pendingFeatures.set(pf.state.name, pf);

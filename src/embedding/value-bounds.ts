@@ -7,22 +7,34 @@
  */
 import type { ShardedTable } from './sharded-table';
 import { maxAbs } from './max-abs';
+import { initialBound, type InitializerSpec } from './initializer';
 
 /**
  * The exact bounds of a table, or null when they cannot be used: a value is not finite, a slot is below its
- * optimizer's floor, or the optimizer states no floors. O(storage rows × dim × (1 + slots)).
+ * optimizer's floor, or the optimizer states no floors. O(rows held × dim × (1 + slots)): a lazy table's untouched rows count by their
+ * initializer's bound, never by a scan.
  * @param table the table.
  * @returns `[max |weights|, max |slot 0|, …]` or null.
  */
 export function tableBounds(table: ShardedTable): number[] | null {
   const floors = table.optimizer.slotFloors?.();
   if (!floors || floors.length !== table.slotStorage.length) return null;
+  // The rows that hold values: the whole storage (dense) or the pool's materialized rows (lazy, whose untouched
+  // rows read as their initial values: those count too).
+  const n = table.rowsMaterialized * table.dim;
+  const slots = table.slotStorage.map((a) => a.subarray(0, n));
+  const lazy = table.config.storage === 'lazy';
   for (let k = 0; k < floors.length; k++) {
-    const a = table.slotStorage[k];
+    const a = slots[k];
     const f = floors[k];
     if (f > -Infinity) for (let i = 0; i < a.length; i++) if (!(a[i] >= f)) return null;
+    if (lazy && !(Math.fround(table.slotSpecs[k].initialValue) >= f)) return null;
   }
-  const bounds = [maxAbs(table.storage), ...table.slotStorage.map((a) => maxAbs(a))];
+  const bounds = [maxAbs(table.storage.subarray(0, n)), ...slots.map((a) => maxAbs(a))];
+  if (lazy) {
+    bounds[0] = Math.max(bounds[0], initialBound(table.config.initializer as Exclude<InitializerSpec, { kind: 'function' }>));
+    table.slotSpecs.forEach((s, k) => (bounds[k + 1] = Math.max(bounds[k + 1], Math.abs(s.initialValue))));
+  }
   return bounds.every((b) => b < Infinity) ? bounds : null;
 }
 

@@ -1,5 +1,5 @@
 // AssemblyScript source of the id router kernel (compiled by `npm run build:kernels` into id-router.wasm.ts).
-// It is IdDedup.insertRouted (src/embedding/id-dedup.ts) without JavaScript's bounds checks and float conversions:
+// It is IdDedup.insertRouted (src/kernels/id-dedup.ts) without JavaScript's bounds checks and float conversions:
 // deduplicate ids with an open-addressing hash table, route each new distinct id to its shard and storage row, and
 // count ids and unique ids per shard for one replica. The JavaScript side (WasmIdDedup) owns the memory layout and
 // hands every address in; the module keeps only the addresses of the per-step arrays, set by `configure`.

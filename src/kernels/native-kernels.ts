@@ -39,6 +39,20 @@ export interface NativeKernels {
     idsPS: Int32Array, uniqPS: Int32Array, base: number, hash: Int32Array, shift: number,
     uIds: Int32Array, uShard: Int32Array, uRow: Int32Array, uTag: Int32Array, count: number,
   ): number;
+  /**
+   * The lookup of one pooled feature on one replica in one call: {@link insertRouted} of the positions of bags
+   * `[b0, b1)` (`[rowSplits[b0], rowSplits[b1])`; the same arrays and results) and {@link combine} of those bags into
+   * `out` rows `b0 …` (bit-identical). The caller routes every position in order while pool workers combine chunks
+   * of bags, reading each row at the offset the routing gives its id; then the caller takes the chunks left.
+   * @returns `[the new number of distinct ids, bags longer than maxBag left to the caller]`.
+   */
+  routeCombine(
+    ids: Int32Array, slotOut: Int32Array, posOut: Int32Array, rowBytes: number,
+    mode: number, N: number, rot: number, rps: number, q: number, extras: number, replica: number,
+    idsPS: Int32Array, uniqPS: Int32Array, base: number, hash: Int32Array, shift: number,
+    uIds: Int32Array, uShard: Int32Array, uRow: Int32Array, uTag: Int32Array, count: number,
+    storage: Float32Array, scale: Float32Array, rowSplits: Int32Array, b0: number, b1: number, dim: number, out: Float32Array, maxBag: number, threads: number,
+  ): [number, number];
   /** Empties the hash slots of `uIds[0 .. count)` (the cheap reset after a step with few distinct ids). */
   clearUsed(hash: Int32Array, shift: number, uIds: Int32Array, count: number): void;
   /**
@@ -73,6 +87,18 @@ export interface NativeKernels {
    * unchanged. @returns the bytes advised, 0 where refused or not Linux, −errno where the collapse failed.
    */
   adviseHugePages(array: Float32Array, collapse: boolean): number;
+  /** The first index of `values` whose value lies outside `[0, vocab)`, or −1 (vectorized; the lookup's id check). */
+  firstOutside(values: Int32Array, vocab: number): number;
+  /** The first index i ≥ 1 with `a[i] < a[i − 1]`, or −1 (vectorized; the row-splits check). */
+  firstDecrease(a: Int32Array): number;
+  /** The BLAS library {@link sgemm} calls (found at run time: OpenBLAS, else a CBLAS `libblas.so.3`), or '' without one. */
+  blas(): string;
+  /**
+   * `C [M, N] = op(A) · op(B)`, plus `bias [N]` on every row when given, then `max(·, 0)` when `relu` (row-major
+   * float32, one BLAS thread; `op(A)` is `[M, K]`, stored `[K, M]` when `transA`; `op(B)` `[K, N]`, stored `[N, K]`
+   * when `transB`). @throws RangeError when an array is shorter than its matrix or there is no BLAS.
+   */
+  sgemm(transA: boolean, transB: boolean, M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, bias: Float32Array | null, relu: boolean): void;
   /** Threads the pool can use (its workers plus the caller): the hardware threads, at most 8. */
   poolThreads(): number;
   /** The last pooled call's chunks and how many of them pool workers did (0: the calling thread did them all). */
@@ -121,7 +147,8 @@ export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { ker
   let kernels: NativeKernels;
   try {
     kernels = require(file) as NativeKernels;
-    if (typeof kernels.combine !== 'function' || typeof kernels.insertRouted !== 'function' || typeof kernels.sumRows !== 'function') {
+    const expected = ['combine', 'insertRouted', 'routeCombine', 'sumRows', 'firstOutside', 'firstDecrease', 'sgemm'] as const;
+    if (expected.some((f) => typeof kernels[f] !== 'function')) {
       return wasm(`${file} is not this package's addon; rebuild it with \`npm rebuild tpu-embeddings\` or \`node scripts/build-native.mjs\``, file);
     }
   } catch (e) {
@@ -130,6 +157,28 @@ export function loadNativeKernels(options: LoadNativeKernelsOptions = {}): { ker
     return wasm(`${why}; build it with \`node scripts/build-native.mjs\` (needs a C++17 compiler and python3)`, file);
   }
   return { kernels, status: { active: true, path: file, line: `tpu-embeddings: kernels: native (${kernels.isa()}, ${kernels.poolThreads()} threads, ${file})` } };
+}
+
+/** Shortest array the input scans ({@link firstIdOutside}, {@link firstDecrease}) hand to the native kernels. */
+export const NATIVE_SCAN_MIN_LENGTH = 1024;
+
+/**
+ * The first index of `values` outside `[0, vocab)`, or −1: the native scan for long arrays where the kernels
+ * loaded, else a JavaScript loop (same index).
+ */
+export function firstIdOutside(values: Int32Array, vocab: number): number {
+  const k = values.length >= NATIVE_SCAN_MIN_LENGTH ? nativeKernels() : null;
+  if (k) return k.firstOutside(values, vocab);
+  for (let p = 0; p < values.length; p++) if (values[p] < 0 || values[p] >= vocab) return p;
+  return -1;
+}
+
+/** The first index i ≥ 1 with `a[i] < a[i − 1]`, or −1 (native scan for long arrays, else a JavaScript loop). */
+export function firstDecrease(a: Int32Array): number {
+  const k = a.length >= NATIVE_SCAN_MIN_LENGTH ? nativeKernels() : null;
+  if (k) return k.firstDecrease(a);
+  for (let i = 1; i < a.length; i++) if (a[i] < a[i - 1]) return i;
+  return -1;
 }
 
 /** Smallest table array (bytes) {@link adviseTableHugePages} asks huge pages for: 16 MiB. */
@@ -162,6 +211,22 @@ export function nativeKernels(): NativeKernels | null {
     else console.error(loaded.status.line);
   }
   return loaded.kernels;
+}
+
+/**
+ * Makes `next` (a {@link loadNativeKernels} result) the process's kernels: what {@link nativeKernels} and
+ * {@link nativeKernelStatus} return from now on, so tables and `TPUEmbedding`s made afterwards route, gather and
+ * update with them. For comparing both paths in one process: the built addon (`loadNativeKernels({ env: {} })`) in
+ * a process started with `TPU_EMBEDDINGS_NATIVE=0`, or the WebAssembly path (`loadNativeKernels({ env: {
+ * TPU_EMBEDDINGS_NATIVE: '0' } })`) where the addon is active. Logs nothing.
+ * @returns the kernels and status it replaces (pass them back to restore).
+ * @example const before = swapNativeKernels(loadNativeKernels({ env: { TPU_EMBEDDINGS_NATIVE: '0' } })); … swapNativeKernels(before);
+ */
+export function swapNativeKernels(next: { kernels: NativeKernels | null; status: NativeKernelStatus }): { kernels: NativeKernels | null; status: NativeKernelStatus } {
+  nativeKernels();
+  const previous = loaded!;
+  loaded = { kernels: next.kernels, status: next.status };
+  return previous;
 }
 
 /** The status of {@link nativeKernels} (loading them first if needed): which path is active and why. */

@@ -8,7 +8,7 @@
 //   Adam:    adamMoment   (momenta):     m ← β1·m + (1 − β1)·g
 //            adamStep     (velocities):  v ← β2·v + (1 − β2)·g²; step ← lr·m / √(v + ε²)  (or / (√v + ε))
 //            subtract     (weights):     W ← W − step
-// The JavaScript side (src/optimizers/row-kernels.ts) copies the rows' offsets, the gradients, the momenta and the
+// The JavaScript side (src/kernels/row-kernels.ts) copies the rows' offsets, the gradients, the momenta and the
 // steps between the memories' scratch areas. Each call first reads one word per cache line of its rows (many
 // misses in flight), then updates them with f32x4 arithmetic.
 

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors';
-import { SimdCombiner } from '../embedding/simd-combiner';
+import { SimdCombiner } from '../kernels/simd-combiner';
 import { Random } from '../random';
 
 /** Options of {@link measureGatherBandwidth}. */

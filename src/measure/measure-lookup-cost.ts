@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors';
 import type { IdSkew } from '../cost/id-distribution';
 import { DenseEmbeddingBaseline } from '../baseline/dense-embedding-baseline';
-import { GatherHelper } from '../embedding/gather-helper';
+import { GatherHelper } from '../kernels/gather-helper';
 import { featureConfig } from '../embedding/feature-config';
 import type { LookupStats } from '../embedding/lookup-stats-types';
 import { tableConfig } from '../embedding/table-config';

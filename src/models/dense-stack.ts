@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
 import { Random } from '../random';
 import { denseLayer, type DenseActivation } from './dense-layer';
+import { useNativeMatMul } from '../kernels/native-matmul';
 
 /** One dense weight of a {@link DenseStack}, with its checkpoint name (Keras' `layer_with_weights-<i>/kernel`). */
 export interface DenseWeight {
@@ -57,6 +58,9 @@ export class DenseStack {
     if (units.length === 0) {
       throw new ConfigError('invalid_dense_units', 'DenseStack: expected at least one layer in units, but got []. Pass e.g. [256, 64, 1].');
     }
+    // The wasm backend's matrix products through the machine's BLAS where the native kernels found one (once per
+    // process; see useNativeMatMul): the dense layers' forward and backward products.
+    useNativeMatMul();
     this.inputDim = inputDim;
     this.units = Object.freeze([...units]);
     this.variablePrefix = `dense_stack_${stackCounter++}`;

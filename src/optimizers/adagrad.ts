@@ -9,7 +9,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
-import { adagradRowsKernel, hasRowKernels } from './row-kernels';
+import { adagradRowsKernel, hasRowKernels } from '../kernels/row-kernels';
 import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 const ADAGRAD_FLOORS: readonly number[] = Object.freeze([1e-30]);

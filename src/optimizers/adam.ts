@@ -10,7 +10,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
-import { adamRowsKernel, hasRowKernels } from './row-kernels';
+import { adamRowsKernel, hasRowKernels } from '../kernels/row-kernels';
 import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 const ADAM_FLOORS: readonly number[] = Object.freeze([-Infinity, 0]);

@@ -6,7 +6,7 @@
  */
 import type { NativeKernels } from '../kernels/native-kernels';
 import type { EmbeddingOptimizer, RowUpdateBatch } from './embedding-optimizer';
-import { hasRowKernels } from './row-kernels';
+import { hasRowKernels } from '../kernels/row-kernels';
 
 /** The native kernels and the threads a step's row updates may use (set by the engine on each batch). */
 export interface NativeRowContext {

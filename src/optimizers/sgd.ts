@@ -8,7 +8,7 @@ import {
   type RowUpdateBatch,
   type SlotSpec,
 } from './embedding-optimizer';
-import { hasRowKernels, sgdRowsKernel } from './row-kernels';
+import { hasRowKernels, sgdRowsKernel } from '../kernels/row-kernels';
 import { nativeRowsExact, nativeRowsFast } from './native-row-update';
 
 /** Options of {@link SGD}: only the shared ones. */

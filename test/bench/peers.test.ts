@@ -29,3 +29,14 @@ describe('bench peers: load rule', () => {
     assert.equal(fs.existsSync(out) ? fs.statSync(out).mtimeMs : null, before);
   });
 });
+
+describe('bench peers: optimizer pairs', () => {
+  it('times every registered embedding optimizer’s step against a PyTorch optimizer the Python side builds', async () => {
+    const { OPTIMIZER_PAIRS } = await import('../../bench/peers');
+    const { registeredOptimizers } = await import('../../src/optimizers/optimizer-registry');
+    const ours = new Set(OPTIMIZER_PAIRS.map((p) => p.ours().className));
+    for (const name of registeredOptimizers()) assert.ok(ours.has(name), `no peers step for ${name}`);
+    const py = fs.readFileSync(path.join(ROOT, 'bench', 'peers_torch.py'), 'utf8');
+    for (const p of OPTIMIZER_PAIRS) assert.match(py, new RegExp(`name == "${p.torch}"`), `peers_torch.py builds ${p.torch}`);
+  });
+});

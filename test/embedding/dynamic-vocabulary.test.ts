@@ -50,7 +50,7 @@ describe('tableConfig storage: dynamic', () => {
       [{ storage: 'dynamic', rowBudget: 4, vocabularySize: 4 }, /vocabularySize \(4\) does not apply; remove it and size the table with rowBudget/],
       [{ vocabularySize: 4, rowBudget: 4 }, /rowBudget \(4\) applies to dynamic tables only; add storage: 'dynamic'/],
       [{ vocabularySize: 4, eviction: 'lru' }, /eviction \("lru"\) applies to dynamic tables only/],
-      [{ storage: 'hashed', vocabularySize: 4 }, /storage to be one of dense, dynamic, but got "hashed"/],
+      [{ storage: 'hashed', vocabularySize: 4 }, /storage to be one of dense, lazy, dynamic, but got "hashed"/],
       [{ storage: 'dynamic', rowBudget: 4, initializer: () => [] }, /function initializer makes a whole table at once; pass initializer 'truncatedNormal'/],
     ];
     for (const [opts, re] of bad) {

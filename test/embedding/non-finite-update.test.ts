@@ -5,7 +5,7 @@ import { chooseBackend } from '../../src/backend';
 import { InputError } from '../../src/errors';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { Adagrad, AdagradMomentum, Adam, FTRL, SGD, type EmbeddingOptimizer } from '../../src/optimizers';
-import { hasRowKernels } from '../../src/optimizers/row-kernels';
+import { hasRowKernels } from '../../src/kernels/row-kernels';
 
 before(async () => {
   await chooseBackend();

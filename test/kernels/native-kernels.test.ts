@@ -7,10 +7,13 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { SIMD_CHUNK_POSITIONS } from '../../src/embedding/simd-combiner';
+import { SIMD_CHUNK_POSITIONS } from '../../src/kernels/simd-combiner';
+import { fusedCombineApplies } from '../../src/embedding/route-ids';
 import { adviseTableHugePages, HUGE_PAGE_MIN_BYTES, loadNativeKernels, nativeKernelStatus, nativeKernels, NATIVE_ENV } from '../../src/kernels/native-kernels';
 import { SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
+import { ADDON, addon, FALLBACK_RUN, NATIVE_SKIP, withKernels } from './fixtures/native-addon';
+import { trainEveryOptimizer, type TrainedTables } from './fixtures/train-every-optimizer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -47,11 +50,26 @@ function assertBitIdentical(a: Float32Array, b: Float32Array, what: string): voi
 }
 
 describe('native kernels: loading', () => {
-  it('are built by the install and active here, with one status line naming the path', () => {
+  it('are built by the install, with a status line naming the path', { skip: NATIVE_SKIP }, () => {
+    assert.equal(ADDON.status.active, true, `the addon is built by npm install (scripts/build-native.mjs): ${ADDON.status.line}`);
+    assert.match(ADDON.status.line, /^tpu-embeddings: kernels: native \((avx512f|avx2|baseline), \d+ threads, .*tpu_embeddings_native\.node\)$/);
+    assert.ok(addon().poolThreads() >= 1);
+  });
+
+  it('are this process’s kernels unless TPU_EMBEDDINGS_NATIVE=0 (then the WebAssembly path, and the line says why)', () => {
     const status = nativeKernelStatus();
-    assert.equal(status.active, true, `the addon is built by npm install (scripts/build-native.mjs): ${status.line}`);
-    assert.match(status.line, /^tpu-embeddings: kernels: native \((avx512f|avx2|baseline), \d+ threads, .*tpu_embeddings_native\.node\)$/);
-    assert.ok(nativeKernels()!.poolThreads() >= 1);
+    if (FALLBACK_RUN) {
+      assert.equal(status.line, 'tpu-embeddings: kernels: WebAssembly (TPU_EMBEDDINGS_NATIVE=0)');
+      assert.equal(nativeKernels(), null);
+    } else {
+      assert.equal(status.active, ADDON.status.active, status.line);
+      assert.equal(status.line, ADDON.status.line);
+      assert.equal(nativeKernels(), ADDON.kernels);
+    }
+    const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 100, dim: 8 }) }) }, optimizer: new SGD(), topology: 'cpu' });
+    tf.dispose(Object.values(emb.lookup({ f: [1, 2, 2] })));
+    const dedup = (emb as unknown as { tableStates: { dedup: object }[] }).tableStates[0].dedup.constructor.name;
+    assert.equal(dedup, status.active ? 'NativeIdDedup' : 'WasmIdDedup');
   });
 
   it('stay off with TPU_EMBEDDINGS_NATIVE=0, and a file that is not an addon falls back with the reason', () => {
@@ -69,7 +87,7 @@ describe('native kernels: loading', () => {
     assert.match(missing.status.line, /native addon not built: .*absent\.node is missing/);
   });
 
-  it('a process with TPU_EMBEDDINGS_NATIVE=0 logs one line, runs the WebAssembly path and gets the native path’s activations', () => {
+  it('a process with TPU_EMBEDDINGS_NATIVE=0 logs one line, runs the WebAssembly path and gets the native path’s activations', { skip: NATIVE_SKIP }, () => {
     const code = `
       const { chooseBackend } = require('./src/backend');
       const { TPUEmbedding, featureConfig, tableConfig } = require('./src/embedding');
@@ -97,8 +115,8 @@ describe('native kernels: loading', () => {
   });
 });
 
-describe('native gather + combine in TPUEmbedding.lookup', () => {
-  it('gives the WebAssembly kernel’s activations bit for bit: every combiner, weights, 1 and 2 threads, many chunks', () => {
+describe('native gather + combine in TPUEmbedding.lookup', { skip: NATIVE_SKIP }, () => {
+  it('gives the WebAssembly kernel’s activations bit for bit: every combiner, weights, 1 and 2 threads, many chunks', () => withKernels(true, () => {
     const rng = new Random(11);
     for (const combiner of ['mean', 'sum', 'sqrtn'] as const) {
       const emb = new TPUEmbedding({
@@ -120,9 +138,9 @@ describe('native gather + combine in TPUEmbedding.lookup', () => {
         assert.ok(wasm.f.some((v) => v !== 0));
       }
     }
-  });
+  }));
 
-  it('copies one-id bags exactly (65,536 × 1 over 32 chunks) and leaks no tensor', () => {
+  it('copies one-id bags exactly (65,536 × 1 over 32 chunks) and leaks no tensor', () => withKernels(true, () => {
     const rng = new Random(2);
     const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 100_000, dim: 64, combiner: 'sum' }) }) }, optimizer: new SGD(), topology: 'v4-8' });
     const ids = Int32Array.from({ length: 65_536 }, () => rng.int(100_000));
@@ -134,9 +152,9 @@ describe('native gather + combine in TPUEmbedding.lookup', () => {
       for (const i of [0, 2047, 2048, 65_535]) assert.deepEqual(Array.from(native.f.subarray(i * 64, (i + 1) * 64)), Array.from(emb.tables[0].readRow(ids[i])), `sample ${i}`);
     }
     assert.equal(tf.memory().numTensors, before);
-  });
+  }));
 
-  it('matches with dropped ids and a bag longer than the SIMD chunk (left to the JavaScript loop)', () => {
+  it('matches with dropped ids and a bag longer than the SIMD chunk (left to the JavaScript loop)', () => withKernels(true, () => {
     const rng = new Random(3);
     const emb = new TPUEmbedding({
       features: { f: featureConfig({ table: tableConfig({ vocabularySize: 500, dim: 12, combiner: 'mean' }) }) },
@@ -156,12 +174,98 @@ describe('native gather + combine in TPUEmbedding.lookup', () => {
     const native = lookupWith(emb, input, true, 2);
     assertBitIdentical(native.f, wasm.f, 'drops + long bag');
     assert.ok(native.f.subarray(5 * 12, 6 * 12).some((v) => v !== 0), 'the long bag is combined');
+  }));
+});
+
+describe('route + gather + combine in one native call (a table’s one pooled feature, no partition limits)', { skip: NATIVE_SKIP }, () => {
+  it('gives the WebAssembly path’s activations, statistics and trained tables bit for bit, long bags included, on 1 and 2 threads', () => withKernels(true, () => {
+    const rng = new Random(9);
+    for (const combiner of ['sum', 'mean'] as const) {
+      const make = () => new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 30_000, dim: 16, combiner, name: 't' }) }) }, optimizer: new SGD({ learningRate: 0.5 }), topology: 'v4-8', seed: 3 });
+      const ref = make();
+      const nat = [1, 2].map((threads) => Object.assign(make(), { nativeThreads: threads }));
+      const unfused = Object.assign(make(), { nativeThreads: 2, useFusedLookup: false });
+      const state = (e: TPUEmbedding) => (e as unknown as { tableStates: Parameters<typeof fusedCombineApplies>[1][] }).tableStates[0];
+      assert.ok(fusedCombineApplies(nat[0], state(nat[0])), 'the fused path applies');
+      assert.equal(fusedCombineApplies(unfused, state(unfused)), false, 'useFusedLookup off: routing, then the gather');
+      nat.push(unfused);
+      for (let step = 0; step < 2; step++) {
+        const input = batch(rng, 4096, 6, 30_000, step === 1);
+        // One bag longer than the SIMD chunk (left to the JavaScript loop).
+        const long = Int32Array.from({ length: SIMD_CHUNK_POSITIONS + 5 }, () => rng.int(30_000));
+        const values = Int32Array.from([...input.values.subarray(0, input.rowSplits[7]), ...long, ...input.values.subarray(input.rowSplits[7])]);
+        const rowSplits = input.rowSplits.map((x, b) => (b > 7 ? x + long.length : x));
+        const weights = input.weights ? Float32Array.from({ length: values.length }, () => rng.float() + 0.1) : undefined;
+        const f = { values, rowSplits, ...(weights ? { weights } : {}) };
+        const want = lookupWith(ref, { f }, false);
+        const refStats = ref.lastStats!.tables;
+        for (const e of nat) {
+          const got = lookupWith(e, { f }, true, e.nativeThreads);
+          assertBitIdentical(got.f, want.f, `${combiner} step ${step} threads ${e.nativeThreads}`);
+          assert.deepEqual(e.lastStats!.tables, refStats);
+        }
+        assert.ok(want.f.subarray(7 * 16, 8 * 16).some((v) => v !== 0), 'the long bag is combined');
+        for (const e of [ref, ...nat]) {
+          e.lookup({ f }).f.dispose();
+          const g = tf.fill([4096, 16], 0.25 + step);
+          e.applyGradients({ f: g });
+          g.dispose();
+        }
+      }
+      const bits = (e: TPUEmbedding) => new Uint32Array(e.exportTables().t.weights.buffer);
+      for (const e of nat) assert.deepEqual(bits(e), bits(ref), `${combiner}: trained tables, threads ${e.nativeThreads}`);
+    }
+  }));
+});
+
+describe('the lookup’s input checks on long inputs (native scans)', { skip: NATIVE_SKIP }, () => {
+  it('name the same position, sample and index on the native and the WebAssembly path, and change nothing', () => {
+    for (const native of [true, false]) {
+      withKernels(native, () => {
+        const emb = new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 500, dim: 8 }) }) }, optimizer: new SGD(), topology: 'cpu' });
+        const values = Int32Array.from({ length: 30_000 }, (_, i) => i % 500);
+        const rowSplits = Int32Array.from({ length: 10_001 }, (_, b) => 3 * b);
+        values[21_001] = 500;
+        values[25_000] = -3;
+        assert.throws(() => emb.lookup({ f: { values, rowSplits } }), (e: Error & { kind?: string }) => e.kind === 'id_out_of_range' && /has id 500 at position 21001 \(sample 7000, index 1\), outside \[0, 500\)/.test(e.message));
+        values[21_001] = 1;
+        values[25_000] = 2;
+        rowSplits[6000] = rowSplits[5999] - 1;
+        assert.throws(() => emb.lookup({ f: { values, rowSplits } }), /rowSplits\[6000\] = 17996 < rowSplits\[5999\] = 17997/);
+        assert.equal(emb.lastStats, null, 'no lookup happened');
+      });
+    }
   });
 });
 
-describe('native kernels: checks', () => {
+describe('the WebAssembly fallback beside the native kernels', { skip: NATIVE_SKIP }, () => {
+  it('trains every optimizer to the same tables bit for bit, the fallback forced in this process (as TPU_EMBEDDINGS_NATIVE=0 forces it)', () => {
+    const fallback = withKernels(false, trainEveryOptimizer);
+    const native = withKernels(true, trainEveryOptimizer);
+    for (const [name, r] of Object.entries(fallback)) {
+      assert.equal(r.dedup, 'WasmIdDedup', `${name}: the fallback routes with the WebAssembly kernel`);
+      assert.equal(native[name].dedup, 'NativeIdDedup', `${name}: the native path routes with the addon`);
+      assert.equal(native[name].sha256, r.sha256, `${name}: tables and slots after 3 steps`);
+    }
+  });
+
+  it('a child process with TPU_EMBEDDINGS_NATIVE=0 (what npm test would run without the addon) trains every optimizer to the native path’s tables', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'train-every-optimizer.ts')], { cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, [NATIVE_ENV]: '0' } });
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(child.stderr.split('\n').filter((l) => l.includes('kernels:')), ['tpu-embeddings: kernels: WebAssembly (TPU_EMBEDDINGS_NATIVE=0)']);
+    const fallback = JSON.parse(child.stdout.trim().split('\n').pop()!) as TrainedTables;
+    const native = withKernels(true, trainEveryOptimizer);
+    assert.deepEqual(Object.keys(fallback), Object.keys(native));
+    for (const [name, r] of Object.entries(fallback)) {
+      assert.equal(r.dedup, 'WasmIdDedup', name);
+      assert.equal(native[name].sha256, r.sha256, `${name}: tables and slots after 3 steps`);
+    }
+  });
+});
+
+describe('native kernels: checks', { skip: NATIVE_SKIP }, () => {
   it('refuse offsets outside the table, short outputs and bad splits with a RangeError (nothing written out of bounds)', () => {
-    const k = nativeKernels()!;
+    const k = addon();
     const storage = new Float32Array(4 * 8).fill(1);
     const out = new Float32Array(2 * 8);
     const scale = Float32Array.of(1, 1);
@@ -174,8 +278,8 @@ describe('native kernels: checks', () => {
   });
 });
 
-describe('native kernels: huge pages for tables', () => {
-  it('advise the 2 MiB-aligned interior of a table of ≥ 16 MiB (Linux), nothing for a smaller one; values unchanged', () => {
+describe('native kernels: huge pages for tables', { skip: NATIVE_SKIP }, () => {
+  it('advise the 2 MiB-aligned interior of a table of ≥ 16 MiB (Linux), nothing for a smaller one; values unchanged', () => withKernels(true, () => {
     const big = new Float32Array(new WebAssembly.Memory({ initial: 1024, maximum: 1024, shared: true }).buffer, 0, (64 * 2 ** 20) / 4);
     const advised = adviseTableHugePages(big);
     if (process.platform === 'linux') {
@@ -184,13 +288,18 @@ describe('native kernels: huge pages for tables', () => {
     for (let i = 0; i < big.length; i += 4099) big[i] = i;
     for (let i = 0; i < big.length; i += 4099) assert.equal(big[i], i);
     assert.equal(adviseTableHugePages(new Float32Array(HUGE_PAGE_MIN_BYTES / 4 - 1)), 0);
+  }));
+
+  it('are not asked for on the WebAssembly path', () => {
+    const big = new Float32Array(HUGE_PAGE_MIN_BYTES / 4);
+    assert.equal(withKernels(false, () => adviseTableHugePages(big)), 0);
   });
 });
 
-describe('native kernels: several threads of JavaScript', () => {
+describe('native kernels: several threads of JavaScript', { skip: NATIVE_SKIP }, () => {
   it('a worker_threads Worker and the main thread combine at once, and the pool outlives the worker', async () => {
     const { Worker } = await import('node:worker_threads');
-    const file = nativeKernelStatus().path!;
+    const file = ADDON.status.path!;
     // Both threads gather the same 20,000 rows (2 threads each); each checks its copy against the table.
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
@@ -214,7 +323,7 @@ describe('native kernels: several threads of JavaScript', () => {
         w.once('message', resolve);
         w.once('error', reject);
       });
-    const k = nativeKernels()!;
+    const k = addon();
     const rows = 50_000, dim = 16, B = 20_000;
     const storage = new Float32Array(rows * dim).map((_, i) => i % 9973);
     const posOff = Int32Array.from({ length: B }, (_, b) => ((b * 7919) % rows) * dim * 4);

@@ -2,7 +2,7 @@
 // same weights and slots, bit for bit, over several steps and chunks, on 1 and 2 threads.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { nativeKernels } from '../../src/kernels/native-kernels';
+import { addon, NATIVE_SKIP, withKernels } from './fixtures/native-addon';
 import { Adagrad, AdagradMomentum, Adam, FTRL, SGD } from '../../src/optimizers';
 import type { EmbeddingOptimizer } from '../../src/optimizers/embedding-optimizer';
 import { nativeExactParams, nativeRowsExact } from '../../src/optimizers/native-row-update';
@@ -39,12 +39,12 @@ function lrDecay(opt: EmbeddingOptimizer, step: number, float32: boolean): [numb
   return [lr * (1 + 2 ** -30), opt.weightDecayFactor === 0 ? 0 : 0.0031];
 }
 
-describe('native row updates: the optimizers’ JavaScript loops', () => {
+describe('native row updates: the optimizers’ JavaScript loops', { skip: NATIVE_SKIP }, () => {
   for (const [name, make] of OPTIMIZERS) {
     for (const float32 of [true, false]) {
       const how = float32 ? 'lr and λ as applyRows gives them' : 'float64 lr and λ';
       it(`${name}, ${how}: same weights and slots bit for bit (3 steps, 1 and 2 threads)`, () => {
-        const ctxs = [1, 2].map((threads) => ({ kernels: nativeKernels()!, threads }));
+        const ctxs = [1, 2].map((threads) => ({ kernels: addon(), threads }));
         const rng = new Random(name.length);
         const dim = 12;
         const V = 3000;
@@ -82,53 +82,56 @@ describe('native row updates: the optimizers’ JavaScript loops', () => {
   });
 });
 
-describe('native gradient sums and row updates in TPUEmbedding.applyGradients', () => {
+describe('native gradient sums and row updates in TPUEmbedding.applyGradients', { skip: NATIVE_SKIP }, () => {
   it('train every optimizer to the same tables bit for bit as the WebAssembly kernels and JavaScript loops', async () => {
     const tf = await import('@tensorflow/tfjs');
     const { chooseBackend } = await import('../../src/backend');
     const { TPUEmbedding, featureConfig, tableConfig } = await import('../../src/embedding');
     await chooseBackend({ log: () => {} });
-    for (const [name, make] of OPTIMIZERS) {
-      const build = () => {
-        // Two features share a table of dim 16 (native sums + fast or exact row updates); a dim-6 table (JavaScript
-        // sums, exact row updates).
-        const t = tableConfig({ vocabularySize: 4000, dim: 16, combiner: 'mean', name: 'a' });
-        const u = tableConfig({ vocabularySize: 500, dim: 6, combiner: 'sqrtn', name: 'b' });
-        return new TPUEmbedding({ features: { f: featureConfig({ table: t }), g: featureConfig({ table: t }), h: featureConfig({ table: u }) }, optimizer: make(), topology: 'v4-8', seed: 5 });
-      };
-      const rng = new Random(17);
-      const ref = build();
-      ref.useNative = false;
-      const nat = [1, 2].map((threads) => {
-        const e = build();
-        e.nativeThreads = threads;
-        return e;
-      });
-      for (let step = 0; step < 3; step++) {
-        const B = 256;
-        const bag = (V: number) => {
-          const rowSplits = new Int32Array(B + 1);
-          for (let b = 0; b < B; b++) rowSplits[b + 1] = rowSplits[b] + 1 + rng.int(5);
-          const values = Int32Array.from({ length: rowSplits[B] }, () => Math.floor(V * rng.float() ** 2));
-          return { values, rowSplits, weights: Float32Array.from({ length: rowSplits[B] }, () => 0.5 + rng.float()) };
+    // Built on the addon even when this process runs under TPU_EMBEDDINGS_NATIVE=0 (ref forces the WebAssembly path).
+    withKernels(true, () => {
+      for (const [name, make] of OPTIMIZERS) {
+        const build = () => {
+          // Two features share a table of dim 16 (native sums + fast or exact row updates); a dim-6 table (JavaScript
+          // sums, exact row updates).
+          const t = tableConfig({ vocabularySize: 4000, dim: 16, combiner: 'mean', name: 'a' });
+          const u = tableConfig({ vocabularySize: 500, dim: 6, combiner: 'sqrtn', name: 'b' });
+          return new TPUEmbedding({ features: { f: featureConfig({ table: t }), g: featureConfig({ table: t }), h: featureConfig({ table: u }) }, optimizer: make(), topology: 'v4-8', seed: 5 });
         };
-        const input = { f: bag(4000), g: bag(4000), h: bag(500) };
-        const grads = { f: tf.randomNormal([B, 16], 0, 1, 'float32', step), g: tf.randomNormal([B, 16], 0, 1, 'float32', 7 + step), h: tf.randomNormal([B, 6], 0, 1, 'float32', 9 + step) };
-        for (const e of [ref, ...nat]) {
-          tf.dispose(Object.values(e.lookup(input)));
-          e.applyGradients(grads);
+        const rng = new Random(17);
+        const ref = build();
+        ref.useNative = false;
+        const nat = [1, 2].map((threads) => {
+          const e = build();
+          e.nativeThreads = threads;
+          return e;
+        });
+        for (let step = 0; step < 3; step++) {
+          const B = 256;
+          const bag = (V: number) => {
+            const rowSplits = new Int32Array(B + 1);
+            for (let b = 0; b < B; b++) rowSplits[b + 1] = rowSplits[b] + 1 + rng.int(5);
+            const values = Int32Array.from({ length: rowSplits[B] }, () => Math.floor(V * rng.float() ** 2));
+            return { values, rowSplits, weights: Float32Array.from({ length: rowSplits[B] }, () => 0.5 + rng.float()) };
+          };
+          const input = { f: bag(4000), g: bag(4000), h: bag(500) };
+          const grads = { f: tf.randomNormal([B, 16], 0, 1, 'float32', step), g: tf.randomNormal([B, 16], 0, 1, 'float32', 7 + step), h: tf.randomNormal([B, 6], 0, 1, 'float32', 9 + step) };
+          for (const e of [ref, ...nat]) {
+            tf.dispose(Object.values(e.lookup(input)));
+            e.applyGradients(grads);
+          }
+          tf.dispose(Object.values(grads));
         }
-        tf.dispose(Object.values(grads));
-      }
-      const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
-      const want = ref.exportTables();
-      for (const e of nat) {
-        const got = e.exportTables();
-        for (const t of ['a', 'b']) {
-          assert.deepEqual(bits(got[t].weights), bits(want[t].weights), `${name} table ${t} threads ${e.nativeThreads}`);
-          for (const [s, v] of Object.entries(want[t].slots)) assert.deepEqual(bits((got[t].slots as Record<string, Float32Array>)[s]), bits(v!), `${name} ${t}/${s}`);
+        const bits = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+        const want = ref.exportTables();
+        for (const e of nat) {
+          const got = e.exportTables();
+          for (const t of ['a', 'b']) {
+            assert.deepEqual(bits(got[t].weights), bits(want[t].weights), `${name} table ${t} threads ${e.nativeThreads}`);
+            for (const [s, v] of Object.entries(want[t].slots)) assert.deepEqual(bits((got[t].slots as Record<string, Float32Array>)[s]), bits(v!), `${name} ${t}/${s}`);
+          }
         }
       }
-    }
+    });
   });
 });

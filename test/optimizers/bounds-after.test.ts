@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Adagrad, AdagradMomentum, Adam, FTRL, SGD, type EmbeddingOptimizer } from '../../src/optimizers';
-import { hasRowKernels, rowKernelArray } from '../../src/optimizers/row-kernels';
+import { hasRowKernels, rowKernelArray } from '../../src/kernels/row-kernels';
 
 const DIM = 4;
 

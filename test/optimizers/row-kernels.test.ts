@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
 import { Adagrad, Adam, SGD } from '../../src/optimizers';
-import { adagradRowsKernel, hasRowKernels, rowKernelArray } from '../../src/optimizers/row-kernels';
+import { adagradRowsKernel, hasRowKernels, rowKernelArray } from '../../src/kernels/row-kernels';
 import { Random } from '../../src/random';
 
 /** `n` floats in a shared memory registered with the kernels. */

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { optimizerFromConfig } from '../../src/optimizers/optimizer-registry';
 import type { EmbeddingOptimizer } from '../../src/optimizers/embedding-optimizer';
-import { rowKernelArray } from '../../src/optimizers/row-kernels';
+import { rowKernelArray } from '../../src/kernels/row-kernels';
 import { loadNativeKernels, type NativeKernels } from '../../src/kernels/native-kernels';
 
 /**

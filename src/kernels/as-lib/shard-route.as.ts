@@ -1,6 +1,6 @@
 // AssemblyScript include (not a module of its own: build-kernels compiles only src/kernels/*.as.ts) shared by the
 // kernels that route ids: id-router.as.ts and row-gather.as.ts. It is TableLayout's formula
-// (src/embedding/table-layout.ts, the reference) in the parameters `kernelRoute` (src/embedding/wasm-id-dedup.ts)
+// (src/embedding/table-layout.ts, the reference) in the parameters `kernelRoute` (src/kernels/wasm-id-dedup.ts)
 // derives from a layout; the kernels' tests check them equal.
 
 /** Modes of a route: 0 mod with N = 2^q (shifts and masks), 1 mod, 2 div, 3 table. */

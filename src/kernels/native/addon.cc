@@ -31,10 +31,15 @@ Napi::Object InitKernels(Napi::Env env, Napi::Object exports) {
   exports.Set("combine", Napi::Function::New(env, Combine));
   exports.Set("insertRouted", Napi::Function::New(env, InsertRouted));
   exports.Set("clearUsed", Napi::Function::New(env, ClearUsed));
+  exports.Set("routeCombine", Napi::Function::New(env, RouteCombine));
   exports.Set("sumRows", Napi::Function::New(env, SumRows));
   exports.Set("updateRows", Napi::Function::New(env, UpdateRows));
   exports.Set("updateRowsExact", Napi::Function::New(env, UpdateRowsExact));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+  exports.Set("blas", Napi::Function::New(env, BlasName));
+  exports.Set("firstOutside", Napi::Function::New(env, FirstOutside));
+  exports.Set("firstDecrease", Napi::Function::New(env, FirstDecrease));
+  exports.Set("sgemm", Napi::Function::New(env, Sgemm));
   exports.Set("poolThreads", Napi::Function::New(env, PoolThreads));
   exports.Set("isa", Napi::Function::New(env, Isa));
   exports.Set("poolStats", Napi::Function::New(env, PoolStats));

@@ -5,6 +5,7 @@
 // kernel is sequential (its output depends on the order of the ids).
 #include <cstdint>
 
+#include "id-router.h"
 #include "kernels.h"
 
 namespace tpu_native {
@@ -54,72 +55,20 @@ Napi::Value InsertRouted(const Napi::CallbackInfo& info) {
   if (count < 0 || static_cast<size_t>(count) + n > cap || static_cast<size_t>(count) + n > hashCap / 2) {
     rangeError(env, api, std::to_string(count + n) + " ids exceed the " + std::to_string(cap) + " reserved.");
   }
-  const uint32_t mask = static_cast<uint32_t>(hashCap - 1);
-  int32_t* table = hash.data;
-  const int32_t tagHi = static_cast<int32_t>(static_cast<uint32_t>(replica) << 16);
-  int32_t* ips = idsPS.data + base;
-  int32_t* ups = uniqPS.data + base;
+  Router d{Route{mode, N, rot, rps, q, extras}, rowBytes, slotOut.data, posOut.data, idsPS.data + base, uniqPS.data + base, hash.data,
+           static_cast<uint32_t>(hashCap - 1), shift, uIds.data, uShard.data, uRow.data, uTag.data, replica,
+           static_cast<int32_t>(static_cast<uint32_t>(replica) << 16), count};
   constexpr int AHEAD = 16;  // hash slots requested this many ids ahead: several cache misses in flight
   for (int i = 0; i < n; i++) {
     const int p = start + i;
-    if (i + AHEAD < n) __builtin_prefetch(table + 2 * ((static_cast<uint32_t>(ids[p + AHEAD]) * 0x9e3779b1u) >> shift), 1);
-    const int32_t id = ids[p];
-    uint32_t h = (static_cast<uint32_t>(id) * 0x9e3779b1u) >> shift;
-    int32_t k = table[2 * h];
-    while (k != id && k != -1) {
-      h = (h + 1) & mask;
-      k = table[2 * h];
+    if (i + AHEAD < n) prefetchSlot(d, ids[p + AHEAD]);
+    if (!insertOne(d, p, ids[p])) {
+      int32_t s, row;
+      routeOf(d.route, ids[p], s, row);
+      rangeError(env, api, "id " + std::to_string(ids[p]) + " routes to shard " + std::to_string(s) + " outside [0, " + std::to_string(N) + ").");
     }
-    if (k == id) {
-      const int32_t u = table[2 * h + 1];
-      slotOut[p] = u;
-      posOut[p] = static_cast<int32_t>(static_cast<uint32_t>(uRow[u]) * rowBytes);
-      const int32_t tag = uTag[u];
-      const int32_t s = tag & 0xffff;
-      ips[s]++;
-      if ((static_cast<uint32_t>(tag) >> 16) != static_cast<uint32_t>(replica)) {
-        uTag[u] = tagHi | s;
-        ups[s]++;
-      }
-      continue;
-    }
-    int32_t s, row;
-    if (mode == 0) {
-      s = ((id & (N - 1)) + rot) & (N - 1);
-      row = s * rps + static_cast<int32_t>(static_cast<uint32_t>(id) >> q);
-    } else if (mode == 1) {
-      const int32_t qq = id / N;
-      s = (id - qq * N + rot) % N;
-      row = s * rps + qq;
-    } else if (mode == 2) {
-      const int32_t big = extras * (q + 1);
-      int32_t local;
-      if (id < big) {
-        s = id / (q + 1);
-        local = id - s * (q + 1);
-      } else {
-        const int32_t j = (id - big) / q;
-        s = extras + j;
-        local = id - big - j * q;
-      }
-      row = s * rps + local;
-    } else {
-      s = rot;
-      row = id;
-    }
-    if (s < 0 || s >= N) rangeError(env, api, "id " + std::to_string(id) + " routes to shard " + std::to_string(s) + " outside [0, " + std::to_string(N) + ").");
-    table[2 * h] = id;
-    table[2 * h + 1] = count;
-    uIds[count] = id;
-    uTag[count] = tagHi | s;
-    uShard[count] = s;
-    uRow[count] = row;
-    slotOut[p] = count;
-    posOut[p] = static_cast<int32_t>(static_cast<uint32_t>(row) * rowBytes);
-    ips[s]++;
-    ups[s]++;
-    count++;
   }
+  count = d.count;
   return Napi::Number::New(env, count);
 }
 
@@ -139,7 +88,7 @@ Napi::Value ClearUsed(const Napi::CallbackInfo& info) {
   const uint32_t mask = static_cast<uint32_t>(hashCap - 1);
   for (int i = count - 1; i >= 0; i--) {
     const int32_t id = uIds[i];
-    uint32_t h = (static_cast<uint32_t>(id) * 0x9e3779b1u) >> shift;
+    uint32_t h = (static_cast<uint32_t>(id) * kHashMul) >> shift;
     size_t probes = 0;
     while (hash[2 * h] != id) {
       h = (h + 1) & mask;

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "kernels.h"
+#include "row-combine.h"
 #include "thread-pool.h"
 
 namespace tpu_native {
@@ -25,36 +26,17 @@ struct CombineJob {
 
 /** Samples [b0, b1) of `j`; returns 1 when a position's row lies outside the storage (the row is then skipped). */
 __attribute__((target_clones("avx512f", "avx2", "default"))) int combineRange(const CombineJob& j, int b0, int b1) {
-  const size_t rowBytes = static_cast<size_t>(j.dim) * 4;
   const int dim = j.dim;
   int bad = 0;
   if (j.unit) {
-    for (int b = b0; b < b1; b++) {
-      const size_t a = static_cast<uint32_t>(j.posOff[j.splits[b]]);
-      if (a + rowBytes > j.storageBytes) {
-        bad = 1;
-        continue;
-      }
-      std::memcpy(j.out + static_cast<size_t>(b) * dim, j.storage + a, rowBytes);
-    }
+    for (int b = b0; b < b1; b++) bad |= copyRow(j.out + static_cast<size_t>(b) * dim, j.storage, j.storageBytes, dim, static_cast<uint32_t>(j.posOff[j.splits[b]]));
     return bad;
   }
   for (int b = b0; b < b1; b++) {
     const int ps = j.splits[b];
     const int pe = j.splits[b + 1];
     if (pe - ps > j.maxBag) continue;  // left to the caller's fallback
-    float* __restrict o = j.out + static_cast<size_t>(b) * dim;
-    for (int k = 0; k < dim; k++) o[k] = 0.0f;
-    for (int p = ps; p < pe; p++) {
-      const size_t a = static_cast<uint32_t>(j.posOff[p]);
-      if (a + rowBytes > j.storageBytes) {
-        bad = 1;
-        continue;
-      }
-      const float* __restrict r = reinterpret_cast<const float*>(j.storage + a);
-      const float s = j.scale[p];
-      for (int k = 0; k < dim; k++) o[k] = o[k] + s * r[k];
-    }
+    bad |= combineBag(j.out + static_cast<size_t>(b) * dim, j.storage, j.storageBytes, dim, j.scale, ps, pe, [&](int p) { return static_cast<size_t>(static_cast<uint32_t>(j.posOff[p])); });
   }
   return bad;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <memory>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -37,7 +38,7 @@ int ThreadPool::work() {
   }
 }
 
-void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn) {
+void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn, const std::function<void()>* callerFirst) {
   std::unique_lock<std::mutex> running(runMutex_, std::try_to_lock);
   const int helpers = running.owns_lock() ? std::min(threads - 1, workers()) : 0;
   if (running.owns_lock()) {
@@ -45,6 +46,7 @@ void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn
     workerChunks_.store(0, std::memory_order_relaxed);
   }
   if (helpers <= 0 || chunks < 2) {
+    if (callerFirst) (*callerFirst)();
     for (int c = 0; c < chunks; c++) fn(c);
     return;
   }
@@ -59,6 +61,14 @@ void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn
     generation_.fetch_add(1, std::memory_order_release);
   }
   wake_.notify_all();
+  std::exception_ptr failed;
+  if (callerFirst) {
+    try {
+      (*callerFirst)();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  }
   work();
   {
     // Close the job: a worker that has not entered by now never will (it would find no chunk anyway).
@@ -67,6 +77,7 @@ void ThreadPool::run(int chunks, int threads, const std::function<void(int)>& fn
   }
   while (active_.load(std::memory_order_acquire) != 0) TPU_PAUSE();
   job_ = nullptr;
+  if (failed) std::rethrow_exception(failed);
 }
 
 void ThreadPool::loop() {

@@ -24,9 +24,11 @@ class ThreadPool {
 
   /**
    * Runs fn(c) for every chunk c in [0, chunks) on the caller and up to threads − 1 workers; returns when every
-   * chunk is done. Synchronous: nothing the chunks read or write may change before it returns.
+   * chunk is done. Synchronous: nothing the chunks read or write may change before it returns. With `callerFirst`,
+   * the caller runs it after waking the workers and before taking chunks (its own sequential work overlaps theirs);
+   * an exception it throws is rethrown once every chunk is done.
    */
-  void run(int chunks, int threads, const std::function<void(int)>& fn);
+  void run(int chunks, int threads, const std::function<void(int)>& fn, const std::function<void()>* callerFirst = nullptr);
 
   /** Chunks of the last run() and how many of them the workers did (0: the caller did everything). */
   int lastChunks() const { return lastChunks_; }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { GatherHelper } from '../../src/embedding/gather-helper';
+import { GatherHelper } from '../../src/kernels/gather-helper';
 import { SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
 
@@ -107,7 +107,7 @@ describe('gather helper thread', () => {
   });
 
   it('is off with TPU_EMBEDDINGS_HELPER=0 (lookups then run on the main thread)', { skip: NEEDS_TWO_CORES }, () => {
-    const code = "const { GatherHelper } = require('./src/embedding/gather-helper'); console.log(GatherHelper.get() === null ? 'off' : 'on');";
+    const code = "const { GatherHelper } = require('./src/kernels/gather-helper'); console.log(GatherHelper.get() === null ? 'off' : 'on');";
     const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8', env: { ...process.env, ...env } }).stdout.trim();
     assert.equal(run({ TPU_EMBEDDINGS_HELPER: '0' }), 'off');
     assert.equal(run({ TPU_EMBEDDINGS_HELPER: '' }), 'on');

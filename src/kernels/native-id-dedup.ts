@@ -1,4 +1,4 @@
-import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { nativeKernels, type NativeKernels } from './native-kernels';
 import type { IdRouting } from './id-dedup';
 import { kernelRoute, type KernelRoute, type RoutedIdDedup } from './wasm-id-dedup';
 
@@ -68,6 +68,25 @@ export class NativeIdDedup implements RoutedIdDedup {
     }
     const { mode, N, rot, rps, q, extras } = this.lastRoute!;
     this.count = this.k.insertRouted(ids, start, end, out, posOff, rowBytes, mode, N, rot, rps, q, extras, replica, idsPS, uniqPS, base, this.hash, this.shift, this.ids, this.shard, this.row, this.tag, this.count);
+  }
+
+  /**
+   * {@link insertRouted} of the positions of bags `[b0, b1)` and, in the same native call, their pooled combine into
+   * `out` (see `NativeKernels.routeCombine`; bags longer than `maxBag` are left to the caller).
+   * @param storage the table's storage; @param scale per position; @param rowSplits the feature's; @param threads
+   *   threads of the native pool. @returns how many bags were left to the caller.
+   */
+  routeCombine(ids: Int32Array, b0: number, b1: number, out: Int32Array, posOff: Int32Array, rowBytes: number, routing: IdRouting, replica: number, idsPS: Int32Array, uniqPS: Int32Array, base: number, storage: Float32Array, scale: Float32Array, rowSplits: Int32Array, values: Float32Array, maxBag: number, threads: number): number {
+    const n = rowSplits[b1] - rowSplits[b0];
+    if (this.count + n > this.cap) throw new RangeError(`NativeIdDedup: ${this.count + n} ids exceed the ${this.cap} reserved by reset()`);
+    if (routing !== this.lastRouting) {
+      this.lastRoute = kernelRoute(routing);
+      this.lastRouting = routing;
+    }
+    const { mode, N, rot, rps, q, extras } = this.lastRoute!;
+    const [count, left] = this.k.routeCombine(ids, out, posOff, rowBytes, mode, N, rot, rps, q, extras, replica, idsPS, uniqPS, base, this.hash, this.shift, this.ids, this.shard, this.row, this.tag, this.count, storage, scale, rowSplits, b0, b1, rowBytes / 4, values, maxBag, threads);
+    this.count = count;
+    return left;
   }
 
   /** Allocates the arrays for `cap` ids and an empty hash table of at least `2 × cap` slots. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { WasmGradientSums } from '../../src/embedding/wasm-gradient-sums';
+import { WasmGradientSums } from '../../src/kernels/wasm-gradient-sums';
 import { Adagrad } from '../../src/optimizers';
 import { Random } from '../../src/random';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { TPUEmbedding, featureConfig, tableConfig } from '../../src/embedding';
-import { SIMD_CHUNK_POSITIONS, simdCombinerModule } from '../../src/embedding/simd-combiner';
+import { SIMD_CHUNK_POSITIONS, simdCombinerModule } from '../../src/kernels/simd-combiner';
 import { SGD } from '../../src/optimizers';
 import { Random } from '../../src/random';
 

@@ -1,4 +1,4 @@
-import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
+import { nativeKernels, type NativeKernels } from './native-kernels';
 
 /**
  * The backward pass's gradient sums run by the native kernel (`src/kernels/native/gradient-sum.cc`), the twin of

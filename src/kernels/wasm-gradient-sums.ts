@@ -1,5 +1,5 @@
-import { compileKernel } from '../kernels/compile-kernel';
-import { WASM_BASE64 } from '../kernels/gradient-sum.wasm';
+import { compileKernel } from './compile-kernel';
+import { WASM_BASE64 } from './gradient-sum.wasm';
 
 interface SumExports {
   sumRows(i0: number, i1: number, ends: number, offsets: number, scales: number, grads: number, dim: number, sums: number): void;

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { IdDedup } from '../../src/embedding/id-dedup';
+import { IdDedup } from '../../src/kernels/id-dedup';
 import { TableLayout, type Sharding } from '../../src/embedding/table-layout';
-import { WasmIdDedup, type RoutedIdDedup } from '../../src/embedding/wasm-id-dedup';
+import { WasmIdDedup, type RoutedIdDedup } from '../../src/kernels/wasm-id-dedup';
 import { Random } from '../../src/random';
 
 describe('WasmIdDedup (the id router kernel)', () => {

@@ -1,6 +1,7 @@
 /**
- * A WebAssembly SIMD kernel for the pooled gather + combine (`out[b] = Σ_p scale[p] · row(p)`), assembled here
- * byte by byte (no toolchain): JavaScript's scalar loop converts every float32 to float64 and back and bounds-checks
+ * A WebAssembly SIMD kernel for the pooled gather + combine (`out[b] = Σ_p scale[p] · row(p)`), compiled from
+ * AssemblyScript (`src/kernels/simd-combine.as.ts`, bodies in `as-lib/simd-combine.as.ts`, under the build's
+ * staleness check): JavaScript's scalar loop converts every float32 to float64 and back and bounds-checks
  * five arrays per element; `f32x4` loads, multiplies and adds move 16 bytes per instruction.
  *
  * A table that uses it keeps its weights in a `WebAssembly.Memory` (never grown, so the `Float32Array` shard views
@@ -23,159 +24,22 @@ export const SIMD_CHUNK_SAMPLES = 1024;
  */
 export const SIMD_GATHER_ROWS = 512;
 
-import { ROW_KERNEL_SCRATCH_BYTES } from '../optimizers/row-kernels';
+import { ROW_KERNEL_SCRATCH_BYTES } from './row-kernels';
+import { compileKernel } from './compile-kernel';
+import { WASM_BASE64 as SHARED_BASE64 } from './simd-combine.wasm';
+import { WASM_BASE64 as LOCAL_BASE64 } from './simd-combine-local.wasm';
 
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB: wasm32's limit
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// Opcodes.
-const LG = 0x20, LS = 0x21, LT = 0x22, I32C = 0x41, ADD = 0x6a, SHL = 0x74, GEU = 0x4f;
-const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BRIF = 0x0d, END = 0x0b, VOID = 0x40;
-const I32LOAD = (offset: number): number[] => [0x28, 0x02, ...uleb(offset)];
-const F32LOAD = [0x2a, 0x02, 0x00];
-const V128LOAD = [0xfd, 0x00, 0x00, 0x00];
-const V128STORE = [0xfd, 0x0b, 0x00, 0x00];
-const V128ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
-const SPLAT = [0xfd, 0x13];
-const F32X4ADD = [0xfd, 0xe4, 0x01];
-const F32X4MUL = [0xfd, 0xe6, 0x01];
-
 /**
- * combine(offs, scales, splits, B, dimBytes, out): params 0..5; locals 6 b, 7 p, 8 pe, 9 o, 10 a, 11 c, 12 s (v128).
- * For b < B: out row o = 0; for p in [splits[b], splits[b+1]): out[o..] += splat(scales[p]) · mem[offs[p]..].
- */
-function combineBody(): number[] {
-  const code = [
-    LG, 5, LS, 9, // o = out
-    I32C, 0, LS, 6, // b = 0
-    BLOCK, VOID, LOOP, VOID,
-    LG, 6, LG, 3, GEU, BRIF, 1, // if b >= B: exit
-    LG, 2, LG, 6, I32C, 2, SHL, ADD, LT, 11, ...I32LOAD(0), LS, 7, // p = splits[b]
-    LG, 11, ...I32LOAD(4), LS, 8, // pe = splits[b + 1]
-    I32C, 0, LS, 11,
-    LOOP, VOID, // zero the output row
-    LG, 9, LG, 11, ADD, ...V128ZERO, ...V128STORE,
-    LG, 11, I32C, 16, ADD, LT, 11, LG, 4, 0x49 /* i32.lt_u */, BRIF, 0,
-    END,
-    BLOCK, VOID, LOOP, VOID,
-    LG, 7, LG, 8, GEU, BRIF, 1, // if p >= pe: done with the sample
-    LG, 0, LG, 7, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 10, // a = offs[p]
-    LG, 1, LG, 7, I32C, 2, SHL, ADD, ...F32LOAD, ...SPLAT, LS, 12, // s = splat(scales[p])
-    I32C, 0, LS, 11,
-    LOOP, VOID,
-    LG, 9, LG, 11, ADD, // store address
-    LG, 9, LG, 11, ADD, ...V128LOAD, // out
-    LG, 10, LG, 11, ADD, ...V128LOAD, LG, 12, ...F32X4MUL, // s · row
-    ...F32X4ADD, ...V128STORE,
-    LG, 11, I32C, 16, ADD, LT, 11, LG, 4, 0x49, BRIF, 0,
-    END,
-    LG, 7, I32C, 1, ADD, LS, 7,
-    BR, 0,
-    END, END,
-    LG, 9, LG, 4, ADD, LS, 9, // o += dimBytes
-    LG, 6, I32C, 1, ADD, LS, 6, // b++
-    BR, 0,
-    END, END,
-    END,
-  ];
-  const locals = [2, 6, 0x7f, 1, 0x7b];
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
-}
-
-/**
- * touch(offs, n, dimBytes) → i32: reads one word per 64-byte cache line of the rows at `offs[0 .. n)` and returns
- * their sum (so the loads stay). A tight loop of independent loads keeps many cache and TLB misses in flight, which
- * the combine loop (one row at a time, ~200 instructions per row) cannot; the chunk's rows are then in L2.
- * Params 0 offs, 1 n, 2 dimBytes; locals 3 i, 4 a, 5 c, 6 acc.
- */
-function touchBody(): number[] {
-  const code = [
-    BLOCK, VOID, LOOP, VOID,
-    LG, 3, LG, 1, GEU, BRIF, 1,
-    LG, 0, LG, 3, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 4,
-    I32C, 0, LS, 5,
-    LOOP, VOID,
-    LG, 6, LG, 4, LG, 5, ADD, ...I32LOAD(0), ADD, LS, 6,
-    LG, 5, I32C, 0xc0, 0x00 /* 64 */, ADD, LT, 5, LG, 2, 0x49, BRIF, 0,
-    END,
-    LG, 3, I32C, 1, ADD, LS, 3,
-    BR, 0,
-    END, END,
-    LG, 6,
-    END,
-  ];
-  const body = [1, 4, 0x7f, ...code];
-  return [...uleb(body.length), ...body];
-}
-
-/**
- * gather(offs, n, dimBytes, out): out row i = mem[offs[i] .. + dimBytes) for i < n (`v128` copies; the one-id,
- * scale-1 case of combine without the zeroing, the multiply and the read of the output).
- * Params 0 offs, 1 n, 2 dimBytes, 3 out; locals 4 i, 5 a, 6 c.
- */
-function gatherBody(): number[] {
-  const code = [
-    BLOCK, VOID, LOOP, VOID,
-    LG, 4, LG, 1, GEU, BRIF, 1, // if i >= n: exit
-    LG, 0, LG, 4, I32C, 2, SHL, ADD, ...I32LOAD(0), LS, 5, // a = offs[i]
-    I32C, 0, LS, 6,
-    LOOP, VOID,
-    LG, 3, LG, 6, ADD, // store address
-    LG, 5, LG, 6, ADD, ...V128LOAD,
-    ...V128STORE,
-    LG, 6, I32C, 16, ADD, LT, 6, LG, 2, 0x49 /* i32.lt_u */, BRIF, 0,
-    END,
-    LG, 3, LG, 2, ADD, LS, 3, // out += dimBytes
-    LG, 4, I32C, 1, ADD, LS, 4, // i++
-    BR, 0,
-    END, END,
-    END,
-  ];
-  const body = [1, 3, 0x7f, ...code];
-  return [...uleb(body.length), ...body];
-}
-
-const moduleCache = new Map<boolean, WebAssembly.Module | null>();
-
-/**
- * The compiled module, or null when this runtime has no WebAssembly SIMD (or, for `shared`, no threads).
+ * The compiled module (`simd-combine.as.ts`, or `simd-combine-local.as.ts` for a non-shared memory), or null when
+ * this runtime has no WebAssembly SIMD (or, for `shared`, no threads).
  * @param shared import a shared memory (a `SharedArrayBuffer` the gather helper thread also reads) @default false
  */
 export function simdCombinerModule(shared = false): WebAssembly.Module | null {
-  const cached = moduleCache.get(shared);
-  if (cached !== undefined) return cached;
-  // Memory import limits: flags 0 (min only), or 3 (min and max, shared; the max is wasm32's 65,536 pages).
-  const limits = shared ? [0x03, 0x00, ...uleb(MAX_PAGES)] : [0x00, 0x00];
-  const bytes = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [3, 0x60, 6, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0x7f, 0, 0x60, 3, 0x7f, 0x7f, 0x7f, 1, 0x7f, 0x60, 4, 0x7f, 0x7f, 0x7f, 0x7f, 0]),
-    ...section(2, [1, ...str('env'), ...str('mem'), 0x02, ...limits]),
-    ...section(3, [3, 0, 1, 2]),
-    ...section(7, [3, ...str('combine'), 0x00, 0, ...str('touch'), 0x00, 1, ...str('gather'), 0x00, 2]),
-    ...section(10, [3, ...combineBody(), ...touchBody(), ...gatherBody()]),
-  ]);
-  let compiled: WebAssembly.Module | null;
-  try {
-    compiled = typeof WebAssembly !== 'undefined' && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-  } catch {
-    compiled = null;
-  }
-  moduleCache.set(shared, compiled);
-  return compiled;
+  if (typeof WebAssembly === 'undefined') return null;
+  return compileKernel(shared ? SHARED_BASE64 : LOCAL_BASE64);
 }
 
 /** True where `SharedArrayBuffer` exists (Node; browsers only when cross-origin isolated). */
@@ -252,13 +116,13 @@ export class SimdCombiner {
     if (dim % 4 !== 0) return null;
     const mod = simdCombinerModule(shared);
     if (!mod) return shared ? SimdCombiner.create(storageFloats, dim, false) : null;
-    const scratch = SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4 + 16 + ROW_KERNEL_SCRATCH_BYTES;
+    const scratch = simdScratchBytes(dim);
     const pages = Math.ceil((storageFloats * 4 + scratch) / PAGE);
     if (pages > MAX_PAGES) return null;
     try {
       // A shared memory may grow (for the helper's area) without moving: the views made here stay valid.
       const memory = shared ? new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: true }) : new WebAssembly.Memory({ initial: pages, maximum: pages });
-      const instance = new WebAssembly.Instance(mod, { env: { mem: memory } });
+      const instance = new WebAssembly.Instance(mod, { env: { memory } });
       return new SimdCombiner(memory, storageFloats, dim, instance);
     } catch {
       return null; // not enough address space: fall back to JavaScript
@@ -364,6 +228,20 @@ export class SimdCombiner {
       out.set(this.out.subarray(0, m * dim), i * dim);
     }
   }
+}
+
+/** Bytes of the scratch a {@link SimdCombiner} of width `dim` keeps after its weights (chunk buffers and the row kernels' scratch). */
+function simdScratchBytes(dim: number): number {
+  return SIMD_CHUNK_POSITIONS * 8 + (SIMD_CHUNK_SAMPLES + 4) * 4 + SIMD_CHUNK_SAMPLES * dim * 4 + 16 + ROW_KERNEL_SCRATCH_BYTES;
+}
+
+/**
+ * Most rows of width `dim` a {@link SimdCombiner}'s memory can hold with its scratch within wasm32's 4 GiB (and so
+ * the most rows byte offsets of the gather address): `⌊(4 GiB − scratch) / (dim × 4)⌋`.
+ * @example maxSimdRows(64) // 16,744,448 rows of 256 B
+ */
+export function maxSimdRows(dim: number): number {
+  return Math.floor((MAX_PAGES * PAGE - simdScratchBytes(dim) - PAGE) / (dim * 4));
 }
 
 /** True when every sample b < B has exactly one position and its scale is 1 (then combine is a gather). */

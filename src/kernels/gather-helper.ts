@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { WASM_BASE64 } from '../kernels/row-gather.wasm';
+import { WASM_BASE64 } from './row-gather.wasm';
 import type { KernelRoute } from './wasm-id-dedup';
 
 /** One part of a pooled combine for the helper: addresses in the table's memory (see `SimdCombiner.helperArea`). */

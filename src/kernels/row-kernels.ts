@@ -1,5 +1,5 @@
-import { compileKernel } from '../kernels/compile-kernel';
-import { WASM_BASE64 } from '../kernels/row-update.wasm';
+import { compileKernel } from './compile-kernel';
+import { WASM_BASE64 } from './row-update.wasm';
 
 /**
  * WebAssembly row-update kernels (`src/kernels/row-update.as.ts`: SGD, Adagrad, Adam) for table arrays that live in shared WebAssembly memories (the engine's tables:

@@ -1,5 +1,5 @@
-import { compileKernel } from '../kernels/compile-kernel';
-import { WASM_BASE64 } from '../kernels/id-router.wasm';
+import { compileKernel } from './compile-kernel';
+import { WASM_BASE64 } from './id-router.wasm';
 import type { IdRouting } from './id-dedup';
 
 /** What the engine needs from a deduplicator: {@link IdDedup} (JavaScript) and {@link WasmIdDedup} both provide it. */
