@@ -8,12 +8,13 @@ import { Adagrad } from '../../src/optimizers';
 import { Random } from '../../src/random';
 import { ClickRankingModel } from '../../src/models';
 
-/** A dense 'item' table (40 × 8) and a dynamic 'query' table (bigint ids, 64 rows) on a v4-8. */
+/** A dense 'item' table (40 × 8), a dynamic 'query' table (bigint ids, 64 rows) and a lazy 'shop' table (1e6 × 4) on a v4-8. */
 function engine(withDynamic: boolean): TPUEmbedding {
   const item = tableConfig({ name: 'item', vocabularySize: 40, dim: 8 });
   const query = tableConfig({ name: 'query', dim: 4, storage: 'dynamic', rowBudget: 64 });
+  const shop = tableConfig({ name: 'shop', vocabularySize: 1e6, dim: 4, storage: 'lazy' });
   return new TPUEmbedding({
-    features: withDynamic ? { item: featureConfig({ table: item }), query: featureConfig({ table: query }) } : { item: featureConfig({ table: item }) },
+    features: withDynamic ? { item: featureConfig({ table: item }), query: featureConfig({ table: query }), shop: featureConfig({ table: shop }) } : { item: featureConfig({ table: item }) },
     optimizer: new Adagrad({ learningRate: 0.2 }),
     topology: 'v4-8',
     seed: 5,
@@ -21,10 +22,11 @@ function engine(withDynamic: boolean): TPUEmbedding {
 }
 
 /** A batch whose click is item % 2 (learnable from the item row alone). */
-function batch(rng: Random, size: number): { item: Int32Array; query: BigInt64Array; clicks: Float32Array } {
+function batch(rng: Random, size: number): { item: Int32Array; query: BigInt64Array; shop: Int32Array; clicks: Float32Array } {
   const item = Int32Array.from({ length: size }, () => rng.int(40));
   const query = BigInt64Array.from(item, (x) => 10n ** 12n + BigInt(x % 7));
-  return { item, query, clicks: Float32Array.from(item, (x) => x % 2) };
+  const shop = Int32Array.from(item, (x) => x * 20_000 + 7);
+  return { item, query, shop, clicks: Float32Array.from(item, (x) => x % 2) };
 }
 
 describe('ClickRankingModel', () => {
@@ -48,7 +50,7 @@ describe('ClickRankingModel', () => {
     model.dispose();
   });
 
-  it('learns a click rule over a dense and a dynamic feature: the loss falls from ≈ ln 2 to under a third of it, with no tensor leak', () => {
+  it('learns a click rule over a dense, a dynamic and a lazy feature: the loss falls from ≈ ln 2 to under a third of it, with no tensor leak', () => {
     const emb = engine(true);
     const model = new ClickRankingModel({ embedding: emb, hiddenUnits: [16], seed: 3 });
     const rng = new Random(7);
@@ -56,7 +58,7 @@ describe('ClickRankingModel', () => {
     let tensors = 0;
     for (let s = 0; s < 150; s++) {
       const b = batch(rng, 64);
-      losses.push(model.trainStep({ item: b.item, query: b.query }, b.clicks));
+      losses.push(model.trainStep({ item: b.item, query: b.query, shop: b.shop }, b.clicks));
       if (s === 0) tensors = tf.memory().numTensors; // after the dense Adagrad made its accumulators
     }
     assert.equal(tf.memory().numTensors, tensors, 'trainStep leaks no tensor');
@@ -64,6 +66,7 @@ describe('ClickRankingModel', () => {
     const last = losses.slice(-10).reduce((a, b) => a + b, 0) / 10;
     assert.ok(last < Math.LN2 / 3, `mean of the last 10 losses ${last} < ln 2 / 3`);
     assert.ok(emb.dynamicIdMap('query')!.size > 0, 'the dynamic feature got rows');
+    assert.equal(emb.table('shop').rowsMaterialized, 40, 'the lazy table holds only the 40 shop rows the stream touched');
     model.dispose();
   });
 
