@@ -49,7 +49,7 @@ export class NativeIdDedup implements RoutedIdDedup {
   }
 
   reset(maxIds: number): void {
-    if (this.cap < maxIds || this.hashCap < 2 * maxIds) {
+    if (this.hashCap === 0 || this.cap < maxIds || this.hashCap < 2 * maxIds) { // the first reset lays out even for 0 ids
       this.layout(Math.max(maxIds, 2 * this.cap, 1024));
     } else if (this.count * 8 >= this.hashCap) {
       this.hash.fill(-1);
