@@ -269,6 +269,7 @@ export type {
 // models
 export {
   RankingModel,
+  ClickRankingModel,
   RANKING_FEATURES,
   rankingModelConfig,
   History,
@@ -294,6 +295,7 @@ export {
 } from './models';
 export type {
   RankingFeature,
+  ClickRankingModelOptions,
   CompileOptions,
   FitOptions,
   EvaluateOptions,

@@ -30,3 +30,5 @@ export { readModelState, restoreModelState } from './model-state';
 export type { ModelState, ModelStateParts } from './model-state';
 export { RMSE_ANCHORS, rmseComparisonTable } from './rmse-anchors';
 export type { RmseAnchor, MeasuredRmse } from './rmse-anchors';
+export { ClickRankingModel } from './click-ranking-model';
+export type { ClickRankingModelOptions } from './click-ranking-model';
