@@ -306,6 +306,7 @@ export {
   earlyStopping,
   exponentialDecay,
   validationSplit,
+  RatedMovies,
 } from './models/beyond';
 export type {
   ColumnBatch,

@@ -170,7 +170,7 @@ export abstract class EmbeddingRatingModel {
     const labels = this.labels(`${this.api}.trainStep`, batch);
     const b = labels.length;
     const opt = this.denseOptimizer;
-    if (opt && typeof this.denseLr === 'function') (opt as unknown as { learningRate: number }).learningRate = this.denseLr(this.globalStep + 1);
+    if (opt && typeof this.denseLr === 'function') setDenseLearningRate(opt, this.denseLr(this.globalStep + 1));
     const denseX = this.denseMatrix(`${this.api}.trainStep`, batch, b);
     try {
       const loss = runTrainingStep({
@@ -413,4 +413,15 @@ function padInput(api: string, name: string, v: FeatureInput, b: number, padded:
     return { values: r.values, rowSplits: splits, ...(r.weights ? { weights: r.weights } : {}) };
   }
   throw new InputError('bad_batch', `${api}: feature '${name}' has ${b} examples, not a multiple of the ${replicas} replicas, and only Int32Array or ragged (values + rowSplits) inputs can be padded. Pass a multiple of the replicas.`);
+}
+
+/**
+ * Sets a tfjs optimizer's learning rate for its next `applyGradients`: `setLearningRate` where tfjs has it (SGD,
+ * Momentum keep it as a cached scalar), else the `learningRate` field the others (Adam, Adagrad, RMSProp) read at
+ * every update.
+ */
+function setDenseLearningRate(opt: tf.Optimizer, lr: number): void {
+  const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

@@ -19,3 +19,4 @@ export type { EarlyStoppingOptions, EarlyStoppingCallback, StoppableModel } from
 export { exponentialDecay } from './exponential-decay';
 export { validationSplit } from './validation-split';
 export type { ValidationSplit, SplittableDataset } from './validation-split';
+export { RatedMovies } from './rated-movies';
