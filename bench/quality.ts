@@ -118,8 +118,8 @@ export const QUALITY_MODELS: readonly QualityModel[] = [
     batchSize: 1024,
     maxEpochs: 40,
     patience: 2,
-    settings: { embeddingDim: 32, crossLayers: 2, deepUnits: [128, 64], dropout: 0.2, l2: 0.02, optimizer: 'Adam 0.002' },
-    build: (_s, seed) => new DCNv2({ embeddingDim: 32, crossLayers: 2, deepUnits: [128, 64], dropout: 0.2, l2: 0.02, optimizer: new Adam({ learningRate: 0.002 }), userVocabularySize: USERS, movieVocabularySize: MOVIES, topology: 'v4-8', seed }),
+    settings: { embeddingDim: 32, crossLayers: 2, deepUnits: [128, 64], dropout: 0.3, l2: 0.05, optimizer: 'Adam 0.002' },
+    build: (_s, seed) => new DCNv2({ embeddingDim: 32, crossLayers: 2, deepUnits: [128, 64], dropout: 0.3, l2: 0.05, optimizer: new Adam({ learningRate: 0.002 }), userVocabularySize: USERS, movieVocabularySize: MOVIES, topology: 'v4-8', seed }),
   },
   {
     name: 'DLRM (age, time → bottom MLP)',
