@@ -198,8 +198,9 @@ export abstract class EmbeddingRatingModel {
   }
 
   /**
-   * Trains (Keras' `fit`, the training core's loop): per epoch the mean loss, the training RMSE (of the squared
-   * errors, without the L2 term), throughput, and with `validationData` `val_loss`/`val_rmse`. Stops early when
+   * Trains (Keras' `fit`, the training core's loop): per epoch the mean loss, the training `rmse` (from the step
+   * losses, so it includes the L2 term: an upper bound of the training RMSE when `l2` > 0), throughput, and with
+   * `validationData` `val_loss`/`val_rmse` (no L2 term). Stops early when
    * {@link stopTraining} is set (by {@link earlyStopping}). The first call computes the global mean of the labels
    * from one pass over `dataset` unless `globalMean` was given.
    * @throws ConfigError for invalid options; InputError for malformed batches or an empty dataset.
