@@ -79,8 +79,14 @@
  * - `unsupported_storage`: a table option does not work with its storage kind (e.g. a function initializer on a dynamic table).
  * - `invalid_dynamic_options`: a dynamic table's rowBudget, admitAfter or eviction is invalid.
  * - `table_too_large`: a dense table does not fit one array (vocabularySize × dim); use storage: 'lazy'.
+ * - `invalid_callback`: a training callback (early stopping) option is invalid.
+ * - `missing_metric`: a callback monitors a metric the fit loop does not report (e.g. val_rmse without validation data).
+ * - `invalid_schedule`: a learning-rate schedule option (initial rate, decay steps, rate) is invalid.
  */
 export type ConfigErrorKind =
+  | 'invalid_schedule'
+  | 'missing_metric'
+  | 'invalid_callback'
   | 'table_too_large'
   | 'invalid_dynamic_options'
   | 'unsupported_storage'
@@ -203,8 +209,10 @@ export type ConfigErrorKind =
  * - `no_history`: a step needs the users' rating history (queryHistory) but none was set.
  * - `bad_rank`: a rank passed to a list metric is not a non-negative integer.
  * - `storage_full`: a lookup would materialize more rows than a lazy table's pool holds (maxRowsMaterialized, 4 GiB of weights); nothing was materialized.
+ * - `not_fitted`: a model is used for prediction before fit() computed what it needs (the global mean).
  */
 export type InputErrorKind =
+  | 'not_fitted'
   | 'storage_full'
   | 'bad_rank'
   | 'no_history'

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, InputError } from '../errors';
+import { finiteNumber, where } from '../validation';
 import type { FeatureInput, TPUEmbedding } from '../embedding';
 import type { DynamicFeatureInput } from '../embedding/dynamic-lookup';
 import { DenseStack } from './dense-stack';
@@ -62,10 +63,7 @@ export class ClickRankingModel {
       }
       inputDim += f.table.dim;
     }
-    const learningRate = options.learningRate ?? 0.05;
-    if (!Number.isFinite(learningRate) || learningRate <= 0) {
-      throw new ConfigError('invalid_model_config', `${api}: expected learningRate to be a positive finite number, but got ${String(learningRate)}.`);
-    }
+    const learningRate = finiteNumber(options.learningRate ?? 0.05, where(ConfigError, 'invalid_model_config', api)('learningRate'), { min: 0, exclusive: true });
     this.embedding = embedding;
     this.tower = new DenseStack({ inputDim, units: [...(options.hiddenUnits ?? [64]), 1], seed: options.seed ?? 0, scope: 'click' });
     this.optimizer = tf.train.adagrad(learningRate);
