@@ -327,6 +327,40 @@ export type {
   RmseAnchor,
   MeasuredRmse,
 } from './models';
+// models beyond the tutorial (issue 16)
+export {
+  EmbeddingRatingModel,
+  BiasedMF,
+  mfTableInitializer,
+  DLRM,
+  DCNv2,
+  FeatureMLP,
+  dotInteraction,
+  crossLayer,
+  poolActivation,
+  idFeatures,
+  earlyStopping,
+  exponentialDecay,
+  validationSplit,
+  RatedMovies,
+} from './models/beyond';
+export type {
+  ColumnBatch,
+  RatingFitOptions,
+  WeightSnapshot,
+  RatingModelParts,
+  RatingModelOptions,
+  DenseInput,
+  BiasedMFOptions,
+  DLRMOptions,
+  DCNv2Options,
+  FeatureMLPOptions,
+  EarlyStoppingOptions,
+  EarlyStoppingCallback,
+  StoppableModel,
+  ValidationSplit,
+  SplittableDataset,
+} from './models/beyond';
 // retrieval
 export {
   retrievalLoss,

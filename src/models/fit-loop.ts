@@ -34,6 +34,11 @@ export interface FitLoopParts<B, L extends BaseEpochLogs> {
    * (called after the epoch's training steps; its time is not in `base.seconds`).
    */
   readonly epochLogs: (base: BaseEpochLogs, totals: EpochTotals) => L | Promise<L>;
+  /**
+   * Asked after every epoch's callbacks: true ends training there (Keras' `model.stop_training`, set e.g. by an
+   * early-stopping callback); `onTrainEnd` still runs. @default never
+   */
+  readonly stopRequested?: () => boolean;
 }
 
 /** Options of {@link runFitLoop} (every model's `fit` options share them). */
@@ -120,6 +125,7 @@ export async function runFitLoop<B, L extends BaseEpochLogs>(parts: FitLoopParts
     const logs = await parts.epochLogs(base, { steps: n, examples, lossSum, lossTimesBatchSum });
     history.addEpoch(logs);
     for (const c of callbacks) await c.onEpochEnd?.(epoch, logs, history);
+    if (parts.stopRequested?.()) break;
   }
   for (const c of callbacks) await c.onTrainEnd?.(history);
   return history;

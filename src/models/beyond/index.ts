@@ -1,0 +1,22 @@
+/** Models beyond the tutorial's (issue 16): biased MF, DLRM, DCN-v2 and the feature MLP on one base, with early stopping, schedules and a validation split. */
+export { EmbeddingRatingModel } from './embedding-rating-model';
+export type { ColumnBatch, RatingFitOptions, WeightSnapshot, RatingModelParts } from './embedding-rating-model';
+export type { RatingModelOptions, DenseInput } from './rating-model-options';
+export { BiasedMF, mfTableInitializer } from './biased-mf';
+export type { BiasedMFOptions } from './biased-mf';
+export { DLRM } from './dlrm';
+export type { DLRMOptions } from './dlrm';
+export { DCNv2 } from './dcn-v2';
+export type { DCNv2Options } from './dcn-v2';
+export { FeatureMLP } from './feature-mlp';
+export type { FeatureMLPOptions } from './feature-mlp';
+export { dotInteraction } from './dot-interaction';
+export { crossLayer } from './cross-layer';
+export { poolActivation } from './pool-activation';
+export { idFeatures } from './id-features';
+export { earlyStopping } from './early-stopping';
+export type { EarlyStoppingOptions, EarlyStoppingCallback, StoppableModel } from './early-stopping';
+export { exponentialDecay } from './exponential-decay';
+export { validationSplit } from './validation-split';
+export type { ValidationSplit, SplittableDataset } from './validation-split';
+export { RatedMovies } from './rated-movies';
