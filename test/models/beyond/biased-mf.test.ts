@@ -26,7 +26,7 @@ function tinyModel(l2: number, lr: number): BiasedMF {
 
 const row = (t: Float32Array, r: number): number[] => Array.from(t.subarray(r * 3, r * 3 + 3));
 const close = (a: readonly number[], b: readonly number[], tol = 1e-5): void =>
-  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < tol, `index ${i}: ${x} vs ${b[i]} (${a} vs ${b})`));
+  a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) <= tol, `index ${i}: ${x} vs ${b[i]} (${a} vs ${b})`));
 
 test('predict: μ + b_u + b_i + p_u · q_i', () => {
   const mf = tinyModel(0, 0.1);
