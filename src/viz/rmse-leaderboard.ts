@@ -88,7 +88,7 @@ export function rmseLeaderboardFigure(rows: readonly RmseLeaderboardRow[], optio
   const hover = (e: Entry) => `${e.name}<br>${e.rmse.toFixed(4)}${e.runs > 1 ? ` ± ${e.sd.toFixed(4)} (${e.runs} runs)` : ''}<br>${e.split}<extra></extra>`;
   const measured = all.filter((e) => !e.published);
   const published = all.filter((e) => e.published);
-  const layout = baseLayout({ title: options.title ?? 'Test RMSE on MovieLens 100K', xTitle: 'test RMSE', xUnit: 'stars', yTitle: '' });
+  const layout = baseLayout({ title: options.title ?? 'Test RMSE on MovieLens 100K', xTitle: 'test RMSE', xUnit: 'stars', yTitle: 'model' });
   return {
     data: [
       {

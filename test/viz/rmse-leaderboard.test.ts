@@ -36,6 +36,7 @@ test('rmseLeaderboardFigure: measured dots with ± sd error bars beside the publ
   assert.deepEqual(layout.yaxis.categoryarray, ['BaselineOnly', 'DCN-v2', 'SVD++ (Surprise)', 'GLocal-K']);
   assert.equal(layout.title.text, 'Test RMSE on MovieLens 100K');
   assert.equal(layout.xaxis.title.text, 'test RMSE (stars)');
+  assert.equal(layout.yaxis.title.text, 'model');
   assert.deepEqual(layout.colorway, [...COLORWAY], 'the library template');
   // The published anchors by default.
   assert.equal((rmseLeaderboardFigure(rows).data[1] as Any).x.length, RMSE_ANCHORS.length);
