@@ -486,6 +486,9 @@ export {
   compareSearch,
   recommendationsTable,
   retrievalQualityTable,
+  movieGenreProjectionFigure,
+  rmseLeaderboardFigure,
+  rmseLeaderboardTable,
 } from './viz';
 export type {
   Figure,
@@ -518,6 +521,9 @@ export type {
   LookupCostFigureOptions,
   LoadBalanceFigureOptions,
   CpuModelBars,
+  MovieGenreProjectionOptions,
+  RmseLeaderboardOptions,
+  RmseLeaderboardRow,
 } from './viz';
 // internals, for power users (no stability promise): `import { internal } from 'tpu-embeddings'`
 export * as internal from './internal';

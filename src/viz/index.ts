@@ -41,3 +41,7 @@ export type { LoadBalanceFigureOptions } from './load-balance-figure';
 export { LOOKUP_COST_AXES, lookupCostFigure } from './lookup-cost-figure';
 export type { LookupCostAxis, LookupCostFigureOptions } from './lookup-cost-figure';
 export { topKHistoryFigure, genreProjectionFigure, compareSearch, recommendationsTable, retrievalQualityTable } from './retrieval-figures';
+export { movieGenreProjectionFigure } from './genre-projection-figure';
+export type { MovieGenreProjectionOptions } from './genre-projection-figure';
+export { rmseLeaderboardFigure, rmseLeaderboardTable } from './rmse-leaderboard';
+export type { RmseLeaderboardOptions, RmseLeaderboardRow } from './rmse-leaderboard';

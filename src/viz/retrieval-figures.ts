@@ -1,12 +1,11 @@
 import { table, type ColumnTable } from 'arquero';
 import type { MovieLensData } from '../data/movielens-data';
 import { MOVIE_GENRES } from '../data/labels';
-import { ConfigError, InputError } from '../errors';
+import { InputError } from '../errors';
 import { lineFigure } from './line-figure';
-import { scatterFigure } from './scatter-figure';
 import type { Figure, Series } from './figure-types';
 import { recallAtK, type SearchResult } from '../retrieval/candidate-index';
-import { pcaProjection } from '../retrieval/pca-projection';
+import { GENRE_COLOURS, movieGenreProjectionFigure } from './genre-projection-figure';
 import type { Recommender } from '../retrieval/recommender';
 import type { RetrievalQuality } from '../retrieval/evaluate-retrieval';
 import type { BuildIndexOptions, RetrievalEpochLogs, TwoTowerModel } from '../retrieval/two-tower-model';
@@ -60,16 +59,11 @@ export function retrievalQualityTable(rows: readonly { readonly name: string; re
   return table(cols);
 }
 
-/** Colours of {@link genreProjectionFigure}'s genres, most common first: Okabe–Ito without its yellow (faint on white). */
-export const GENRE_COLOURS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'] as const;
-/** The colour of the genres without their own ('other'). */
-export const OTHER_GENRE_COLOUR = '#BBBBBB';
+export { GENRE_COLOURS, OTHER_GENRE_COLOUR } from './genre-projection-figure';
 
 /**
- * The candidate tower's movie embeddings projected on their first two principal components, one colour per genre.
- * A movie is drawn in the colour of its first listed genre (MovieLens lists genres alphabetically: a Comedy|Drama
- * counts as Comedy); the `maxGenres` most common first genres get their own colour (the colour-blind-safe
- * {@link GENRE_COLOURS}, distinct from each other), and every other movie is a grey 'other', drawn beneath.
+ * The candidate tower's movie embeddings projected on their first two principal components, one colour per genre
+ * ({@link movieGenreProjectionFigure} on `model.candidateEmbeddings` of `config.candidateIds`).
  * @param model a trained model (its `config.candidateIds` are drawn).
  * @param data the MovieLens data (titles are not needed; genres come from its movies table).
  * @param maxGenres genres with their own colour, 1 to `GENRE_COLOURS.length` (7). @default 7
@@ -79,39 +73,8 @@ export const OTHER_GENRE_COLOUR = '#BBBBBB';
  * show(genreProjectionFigure(model, ratings));
  */
 export function genreProjectionFigure(model: TwoTowerModel, data: MovieLensData, maxGenres: number = GENRE_COLOURS.length): Figure {
-  if (!Number.isInteger(maxGenres) || maxGenres < 1 || maxGenres > GENRE_COLOURS.length) {
-    throw new ConfigError('invalid_option', `genreProjectionFigure: expected maxGenres to be an integer from 1 to ${GENRE_COLOURS.length} (the distinct colours), but got ${maxGenres}. The other genres are drawn grey as 'other'.`);
-  }
   const ids = model.config.candidateIds;
-  const p = pcaProjection(model.candidateEmbeddings(ids), model.dim);
-  const movies = data.movies;
-  const genreOf = (id: number): string => {
-    const r = movies.index.rowOf(id);
-    if (r < 0) return 'other';
-    const g = movies.movie_genres;
-    return g.rowSplits[r + 1] > g.rowSplits[r] ? MOVIE_GENRES[g.values[g.rowSplits[r]]] : 'other';
-  };
-  const labels = Array.from(ids, genreOf);
-  const counts = new Map<string, number>();
-  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1);
-  const top = [...counts].filter(([g]) => g !== 'other').sort((a, b) => b[1] - a[1]).slice(0, maxGenres).map(([g]) => g);
-  // 'other' first: drawn beneath the coloured genres.
-  const groups = new Map<string, { x: number[]; y: number[] }>(['other', ...top].map((g) => [g, { x: [], y: [] }]));
-  labels.forEach((l, i) => {
-    const grp = groups.get(top.includes(l) ? l : 'other')!;
-    grp.x.push(p.x[i]);
-    grp.y.push(p.y[i]);
-  });
-  const series = [...groups].filter(([, v]) => v.x.length > 0).map(([name, v]) => ({ name, x: v.x, y: v.y }));
-  const [e1, e2] = p.explainedVariance.map((v) => `${(100 * v).toFixed(1)}%`);
-  const fig = scatterFigure({ title: 'Movie embeddings by first genre (PCA)', xTitle: `PC 1 (${e1} of variance)`, yTitle: `PC 2 (${e2})`, series, markerSize: 5 });
-  const traces = fig.data.map((t) => {
-    const other = t.name === 'other';
-    const color = other ? OTHER_GENRE_COLOUR : GENRE_COLOURS[top.indexOf(t.name as string)];
-    // legendrank: 'other' listed last although drawn first.
-    return { ...t, marker: { ...(t.marker as object), color, opacity: other ? 0.5 : 0.85 }, legendrank: other ? 1001 : 1000 };
-  });
-  return { data: traces, layout: fig.layout };
+  return movieGenreProjectionFigure({ vectors: model.candidateEmbeddings(ids), dim: model.dim, movieIds: ids, data, maxGenres });
 }
 
 /**
