@@ -1,6 +1,8 @@
 import { rejectUnknownOptions } from '../option-keys';
 import {
   EmbeddingOptimizer,
+  BOUND_ROUNDING,
+  FINITE_STEP_LIMIT,
   booleanOption,
   numberOption,
   type EmbeddingOptimizerOptions,
@@ -9,6 +11,11 @@ import {
   type SlotSpec,
 } from './embedding-optimizer';
 import { nativeRowsExact } from './native-row-update';
+
+/** Accumulators stay ≥ 0 (they start at 0 and add g² or average it in); momenta have no floor. */
+const ADAGRAD_MOMENTUM_FLOORS: readonly number[] = Object.freeze([0, -Infinity]);
+/** Below this |g| (2^-63), g² may round to a subnormal or 0 in float32. */
+const NORMAL_SQUARE_MIN = 2 ** -63;
 
 /** Options of {@link AdagradMomentum} (TF `tf.tpu.experimental.embedding.AdagradMomentum`). */
 export interface AdagradMomentumOptions extends EmbeddingOptimizerOptions {
@@ -90,6 +97,36 @@ export class AdagradMomentum extends EmbeddingOptimizer {
       beta2: this.beta2,
       epsilon: this.epsilon,
     };
+  }
+
+  /** Accumulators ≥ 0 (then acc + ε ≥ ε > 0 and the preconditioner is finite), momenta unbounded. */
+  override slotFloors(): readonly number[] {
+    return ADAGRAD_MOMENTUM_FLOORS;
+  }
+
+  /**
+   * With c = 1 − beta2 (1 when beta2 = 1) and s = ε^(−1/exponent), the preconditioner's largest value (acc' ≥ 0):
+   * acc' ≤ acc + g²; |ĝ| ≤ s·|g|, and for exponent 2 also |ĝ| = |g|/√(acc' + ε) ≤ 1/√c (acc' ≥ c·g², while c·g² is
+   * a normal float32; below that |g| < 2^-63/√c and |ĝ| ≤ s·2^-63/√c); |m'| ≤ momentum·|m| + |ĝ|;
+   * |W'| ≤ |W − λW| + lr·(useNesterov ? momentum·|m'| + |ĝ| : |m'|). Vouched for while ε is a positive float32,
+   * |g| ≤ 1e18 (g² in float32), and s, acc' + ε, lr × the step and the new bounds stay ≤ FINITE_STEP_LIMIT.
+   */
+  override boundsAfter(bounds: readonly number[], gradBound: number, lr: number): number[] | null {
+    const eps = Math.fround(this.epsilon);
+    const mu = Math.fround(this.momentum);
+    const b2 = Math.fround(this.beta2);
+    const c = b2 === 1 ? 1 : Math.fround(1 - b2);
+    const s = Math.pow(eps, -Math.fround(1 / Math.fround(this.exponent))) * BOUND_ROUNDING;
+    const acc = (bounds[1] + gradBound * gradBound) * BOUND_ROUNDING;
+    let gHat = s * gradBound * BOUND_ROUNDING;
+    if (this.exponent === 2) gHat = Math.min(gHat, Math.max(BOUND_ROUNDING / Math.sqrt(c), (s * NORMAL_SQUARE_MIN) / Math.sqrt(c)));
+    const m = (mu * bounds[2] * BOUND_ROUNDING + gHat) * BOUND_ROUNDING;
+    const u = this.useNesterov ? (mu * m * BOUND_ROUNDING + gHat) * BOUND_ROUNDING : m;
+    const w = this.clippedBound((this.decayedBound(bounds[0], lr) + lr * u * BOUND_ROUNDING) * BOUND_ROUNDING);
+    const ok =
+      eps > 0 && gradBound <= 1e18 && s <= FINITE_STEP_LIMIT && (acc + eps) * BOUND_ROUNDING <= FINITE_STEP_LIMIT &&
+      lr * u <= FINITE_STEP_LIMIT && m <= FINITE_STEP_LIMIT && w <= FINITE_STEP_LIMIT;
+    return ok ? [w, acc, m] : null;
   }
 
   protected updateRows(batch: RowUpdateBatch, lr: number, decay: number): void {

@@ -321,6 +321,15 @@ export abstract class EmbeddingOptimizer {
     return b;
   }
 
+  /**
+   * A bound on |W − λ·W| in float32 (`fround(W − fround(λ·W))`) for |W| ≤ `bound`, λ at learning rate `lr`: the
+   * rounding of λ·W is relative to W, not to (1 − λ)·W, so it is added as λ·2^-24·|W| (matters for λ near 1).
+   */
+  protected decayedBound(bound: number, lr: number): number {
+    const decay = this.decayAt(lr);
+    return (Math.abs(1 - decay) + decay * 2 ** -24) * bound * BOUND_ROUNDING;
+  }
+
   /** λ of the decoupled weight decay at learning rate `lr` (0 for none), in float32 as TF computes it. */
   protected decayAt(lr: number): number {
     const f = Math.fround(this.weightDecayFactor);

@@ -140,5 +140,43 @@ describe('the fast path (no rollback copy) is taken only while the table bounds 
     const row = emb.table('table_0').readRow(2);
     assert.ok(row.every((x) => Number.isFinite(x) && x < -3.3e38), `row 2 keeps its last finite values: ${row}`);
   });
-});
 
+  /** One AdagradMomentum table of 4 × 4 on 'cpu', one id per step (sum combiner: the summed gradient is the activation gradient). */
+  function momentumTable(learningRate: number): TPUEmbedding {
+    return new TPUEmbedding({ features: { f: featureConfig({ table: tableConfig({ vocabularySize: 4, dim: 4, combiner: 'sum' }) }) }, optimizer: new AdagradMomentum({ learningRate, momentum: 0.9 }), topology: 'cpu', seed: 1 });
+  }
+  function momentumStep(emb: TPUEmbedding, g: number): void {
+    const acts = emb.lookup({ f: Int32Array.of(2) });
+    const grad = tf.fill([1, 4], g);
+    try {
+      emb.applyGradients({ f: grad });
+    } finally {
+      tf.dispose([acts.f, grad]);
+    }
+  }
+  /** The rollback buffer of the table: empty while every step took the fast path. */
+  const undoLength = (emb: TPUEmbedding): number => (emb as unknown as { tableStates: { undo: Float32Array }[] }).tableStates[0].undo.length;
+
+  it('AdagradMomentum takes the fast path on ordinary steps (|ĝ| ≤ 1: no rollback buffer), with the same values as the checked path', () => {
+    const fast = momentumTable(0.1);
+    const checked = momentumTable(0.1);
+    const opt = checked.table('table_0').optimizer as AdagradMomentum;
+    opt.boundsAfter = () => null; // the same table (same seed), but this optimizer never vouches: every step is checked
+    for (let k = 0; k < 5; k++) for (const emb of [fast, checked]) momentumStep(emb, 0.5 - k);
+    assert.equal(undoLength(fast), 0, 'no step saved rows for a rollback');
+    assert.ok(undoLength(checked) > 0, 'the checked path saves rows');
+    const a = snapshot(fast);
+    for (const [k, v] of snapshot(checked)) assert.ok(v.equals(a.get(k)!), `'${k}' bit-identical on both paths`);
+  });
+
+  it('AdagradMomentum: a table imported near float32 max takes the checked path: lr·m = 1e37 on a weight of −3.4e38 is rolled back', () => {
+    const emb = momentumTable(1e37);
+    const weights = new Float32Array(16).fill(0.5);
+    weights[2 * 4 + 1] = -3.4e38; // finite; − 1e37 overflows float32
+    emb.importTables({ table_0: { weights, slots: {} } });
+    const before = snapshot(emb);
+    assert.throws(() => momentumStep(emb, 1), (e: unknown) => e instanceof InputError && e.kind === 'non_finite_gradient' && /row 2 \(column 1\) of table 'table_0'.*makes 'table_0' -Infinity under AdagradMomentum/.test(e.message));
+    for (const [k, v] of before) assert.ok(v.equals(snapshot(emb).get(k)!), `'${k}' unchanged`);
+    assert.equal(emb.step, 0);
+  });
+});
