@@ -210,8 +210,10 @@ export type ConfigErrorKind =
  * - `bad_rank`: a rank passed to a list metric is not a non-negative integer.
  * - `storage_full`: a lookup would materialize more rows than a lazy table's pool holds (maxRowsMaterialized, 4 GiB of weights); nothing was materialized.
  * - `not_fitted`: a model is used for prediction before fit() computed what it needs (the global mean).
+ * - `duplicate_name`: two rows or items that must be named uniquely (a leaderboard's models) share a name.
  */
 export type InputErrorKind =
+  | 'duplicate_name'
   | 'not_fitted'
   | 'storage_full'
   | 'bad_rank'
