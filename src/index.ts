@@ -234,6 +234,8 @@ export {
   MODEL_JSON_FILE,
   fileSystemIO,
   registerFileSystemRouter,
+  existingRowsGroups,
+  restoreExistingRows,
 } from './checkpoint';
 export type {
   TensorDtype,
@@ -251,6 +253,8 @@ export type {
   LoadedCheckpoint,
   CheckpointRef,
   FileSystemIOOptions,
+  StreamedTensor,
+  ExistingRowsGroupsOptions,
 } from './checkpoint';
 // serving
 export { SERVING_DTYPES, describeModel, DEFAULT_SIGNATURE, MODEL_SERVER_DEFAULTS, startModelServer } from './serving';

@@ -598,6 +598,18 @@ export class DynamicIdMap {
    * @example map.restore({ ids: BigInt64Array.of(7n), freq: Float64Array.of(1), last: Float64Array.of(1), clock: 1, totals, sketch: null })
    */
   restore(snapshot: DynamicIdMapSnapshot, source = 'DynamicIdMap.restore'): Int32Array {
+    const plan = this.planRestore(snapshot, source);
+    plan.commit();
+    return plan.rows;
+  }
+
+  /**
+   * {@link restore} in two steps, for a caller that must check several tables before changing any: every check runs
+   * here and nothing changes until `commit()`.
+   * @returns the row each entry will get, and `commit` (once; the map must not be used in between).
+   * @throws InputError as {@link restore}.
+   */
+  planRestore(snapshot: DynamicIdMapSnapshot, source = 'DynamicIdMap.restore'): { readonly rows: Int32Array; commit(): void } {
     const { ids, freq, last, clock, totals, sketch } = snapshot;
     const bad = (rule: string): InputError => new InputError('bad_id_map', `DynamicIdMap.restore: ${source}: ${rule}; the checkpoint's id map is corrupted: restore an older checkpoint.`);
     const n = ids.length;
@@ -607,6 +619,10 @@ export class DynamicIdMap {
       if (!(Number.isInteger(freq[i]) && freq[i] >= 1 && Number.isInteger(last[i]) && last[i] >= 1 && last[i] <= clock)) {
         throw bad(`entry ${i} has freq ${freq[i]} and last ${last[i]} (expected integers ≥ 1, last ≤ clock ${clock})`);
       }
+    }
+    const totalKeys = Object.keys(ZERO_STATS) as (keyof DynamicIdStats)[];
+    if (totals === null || typeof totals !== 'object' || !totalKeys.every((k) => Number.isSafeInteger(totals[k]) && totals[k] >= 0)) {
+      throw bad(`expected totals { ${totalKeys.join(', ')} } of non-negative integers, but got ${JSON.stringify(totals)}`);
     }
     if ((sketch === null) !== (this.sketch === null) || (sketch && sketch.length !== this.sketch!.counters.length)) {
       throw bad(`expected an admission sketch of ${this.sketch ? this.sketch.counters.length : 0} counters (admitAfter ${this.admitAfter}), but got ${sketch ? sketch.length : 0}; restore into a table with the admitAfter and rowBudget it was saved with`);
@@ -641,15 +657,18 @@ export class DynamicIdMap {
       part.insert(j);
       rows[i] = this.rowAt(p, j);
     }
-    // Checked: swap in.
     for (const part of parts) part.heap.rebuild(part.size);
-    this.parts = parts;
-    this.kind = kind;
-    this.clockValue = clock;
-    this.totals = Object.freeze({ ...totals });
-    if (sketch) this.sketch!.counters.set(sketch);
-    this.undo = null;
-    return rows;
+    return {
+      rows,
+      commit: () => {
+        this.parts = parts;
+        this.kind = kind;
+        this.clockValue = clock;
+        this.totals = Object.freeze(Object.fromEntries(totalKeys.map((k) => [k, totals[k]])) as unknown as DynamicIdStats);
+        if (sketch) this.sketch!.counters.set(sketch);
+        this.undo = null;
+      },
+    };
   }
 
   /** (partition, local row) of a row, local row −1 when free. */
