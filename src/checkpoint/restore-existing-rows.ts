@@ -18,7 +18,7 @@ export interface ExistingRowsSnapshot {
 
 /** What restores existing rows: a `TPUEmbedding` (checkpoint/ does not import the engine; the tests check it fits). */
 export interface ExistingRowsTarget {
-  importExistingRows(tables: Readonly<Record<string, ExistingRowsSnapshot>>, source?: string): void;
+  importExistingRows(tables: Readonly<Record<string, ExistingRowsSnapshot>>, sources?: string | Readonly<Record<string, string>>): void;
 }
 
 /**
@@ -47,7 +47,7 @@ export function restoreExistingRows(emb: ExistingRowsTarget, loaded: LoadedCheck
     throw new CheckpointError('bad_manifest', `${api}: configs.${EXISTING_ROWS_CONFIG_KEY} of ${dir} is not an object of tables; the manifest is corrupted: restore an older checkpoint.`);
   }
   const snapshots: Record<string, ExistingRowsSnapshot> = {};
-  const sources: string[] = [];
+  const sources: Record<string, string> = {};
   for (const [table, e] of Object.entries(raw as Record<string, ExistingRowsEntry>)) {
     const bad = (rule: string): CheckpointError => new CheckpointError('bad_manifest', `${api}: table '${table}' in ${path.join(dir, 'checkpoint.json')}: ${rule}; the manifest is corrupted: restore an older checkpoint.`);
     if (e === null || typeof e !== 'object' || e.storage !== 'dynamic' || (e.keyKind !== 'int64' && e.keyKind !== 'string') || !Number.isSafeInteger(e.count) || e.count < 0 || !Number.isSafeInteger(e.dim) || e.dim < 1) {
@@ -57,7 +57,7 @@ export function restoreExistingRows(emb: ExistingRowsTarget, loaded: LoadedCheck
     if (e.parts.reduce((n, p) => n + (Number.isSafeInteger(p?.rows) ? p.rows : NaN), 0) !== e.count) throw bad(`expected the parts' rows to add up to count ${e.count}`);
     const files = e.parts.map((p) => path.join(dir, String(p.file)));
     const source = `${dir} (table '${table}', ${e.parts.map((p) => p.file).join(', ')})`;
-    sources.push(source);
+    sources[table] = source;
     const part = (k: number, what: string, dtype: LoadedTensor['dtype'], shape: number[]): LoadedTensor => {
       const name = `${table}${what}/part-${k}`;
       const t = loaded.tensors.get(name);
@@ -111,6 +111,6 @@ export function restoreExistingRows(emb: ExistingRowsTarget, loaded: LoadedCheck
     const { clock, totals } = e.idMap;
     snapshots[table] = { ids: int64 ?? strings, weights, slots, freq, last, clock, totals, sketch };
   }
-  emb.importExistingRows(snapshots, sources.join('; '));
+  emb.importExistingRows(snapshots, sources);
   return Object.keys(snapshots);
 }

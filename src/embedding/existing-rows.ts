@@ -19,7 +19,8 @@ export interface IdMapState {
   readonly eviction: Eviction;
   /** The logical clock (row touches so far). */
   readonly clock: number;
-  readonly totals: DynamicIdStats;
+  /** The map's totals (a mapped type, so a plain record of numbers). */
+  readonly totals: Readonly<Record<keyof DynamicIdStats, number>>;
   /** Count-min counters `[depth × width]` (a live view: copy or write it before the next lookup), or null when admitAfter is 1. */
   readonly sketch: Uint16Array | null;
   readonly sketchDepth: number;
@@ -56,7 +57,8 @@ export interface ExistingRowsSnapshot {
   readonly freq: Float64Array;
   readonly last: Float64Array;
   readonly clock: number;
-  readonly totals: DynamicIdStats;
+  /** The map's totals (checked on restore: every field of `DynamicIdStats`, non-negative integers). */
+  readonly totals: Readonly<Record<string, number>>;
   readonly sketch: Uint16Array | null;
 }
 

@@ -509,16 +509,17 @@ export class TPUEmbedding {
    * map is rebuilt (every id placed by hash mod this engine's shards), then its rows' weights and slots written.
    * All or nothing: every table is checked (storage, shapes, finite values, every slot, the id map) before any changes.
    * @param tables snapshots by table name.
-   * @param source what they came from (e.g. the checkpoint directory), for messages.
+   * @param source what they came from (e.g. the checkpoint files), for messages: one text, or one per table.
    * @throws InputError `unknown_table`, `unsupported_storage` (a dense table), `shape_mismatch`, `unknown_slot`,
    *   `missing_slot`, `non_finite_value` naming the tensor, and the id map's `bad_id_map` / `id_map_overflow`.
    * @example emb.importExistingRows({ items: snapshot })
    */
-  importExistingRows(tables: Readonly<Record<string, ExistingRowsSnapshot>>, source = 'TPUEmbedding.importExistingRows'): void {
+  importExistingRows(tables: Readonly<Record<string, ExistingRowsSnapshot>>, sources: string | Readonly<Record<string, string>> = 'the rows given'): void {
     const api = 'TPUEmbedding.importExistingRows';
     const plans: { t: DynamicTable; snap: ExistingRowsSnapshot; rows: Int32Array; commit(): void }[] = [];
     for (const [name, snap] of Object.entries(tables)) {
-      const t = this.dynamicTable(name, api);
+      const source = typeof sources === 'string' ? `${sources} (table '${name}')` : (sources[name] ?? `table '${name}'`);
+      const t = this.dynamicTable(name, `${api}: ${source}`);
       const table = t.state.table;
       const n = snap.ids.length;
       const check = (tensor: string, a: unknown): void => {
@@ -537,7 +538,7 @@ export class TPUEmbedding {
         if (!snap.slots?.[slot as keyof typeof snap.slots]) throw new InputError('missing_slot', `${api}: ${source}: table '${name}' keeps slot '${slot}' (${table.optimizer.className}), but the rows to restore lack it; restore into a model built with the optimizer that wrote them.`);
         check(`${name}/${slot}`, snap.slots[slot as keyof typeof snap.slots]);
       }
-      const plan = t.map.planRestore(snap, `${source} (table '${name}')`);
+      const plan = t.map.planRestore(snap, source);
       plans.push({ t, snap, rows: plan.rows, commit: plan.commit });
     }
     for (const { t, snap, rows, commit } of plans) {

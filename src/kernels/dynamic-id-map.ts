@@ -126,7 +126,8 @@ export interface DynamicIdMapSnapshot {
   readonly last: Float64Array;
   /** The map's logical clock. */
   readonly clock: number;
-  readonly totals: DynamicIdStats;
+  /** Totals as {@link DynamicIdStats} (checked on restore: every field a non-negative integer). */
+  readonly totals: Readonly<Record<string, number>>;
   /** The admission sketch's counters (`[depth × width]`), or null when admitAfter is 1. */
   readonly sketch: Uint16Array | null;
 }
@@ -621,7 +622,7 @@ export class DynamicIdMap {
       }
     }
     const totalKeys = Object.keys(ZERO_STATS) as (keyof DynamicIdStats)[];
-    if (totals === null || typeof totals !== 'object' || !totalKeys.every((k) => Number.isSafeInteger(totals[k]) && totals[k] >= 0)) {
+    if (totals === null || typeof totals !== 'object' || !totalKeys.every((k) => Number.isSafeInteger(totals[k]) && (totals[k] as number) >= 0)) {
       throw bad(`expected totals { ${totalKeys.join(', ')} } of non-negative integers, but got ${JSON.stringify(totals)}`);
     }
     if ((sketch === null) !== (this.sketch === null) || (sketch && sketch.length !== this.sketch!.counters.length)) {
