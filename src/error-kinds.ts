@@ -211,8 +211,16 @@ export type ConfigErrorKind =
  * - `storage_full`: a lookup would materialize more rows than a lazy table's pool holds (maxRowsMaterialized, 4 GiB of weights); nothing was materialized.
  * - `not_fitted`: a model is used for prediction before fit() computed what it needs (the global mean).
  * - `duplicate_name`: two rows or items that must be named uniquely (a leaderboard's models) share a name.
+ * - `missing_slot`: rows to import lack one of the table optimizer's slots.
+ * - `invalid_row`: a row index passed to an id map or table reader is outside the table.
+ * - `bad_id_map`: an id map to restore is inconsistent (duplicate ids, bad clock or totals, corrupt string ids).
+ * - `id_map_overflow`: more ids hash to one shard than its rows hold; raise rowBudget or use fewer shards.
  */
 export type InputErrorKind =
+  | 'id_map_overflow'
+  | 'bad_id_map'
+  | 'invalid_row'
+  | 'missing_slot'
   | 'duplicate_name'
   | 'not_fitted'
   | 'storage_full'
@@ -329,8 +337,10 @@ export type DataErrorKind =
  * - `unsupported_version`: a checkpoint's format version is not this library's.
  * - `write_failed`: a checkpoint, export or lock could not be written; the previous one is whole.
  * - `table_too_large`: a lazy table too large for one array cannot be exported or imported whole (streamed checkpoints of lazy tables are not implemented).
+ * - `bad_id_map`: a checkpoint's saved id map is inconsistent (duplicate ids, bad clock or totals, corrupt string ids).
  */
 export type CheckpointErrorKind =
+  | 'bad_id_map'
   | 'table_too_large'
   | 'ambiguous_slot'
   | 'bad_checkpoint'

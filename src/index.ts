@@ -235,6 +235,8 @@ export {
   MODEL_JSON_FILE,
   fileSystemIO,
   registerFileSystemRouter,
+  existingRowsGroups,
+  restoreExistingRows,
 } from './checkpoint';
 export type {
   TensorDtype,
@@ -252,6 +254,8 @@ export type {
   LoadedCheckpoint,
   CheckpointRef,
   FileSystemIOOptions,
+  StreamedTensor,
+  ExistingRowsGroupsOptions,
 } from './checkpoint';
 // serving
 export { SERVING_DTYPES, describeModel, DEFAULT_SIGNATURE, MODEL_SERVER_DEFAULTS, startModelServer } from './serving';

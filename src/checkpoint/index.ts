@@ -10,3 +10,8 @@ export { listCheckpoints, latestCheckpoint } from './latest-checkpoint';
 export type { CheckpointRef } from './latest-checkpoint';
 export { MODEL_JSON_FILE, fileSystemIO, registerFileSystemRouter } from './file-system-io';
 export type { FileSystemIOOptions } from './file-system-io';
+export type { StreamedTensor } from './streamed-tensor';
+export { EXISTING_ROWS_CONFIG_KEY, existingRowsGroups } from './existing-rows-groups';
+export type { ExistingRows, IdMapState, ExistingRowsEntry, ExistingRowsGroupsOptions, ExistingRowsGroups } from './existing-rows-groups';
+export { restoreExistingRows } from './restore-existing-rows';
+export type { ExistingRowsSnapshot, ExistingRowsTarget } from './restore-existing-rows';

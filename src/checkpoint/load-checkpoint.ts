@@ -26,6 +26,8 @@ export interface LoadedCheckpoint {
  * and, for every tensor, that the safetensors header agrees with the manifest (dtype, shape, byte range).
  * Tables come back full (`[vocabularySize, dim]`); `TPUEmbedding.importTables` reshards them to its topology, and
  * {@link shardRows} with a table's `layout.sharding` and `layout.rotation` splits them as that engine does.
+ * Dynamic-vocabulary tables come as their existing rows + keys, in parts (`<table>/part-<k>`, …; see
+ * {@link existingRowsGroups}): {@link restoreExistingRows} rebuilds them on any topology.
  *
  * @param dir a `ckpt-<step>` directory (not the root; use {@link latestCheckpoint} to find one).
  * @returns the manifest and the tensors by name.

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { endianness } from 'node:os';
 import { CheckpointError } from '../errors';
 import { ruleError, where as at } from '../validation';
+import { isStreamedTensor, type CheckpointTensor } from './streamed-tensor';
 
 /**
  * The element types a tensor may have in a checkpoint, by their tfjs names. `bool` is stored one byte per
@@ -83,7 +84,7 @@ export function shapeSize(shape: readonly number[], where = 'shapeSize'): number
  * `data_offsets` count from the first byte after the header, are contiguous and cover the data exactly,
  * which is what Python's `safetensors` checks when it loads.
  *
- * @param tensors the tensors, in the order they are to be written.
+ * @param tensors the tensors, in the order they are to be written; a {@link StreamedTensor} takes its size from its shape.
  * @param metadata string → string pairs stored under `__metadata__` (safetensors allows strings only).
  * @returns the header bytes, the entries with absolute byte ranges, and the file size.
  * @throws CheckpointError `bad_tensor` for an unknown dtype, a data length that does not match the shape,
@@ -92,14 +93,14 @@ export function shapeSize(shape: readonly number[], where = 'shapeSize'): number
  * const { header, entries } = layoutSafetensors([{ name: 'w', dtype: 'float32', shape: [2], data: new Float32Array([1, 2]) }]);
  * entries[0].byteRange; // [header.length, header.length + 8]
  */
-export function layoutSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>> = {}): SafetensorsLayout {
+export function layoutSafetensors(tensors: readonly CheckpointTensor[], metadata: Readonly<Record<string, string>> = {}): SafetensorsLayout {
   const json: Record<string, unknown> = {};
   const names = new Set<string>();
   let offset = 0;
-  const relative: Array<{ t: NamedTensor; begin: number; end: number }> = [];
+  const relative: Array<{ t: CheckpointTensor; begin: number; end: number }> = [];
   for (const t of tensors) {
     checkTensor(t, names);
-    const bytes = t.data.byteLength;
+    const bytes = isStreamedTensor(t) ? shapeSize(t.shape, `layoutSafetensors('${t.name}')`) * SAFETENSORS_DTYPES[t.dtype].bytes : t.data.byteLength;
     relative.push({ t, begin: offset, end: offset + bytes });
     json[t.name] = { dtype: SAFETENSORS_DTYPES[t.dtype].code, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
@@ -284,7 +285,7 @@ function copyData(dtype: TensorDtype, bytes: Buffer): TensorData {
   }
 }
 
-function checkTensor(t: NamedTensor, names: Set<string>): void {
+function checkTensor(t: CheckpointTensor, names: Set<string>): void {
   const where = 'layoutSafetensors';
   if (typeof t.name !== 'string' || t.name === '' || t.name === '__metadata__') {
     throw new CheckpointError('bad_tensor', `${where}: expected a non-empty tensor name other than '__metadata__', but got ${JSON.stringify(t.name)}.`);
@@ -294,6 +295,7 @@ function checkTensor(t: NamedTensor, names: Set<string>): void {
   if (!(TENSOR_DTYPES as readonly string[]).includes(t.dtype)) {
     throw new CheckpointError('bad_tensor', `${where}: expected dtype of '${t.name}' to be one of ${TENSOR_DTYPES.join(', ')}, but got '${t.dtype}'.`);
   }
+  if (isStreamedTensor(t)) return; // its chunks are checked as they are written (saveCheckpoint)
   const ctor = { float32: Float32Array, int32: Int32Array, float64: Float64Array, int64: BigInt64Array, uint8: Uint8Array, bool: Uint8Array }[t.dtype];
   if (!(t.data instanceof ctor)) {
     throw new CheckpointError('bad_tensor', `${where}: expected the data of '${t.name}' (dtype ${t.dtype}) to be a ${ctor.name}, but got ${(t.data as object)?.constructor?.name ?? typeof t.data}.`);

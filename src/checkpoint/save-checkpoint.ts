@@ -16,7 +16,8 @@ import { leftoverName, OLD_PREFIX, recoverCheckpoints, TEMP_PREFIX, TRASH_PREFIX
 import { syncDir } from './durable-writes';
 import { describeFileSystemError } from './file-system-error';
 import { completeCheckpoints } from './latest-checkpoint';
-import { layoutSafetensors, tensorBytes, type NamedTensor } from './safetensors';
+import { layoutSafetensors, SAFETENSORS_DTYPES, shapeSize, tensorBytes, type NamedTensor } from './safetensors';
+import type { StreamedTensor } from './streamed-tensor';
 import { saveStep } from './save-step-observer';
 
 /** A group of tensors written to one safetensors file of the checkpoint. */
@@ -25,6 +26,11 @@ export interface CheckpointGroup {
   readonly file: string;
   /** The tensors, in file order. Names are unique across the whole checkpoint. */
   readonly tensors: readonly NamedTensor[];
+  /**
+   * Tensors written after {@link tensors}, chunk by chunk as they yield them (at most `chunkBytes` per chunk), never
+   * copied whole: e.g. the rows of a dynamic table. @default []
+   */
+  readonly streamed?: readonly StreamedTensor[];
 }
 
 /** What to save. */
@@ -114,7 +120,7 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
   const { keepLast, overwrite, onProgress, chunkBytes, lockTimeoutMs } = validateOptions(options);
   validateContent(content);
   // Tensors are checked (bad_tensor) before anything on disk is touched.
-  const layouts = content.groups.map((g) => layoutSafetensors(g.tensors, { format: 'tpu-embeddings', step: String(content.step) }));
+  const layouts = content.groups.map((g) => layoutSafetensors([...g.tensors, ...(g.streamed ?? [])], { format: 'tpu-embeddings', step: String(content.step) }));
   const totalBytes = layouts.reduce((s, l) => s + l.totalBytes, 0);
   const root = path.resolve(rootDir);
   const finalDir = path.join(root, `${CHECKPOINT_DIR_PREFIX}${content.step}`);
@@ -170,6 +176,7 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
         };
         await write(layout.header);
         for (const t of group.tensors) await write(tensorBytes(t.data));
+        for (const t of group.streamed ?? []) for (const chunk of streamedChunks(t, chunkBytes)) await write(tensorBytes(chunk));
         await fh.sync();
         saveStep(`fsync ${group.file}`);
       } finally {
@@ -228,6 +235,30 @@ export async function saveCheckpoint(rootDir: string, content: CheckpointContent
     throw failed(e, at);
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * The chunks of a streamed tensor, each checked (element type, at most the asked size) and their total against its
+ * shape: `bad_tensor` before the commit point otherwise (the working directory is then removed).
+ */
+function* streamedChunks(t: StreamedTensor, chunkBytes: number): Generator<Uint8Array | Float32Array | Int32Array | Float64Array | BigInt64Array> {
+  const size = SAFETENSORS_DTYPES[t.dtype].bytes;
+  const maxElements = Math.max(1, Math.floor(chunkBytes / size));
+  const expected = shapeSize(t.shape, `saveCheckpoint('${t.name}')`);
+  let n = 0;
+  for (const chunk of t.chunks(maxElements)) {
+    if (!ArrayBuffer.isView(chunk) || chunk.BYTES_PER_ELEMENT !== size || chunk.length > maxElements || n + chunk.length > expected) {
+      throw new CheckpointError(
+        'bad_tensor',
+        `saveCheckpoint: streamed tensor '${t.name}' (${t.dtype} [${t.shape.join(', ')}]) yielded a chunk of ${(chunk as { length?: number })?.length} ${(chunk as object)?.constructor?.name ?? typeof chunk} elements after ${n}: expected typed arrays of ${size}-byte elements, at most ${maxElements} each, ${expected} in total. Fix the tensor's chunks().`,
+      );
+    }
+    n += chunk.length;
+    yield chunk;
+  }
+  if (n !== expected) {
+    throw new CheckpointError('bad_tensor', `saveCheckpoint: streamed tensor '${t.name}' (${t.dtype} [${t.shape.join(', ')}]) yielded ${n} elements, but its shape holds ${expected}. Fix the tensor's shape or its chunks().`);
   }
 }
 
@@ -322,7 +353,8 @@ function validateContent(c: CheckpointContent): void {
     if (files.has(g.file)) fail(`expected unique group files, but '${g.file}' appears twice.`);
     files.add(g.file);
     if (!Array.isArray(g.tensors)) fail(`expected group '${g.file}' to have a tensors array.`);
-    for (const t of g.tensors) {
+    if (g.streamed !== undefined && !Array.isArray(g.streamed)) fail(`expected group '${g.file}' streamed to be an array of streamed tensors.`);
+    for (const t of [...g.tensors, ...(g.streamed ?? [])]) {
       if (names.has(t.name)) fail(`expected tensor names to be unique across the checkpoint, but '${t.name}' appears twice.`);
       names.add(t.name);
     }

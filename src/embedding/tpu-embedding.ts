@@ -24,6 +24,8 @@ import { tableBounds } from './value-bounds';
 import { nativeKernels, type NativeKernels } from '../kernels/native-kernels';
 import { DynamicIdMap } from '../kernels/dynamic-id-map';
 import { mapDynamicIds, type DynamicFeatureInput, type DynamicTable } from './dynamic-lookup';
+import { dynamicExistingRows, type ExistingRows, type ExistingRowsSnapshot } from './existing-rows';
+import { firstNonFinite } from './first-non-finite';
 
 /** Options of {@link TPUEmbedding} (TensorFlow's `tf.tpu.experimental.embedding.TPUEmbedding`). */
 export interface TPUEmbeddingOptions {
@@ -496,7 +498,7 @@ export class TPUEmbedding {
       if (t.config.dynamic) {
         throw new InputError(
           'not_importable',
-          `${api}: table '${name}' has storage 'dynamic': its rows mean nothing without its id map (id → row), which full tables and checkpoints do not hold yet; restore only the dense tables (leave '${name}' out) and let it re-admit its ids.`,
+          `${api}: table '${name}' has storage 'dynamic': its rows mean nothing without its id map (id → row), which full tables do not hold; restore it with importExistingRows (restoreDynamicTables for a checkpoint), and leave '${name}' out here.`,
         );
       }
       t.checkFull(full, api);
@@ -508,6 +510,79 @@ export class TPUEmbedding {
       state.bounds = tableBounds(t);
     }
     this.pending = null;
+  }
+
+  /**
+   * The rows that exist in table `name` with their keys, read block by block (for a checkpoint that streams them):
+   * for a dynamic table, the rows in use, ascending, with their ids, eviction state and the id map's state.
+   * @param name a table with storage 'dynamic'.
+   * @returns the reader (valid until the next lookup).
+   * @throws InputError `unknown_table`, `unsupported_storage` for a dense table (use exportTables).
+   * @example emb.existingRows('items').count // rows in use
+   */
+  existingRows(name: string): ExistingRows {
+    return dynamicExistingRows(this.dynamicTable(name, 'TPUEmbedding.existingRows'));
+  }
+
+  /**
+   * Restores dynamic tables from their existing rows and keys (a checkpoint written on any topology): each table's id
+   * map is rebuilt (every id placed by hash mod this engine's shards), then its rows' weights and slots written.
+   * All or nothing: every table is checked (storage, shapes, finite values, every slot, the id map) before any changes.
+   * @param tables snapshots by table name.
+   * @param source what they came from (e.g. the checkpoint files), for messages: one text, or one per table.
+   * @throws InputError `unknown_table`, `unsupported_storage` (a dense table), `shape_mismatch`, `unknown_slot`,
+   *   `missing_slot`, `non_finite_value` naming the tensor, and the id map's `bad_id_map` / `id_map_overflow`.
+   * @example emb.importExistingRows({ items: snapshot })
+   */
+  importExistingRows(tables: Readonly<Record<string, ExistingRowsSnapshot>>, sources: string | Readonly<Record<string, string>> = 'the rows given'): void {
+    const api = 'TPUEmbedding.importExistingRows';
+    const plans: { t: DynamicTable; snap: ExistingRowsSnapshot; rows: Int32Array; commit(): void }[] = [];
+    for (const [name, snap] of Object.entries(tables)) {
+      const source = typeof sources === 'string' ? `${sources} (table '${name}')` : (sources[name] ?? `table '${name}'`);
+      const t = this.dynamicTable(name, `${api}: ${source}`);
+      const table = t.state.table;
+      const n = snap.ids.length;
+      const check = (tensor: string, a: unknown): void => {
+        if (!(a instanceof Float32Array) || a.length !== n * table.dim) {
+          throw new InputError('shape_mismatch', `${api}: ${source}: expected '${tensor}' to be a Float32Array of ${n} ids × ${table.dim} = ${n * table.dim} values, but got ${a instanceof Float32Array ? a.length : String(a)}; the checkpoint is corrupted or from another table: restore an older one.`);
+        }
+        const bad = firstNonFinite(a);
+        if (bad >= 0) throw new InputError('non_finite_value', `${api}: ${source}: expected finite values in '${tensor}', but entry ${Math.floor(bad / table.dim)} holds ${a[bad]}; the checkpoint is corrupted: restore an older one.`);
+      };
+      check(name, snap.weights);
+      const kept = table.slotSpecs.map((s) => s.name as string);
+      for (const slot of Object.keys(snap.slots ?? {})) {
+        if (!kept.includes(slot)) throw new InputError('unknown_slot', `${api}: ${source}: table '${name}' has no slot '${slot}' (its optimizer ${table.optimizer.className} keeps ${kept.join(', ') || 'no slots'}); restore into a model built with the optimizer that wrote it.`);
+      }
+      for (const slot of kept) {
+        if (!snap.slots?.[slot as keyof typeof snap.slots]) throw new InputError('missing_slot', `${api}: ${source}: table '${name}' keeps slot '${slot}' (${table.optimizer.className}), but the rows to restore lack it; restore into a model built with the optimizer that wrote them.`);
+        check(`${name}/${slot}`, snap.slots[slot as keyof typeof snap.slots]);
+      }
+      const plan = t.map.planRestore(snap, source);
+      plans.push({ t, snap, rows: plan.rows, commit: plan.commit });
+    }
+    for (const { t, snap, rows, commit } of plans) {
+      commit();
+      const table = t.state.table;
+      const dim = table.dim;
+      const sources = [snap.weights, ...table.slotSpecs.map((s) => snap.slots[s.name]!)];
+      const arrays = [table.storage, ...table.slotStorage];
+      rows.forEach((row, i) => {
+        const o = table.layout.storageRow(row) * dim;
+        arrays.forEach((a, k) => a.set(sources[k].subarray(i * dim, (i + 1) * dim), o));
+      });
+      t.state.bounds = tableBounds(table);
+    }
+    this.pending = null;
+  }
+
+  /** The dynamic table `name`, or InputError `unknown_table` / `unsupported_storage`. */
+  private dynamicTable(name: string, api: string): DynamicTable {
+    const state = this.tableStates.find((s) => s.table.name === name);
+    if (!state) throw new InputError('unknown_table', `${api}: expected one of ${this.tableNames.join(', ')}, but got '${name}'.`);
+    const t = this.dynamicTables.find((d) => d.state === state);
+    if (!t) throw new InputError('not_importable', `${api}: table '${name}' has dense storage (every row exists): use exportTables / importTables for it, or give it storage 'dynamic' as the checkpoint was written with.`);
+    return t;
   }
 
   /** The JSON form of this embedding's configuration (tables inline in each feature). */

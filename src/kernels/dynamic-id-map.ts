@@ -115,6 +115,22 @@ export interface DynamicBatch {
   readonly stats: DynamicIdStats;
 }
 
+/** The saved state of a {@link DynamicIdMap} ({@link DynamicIdMap.restore}): entries in restore order, and the map's counters. */
+export interface DynamicIdMapSnapshot {
+  /** The ids holding rows (one kind). */
+  readonly ids: DynamicIds;
+  /** Per id: sightings since admission (LFU key). */
+  readonly freq: Float64Array;
+  /** Per id: the logical clock of its last touch (LRU key). */
+  readonly last: Float64Array;
+  /** The map's logical clock. */
+  readonly clock: number;
+  /** Totals as {@link DynamicIdStats} (checked on restore: every field a non-negative integer). */
+  readonly totals: Readonly<Record<string, number>>;
+  /** The admission sketch's counters (`[depth × width]`), or null when admitAfter is 1. */
+  readonly sketch: Uint16Array | null;
+}
+
 /** The two key kinds a map may hold (fixed by its first batch). */
 type KeyKind = 'int64' | 'string';
 
@@ -242,10 +258,10 @@ export class DynamicIdMap {
   /** Totals over every batch since construction. */
   totals: DynamicIdStats = ZERO_STATS;
   private kind: KeyKind | null = null;
-  private readonly parts: Partition[];
+  private parts: Partition[];
   /** First row of each partition (`'contiguous'` row order), `[N + 1]`. */
   private readonly base: Int32Array;
-  private clock = 0;
+  private clockValue = 0;
   private undo: Undo | null = null;
   private readonly h = new Uint32Array(2);
 
@@ -345,7 +361,7 @@ export class DynamicIdMap {
         i = (i + 1) & bmask;
       }
     }
-    const undo: Undo = { kind: this.kind, clock: this.clock, totals: this.totals, sizes: Int32Array.from(this.parts, (p) => p.size), hits: new Float64Array(4 * U), nHits: 0, rows: [], strs: [], sketch: [], partitions: new Uint8Array(N) };
+    const undo: Undo = { kind: this.kind, clock: this.clockValue, totals: this.totals, sizes: Int32Array.from(this.parts, (p) => p.size), hits: new Float64Array(4 * U), nHits: 0, rows: [], strs: [], sketch: [], partitions: new Uint8Array(N) };
     this.undo = undo;
     if (n > 0) this.kind = kind;
     const uRow = new Int32Array(U).fill(-1);
@@ -380,7 +396,7 @@ export class DynamicIdMap {
       pinned[nPinned++] = p;
       pinned[nPinned++] = j;
       part.freq[j] += uCount[u];
-      part.last[j] = ++this.clock;
+      part.last[j] = ++this.clockValue;
       hits += uCount[u];
     }
     // Pass 2: admission (and eviction) of the others, in order of first appearance.
@@ -422,7 +438,7 @@ export class DynamicIdMap {
       part.h0[j] = h0;
       part.h1[j] = h1;
       part.freq[j] = c;
-      part.last[j] = ++this.clock;
+      part.last[j] = ++this.clockValue;
       part.insert(j);
       pinned[nPinned++] = p;
       pinned[nPinned++] = j;
@@ -482,7 +498,7 @@ export class DynamicIdMap {
       this.parts[p].size = undo.sizes[p];
       this.parts[p].rebuild();
     });
-    this.clock = undo.clock;
+    this.clockValue = undo.clock;
     this.totals = undo.totals;
     this.kind = undo.kind;
   }
@@ -521,15 +537,9 @@ export class DynamicIdMap {
    * @example map.idOfRow(0) // 42n
    */
   idOfRow(row: number): bigint | string | undefined {
-    const N = this.numPartitions;
-    let p = row % N;
-    let j = Math.floor(row / N);
-    if (this.rowOrder === 'contiguous') {
-      for (p = 0; p < N - 1 && this.base[p + 1] <= row; p++);
-      j = row - this.base[p];
-    }
+    const [p, j] = this.localOf(row);
+    if (j < 0) return undefined;
     const part = this.parts[p];
-    if (!part || j >= part.size) return undefined;
     if (this.kind === 'string') return part.keyStr[j];
     return (BigInt(part.keyHi[j]) << 32n) | BigInt(part.keyLo[j] >>> 0);
   }
@@ -540,6 +550,138 @@ export class DynamicIdMap {
    */
   checkIds(ids: DynamicIds, api = 'DynamicIdMap.map'): void {
     this.readIds(ids, api);
+  }
+
+  /** The logical clock: row touches so far (the `last` of the newest touch). */
+  get clock(): number {
+    return this.clockValue;
+  }
+
+  /**
+   * The rows in use, ascending (one int per row: O(rows in use), never O(rows × dim)). Within a partition ascending
+   * rows are ascending local rows, so {@link restore} in this order puts every id back on its row on the same topology.
+   * @example map.rowsInUse() // Int32Array [0, 1, 5]
+   */
+  rowsInUse(): Int32Array {
+    const out = new Int32Array(this.size);
+    let k = 0;
+    this.parts.forEach((part, p) => {
+      for (let j = 0; j < part.size; j++) out[k++] = this.rowAt(p, j);
+    });
+    return out.sort();
+  }
+
+  /**
+   * Reads the eviction state of rows in use: their sightings since admission and the clock of their last touch.
+   * @param rows rows in use (from {@link rowsInUse}); @param freq receives the sightings; @param last the clocks.
+   * @throws InputError `invalid_row` for a free row.
+   */
+  readEvictionState(rows: Int32Array, freq: Float64Array, last: Float64Array): void {
+    rows.forEach((row, i) => {
+      const [p, j] = this.localOf(row);
+      if (j < 0) throw new InputError('invalid_row', `DynamicIdMap.readEvictionState: row ${row} is free; pass rows from rowsInUse().`);
+      freq[i] = this.parts[p].freq[j];
+      last[i] = this.parts[p].last[j];
+    });
+  }
+
+  /**
+   * Replaces the whole map by saved entries (a checkpoint's): ids with their eviction state, the clock, the totals and
+   * the admission sketch. Each id goes to partition (hash mod N) of THIS map, in the order given, so a map saved on
+   * any number of partitions restores on any other. All or nothing: everything is checked on a new index first.
+   * @param snapshot the entries and state (see {@link DynamicIdMapSnapshot}).
+   * @param source what the entries came from (a checkpoint file), for messages.
+   * @returns the row each entry got, in entry order.
+   * @throws InputError `bad_id_map` (duplicate id, lengths that disagree, a sketch of another size, non-finite or
+   *   negative eviction state) or `id_map_overflow` (more ids hash to one partition than it has rows: raise
+   *   rowBudget); the map is then unchanged.
+   * @example map.restore({ ids: BigInt64Array.of(7n), freq: Float64Array.of(1), last: Float64Array.of(1), clock: 1, totals, sketch: null })
+   */
+  restore(snapshot: DynamicIdMapSnapshot, source = 'DynamicIdMap.restore'): Int32Array {
+    const plan = this.planRestore(snapshot, source);
+    plan.commit();
+    return plan.rows;
+  }
+
+  /**
+   * {@link restore} in two steps, for a caller that must check several tables before changing any: every check runs
+   * here and nothing changes until `commit()`.
+   * @returns the row each entry will get, and `commit` (once; the map must not be used in between).
+   * @throws InputError as {@link restore}.
+   */
+  planRestore(snapshot: DynamicIdMapSnapshot, source = 'DynamicIdMap.restore'): { readonly rows: Int32Array; commit(): void } {
+    const { ids, freq, last, clock, totals, sketch } = snapshot;
+    const bad = (rule: string): InputError => new InputError('bad_id_map', `DynamicIdMap.restore: ${source}: ${rule}; the checkpoint's id map is corrupted: restore an older checkpoint.`);
+    const n = ids.length;
+    if (freq.length !== n || last.length !== n) throw bad(`expected ${n} freq and last values (one per id), but got ${freq.length} and ${last.length}`);
+    if (!Number.isSafeInteger(clock) || clock < 0) throw bad(`expected the clock to be a non-negative integer, but got ${clock}`);
+    for (let i = 0; i < n; i++) {
+      if (!(Number.isInteger(freq[i]) && freq[i] >= 1 && Number.isInteger(last[i]) && last[i] >= 1 && last[i] <= clock)) {
+        throw bad(`entry ${i} has freq ${freq[i]} and last ${last[i]} (expected integers ≥ 1, last ≤ clock ${clock})`);
+      }
+    }
+    const totalKeys = Object.keys(ZERO_STATS) as (keyof DynamicIdStats)[];
+    if (totals === null || typeof totals !== 'object' || !totalKeys.every((k) => Number.isSafeInteger(totals[k]) && (totals[k] as number) >= 0)) {
+      throw bad(`expected totals { ${totalKeys.join(', ')} } of non-negative integers, but got ${JSON.stringify(totals)}`);
+    }
+    if ((sketch === null) !== (this.sketch === null) || (sketch && sketch.length !== this.sketch!.counters.length)) {
+      throw bad(`expected an admission sketch of ${this.sketch ? this.sketch.counters.length : 0} counters (admitAfter ${this.admitAfter}), but got ${sketch ? sketch.length : 0}; restore into a table with the admitAfter and rowBudget it was saved with`);
+    }
+    const { kind, hi, lo, strs } = n > 0 ? this.readIds(ids, `DynamicIdMap.restore (${source})`) : { kind: null, hi: undefined, lo: undefined, strs: undefined };
+    const N = this.numPartitions;
+    const parts = this.parts.map((p) => new Partition(p.cap, this.eviction));
+    const rows = new Int32Array(n);
+    const h = this.h;
+    for (let i = 0; i < n; i++) {
+      if (strs) hashIdString(strs[i], h);
+      else hashId64(hi![i], lo![i], h);
+      const p = dynamicIdPartition(h[0], N);
+      const part = parts[p];
+      if ((strs ? part.findStr(h[0], strs[i]) : part.findInt(h[0], hi![i], lo![i])) >= 0) throw bad(`id ${describe(strs ? strs[i] : ids[i])} appears twice`);
+      if (part.size === part.cap) {
+        throw new InputError(
+          'id_map_overflow',
+          `DynamicIdMap.restore: ${source}: more ids hash to partition ${p} of ${N} than its ${part.cap} rows (rowBudget ${this.rowBudget}); restore into a table with a larger rowBudget (a multiple of ${N}), or on a topology with fewer shards.`,
+        );
+      }
+      const j = part.size++;
+      if (strs) part.keyStr[j] = strs[i];
+      else {
+        part.keyHi[j] = hi![i];
+        part.keyLo[j] = lo![i];
+      }
+      part.h0[j] = h[0];
+      part.h1[j] = h[1];
+      part.freq[j] = freq[i];
+      part.last[j] = last[i];
+      part.insert(j);
+      rows[i] = this.rowAt(p, j);
+    }
+    for (const part of parts) part.heap.rebuild(part.size);
+    return {
+      rows,
+      commit: () => {
+        this.parts = parts;
+        this.kind = kind;
+        this.clockValue = clock;
+        this.totals = Object.freeze(Object.fromEntries(totalKeys.map((k) => [k, totals[k]])) as unknown as DynamicIdStats);
+        if (sketch) this.sketch!.counters.set(sketch);
+        this.undo = null;
+      },
+    };
+  }
+
+  /** (partition, local row) of a row, local row −1 when free. */
+  private localOf(row: number): [number, number] {
+    const N = this.numPartitions;
+    let p = row % N;
+    let j = Math.floor(row / N);
+    if (this.rowOrder === 'contiguous') {
+      for (p = 0; p < N - 1 && this.base[p + 1] <= row; p++);
+      j = row - this.base[p];
+    }
+    const part = this.parts[p];
+    return part && j < part.size && row >= 0 ? [p, j] : [p, -1];
   }
 
   /** The row of local row j of partition p (see {@link DynamicIdMapOptions.rowOrder}). */
