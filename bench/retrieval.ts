@@ -12,7 +12,8 @@
  *      and NDCG@K, with each user's training movies included and excluded; HNSW recall@10 against exact search
  *      for all 943 users.
  *
- * Usage: `npx tsx bench/retrieval.ts [--candidates=N] [--skip-quality] [--quality-only]` → prints a table and
+ * Usage: `npx tsx bench/retrieval.ts [--candidates=N] [--skip-quality] [--quality-only] [--quick] [--epochs=3,4,5]`
+ * (`--epochs`: the epoch counts the history towers' selection scores on validation) → prints a table and
  * writes `bench/results/retrieval.json` (its `quality` field holds `top100`, `popularityTop100`,
  * `top100SeenExcluded`, `popularityTop100SeenExcluded`). The 1M run takes about 2–3 minutes on 2 cores (the HNSW
  * build dominates); the quality part 3–6 minutes.
@@ -96,6 +97,8 @@ export interface RetrievalQualityResult {
 export interface RetrievalQualityOptions {
   /** ml-100k directory. @default found by `findMovieLensDir` */
   readonly dir?: string;
+  /** Epoch counts the selection scores (one training run per setting, scored after each). @default [3, 4, 5] */
+  readonly selectionEpochs?: readonly number[];
   /** Smoke run: 1 epoch each, 2 candidate settings. @default false */
   readonly quick?: boolean;
   readonly log?: (line: string) => void;
@@ -259,7 +262,7 @@ export async function runRetrievalQuality(options: RetrievalQualityOptions = {})
   log(`  selection on validation (${fitOn.length} fit-on / ${validation.length} validation ratings, all from the training split)`);
   const selection = await selectRetrievalSetting(data, fitOn, validation, {
     settings: options.quick ? HISTORY_TOWER_SETTINGS.slice(0, 2) : HISTORY_TOWER_SETTINGS,
-    epochs: options.quick ? [1] : [3, 4, 5],
+    epochs: options.quick ? [1] : (options.selectionEpochs ?? [3, 4, 5]),
     log,
   });
   log(`  chosen: ${selection.chosen.setting}, ${selection.chosen.epochs} epochs (validation top-100 ${selection.chosen.validationTop100.toFixed(4)})`);
@@ -328,6 +331,8 @@ export interface RetrievalBenchOptions {
   readonly qualityOnly?: boolean;
   /** Smoke run (fewer candidates, 1 epoch). @default false */
   readonly quick?: boolean;
+  /** Epoch counts the quality part's selection scores. @default [3, 4, 5] */
+  readonly selectionEpochs?: readonly number[];
   /** HNSW graph degree / insert and search beam widths. @default 8 / 32 / 64 */
   readonly connectivity?: number;
   readonly expansionAdd?: number;
@@ -425,7 +430,7 @@ export async function runRetrievalBench(options: RetrievalBenchOptions = {}): Pr
   let quality: RetrievalQualityResult | undefined;
   if (dir) {
     log('MovieLens 100K (tutorial split, seed 42)');
-    quality = (await runRetrievalQuality({ dir, quick: options.quick, log }))!;
+    quality = (await runRetrievalQuality({ dir, quick: options.quick, selectionEpochs: options.selectionEpochs, log }))!;
     for (const r of quality.retrievers) {
       if (r.epochs > 0) add({ name: `${r.name}: training, ${r.epochs} epochs × 80,000`, value: r.trainSeconds, unit: 's', note: 'v4-8 simulated, batch 1,024' });
       for (const [label, q] of [['seen included', r.seenIncluded], ['seen excluded', r.seenExcluded]] as const) {
@@ -470,6 +475,7 @@ if (require.main === module) {
     skipQuality: process.argv.includes('--skip-quality'),
     qualityOnly: process.argv.includes('--quality-only'),
     quick: process.argv.includes('--quick'),
+    selectionEpochs: arg('epochs') ? arg('epochs')!.split(',').map(Number) : undefined,
   })
     .then((r) => {
       const dir = path.join(__dirname, 'results');
