@@ -3,7 +3,7 @@
 // Reads the real MovieLens 100K from ../shared/data (the data policy); a small slice keeps the training short.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HISTORY_TOWER_SETTINGS, VALIDATION_FRACTION, selectRetrievalSetting } from '../../bench/retrieval';
+import { HISTORY_TOWER_SETTINGS, VALIDATION_FRACTION, historyTowerOptions, selectRetrievalSetting } from '../../bench/retrieval';
 import { chooseBackend } from '../../src/backend';
 import { findMovieLensDir, loadMovieLensSync, tutorialSplit, type Dataset, type MovieLensData } from '../../src/data';
 import { validationSplit } from '../../src/models/beyond/validation-split';
@@ -73,5 +73,17 @@ describe('bench retrieval: selectRetrievalSetting', () => {
       assert.equal(got.validationTop100SeenExcluded, evaluateRetrieval(model, validation.batch(4096), { exclude: seen }).topK[100]);
       model.dispose();
     }
+  });
+});
+
+describe('bench retrieval: historyTowerOptions', () => {
+  it('is the grid setting chosen on validation (+ history negatives), without the data-bound side features', () => {
+    const data = loadMovieLensSync('100k-ratings', { dir });
+    const { train } = tutorialSplit(data, { seed: 42, features: ['user_id', 'movie_id'] });
+    const { optimizer: o1, sideFeatures, ...grid } = HISTORY_TOWER_SETTINGS.find((s) => s.name === '+ history negatives')!.options(data, train.batch(4096));
+    const { optimizer: o2, ...chosen } = historyTowerOptions();
+    assert.ok(sideFeatures);
+    assert.deepEqual(chosen, grid);
+    assert.deepEqual(o2!.getConfig(), o1!.getConfig());
   });
 });
