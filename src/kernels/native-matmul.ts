@@ -4,7 +4,10 @@
  * into the output tensor's memory in the backend's heap (as the embedding lookups do), and hand every other case
  * (other activations, a bias that is not one value per column, broadcast batches, non-float32) to the backend's own
  * kernel. The transposes are free (BLAS flags), where the wasm kernel's transposed forms are slow.
- * Results agree with the wasm kernel's to float32 rounding (a different summation order), not bit for bit.
+ * Results agree with the wasm kernel's to float32 rounding (a different summation order), not bit for bit — and
+ * OpenBLAS's summation order can depend on the shapes and the operands' memory alignment, so the same model may
+ * predict the same example differently in the last bits from one load to the next. Hence it is opt-in:
+ * `TPU_EMBEDDINGS_BLAS=1` (read by {@link useNativeMatMulIfRequested}) or a direct {@link useNativeMatMul} call.
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeKernels, type NativeKernels } from './native-kernels';
@@ -24,6 +27,19 @@ export function nativeMatMulActive(): boolean {
 export const NATIVE_MATMUL_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 
 let active: string | null = null;
+
+/** The environment variable that turns the BLAS matrix products on for the models' dense layers (`1`). */
+export const BLAS_ENV = 'TPU_EMBEDDINGS_BLAS';
+
+/**
+ * {@link useNativeMatMul} when `TPU_EMBEDDINGS_BLAS=1`, else nothing: the dense layers call this, so by default every
+ * product is tfjs's own (deterministic) kernel.
+ * @returns the BLAS library used, or null.
+ */
+export function useNativeMatMulIfRequested(): string | null {
+  const env = typeof process === 'undefined' ? undefined : process.env?.[BLAS_ENV];
+  return env === '1' ? useNativeMatMul() : null;
+}
 
 /**
  * Replaces the wasm backend's matrix-product kernels by BLAS ones, once per process, where the native kernels loaded

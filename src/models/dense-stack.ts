@@ -3,7 +3,7 @@ import { ConfigError, InputError } from '../errors';
 import { positiveInteger, where } from '../validation';
 import { Random } from '../random';
 import { denseLayer, denseLayerBackward, denseLayerForward, type DenseActivation } from './dense-layer';
-import { useNativeMatMul } from '../kernels/native-matmul';
+import { useNativeMatMulIfRequested } from '../kernels/native-matmul';
 
 /** One dense weight of a {@link DenseStack}, with its checkpoint name (Keras' `layer_with_weights-<i>/kernel`). */
 export interface DenseWeight {
@@ -54,9 +54,9 @@ export class DenseStack {
     if (units.length === 0) {
       throw new ConfigError('invalid_dense_units', 'DenseStack: expected at least one layer in units, but got []. Pass e.g. [256, 64, 1].');
     }
-    // The wasm backend's matrix products through the machine's BLAS where the native kernels found one (once per
-    // process; see useNativeMatMul): the dense layers' forward and backward products.
-    useNativeMatMul();
+    // Opt-in (TPU_EMBEDDINGS_BLAS=1): the wasm backend's matrix products through the machine's BLAS where the native
+    // kernels found one (once per process; see useNativeMatMul) — faster, but not bit-reproducible across loads.
+    useNativeMatMulIfRequested();
     this.inputDim = inputDim;
     this.units = Object.freeze([...units]);
     this.variablePrefix = `dense_stack_${stackCounter++}`;

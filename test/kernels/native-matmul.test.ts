@@ -3,6 +3,8 @@
 // tfjs's kernels), the dense layer's gradients unchanged, and nothing replaced on the WebAssembly path.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { chooseBackend } from '../../src/backend';
 import { nativeMatMulActive, useNativeMatMul } from '../../src/kernels/native-matmul';
@@ -66,5 +68,27 @@ describe('BLAS matrix products on the wasm backend', { skip: BLAS_SKIP }, () => 
     assert.deepEqual(Array.from(z.dataSync()), new Array(16).fill(3));
     tf.dispose([x, y, z]);
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('the BLAS products are opt-in for the models (TPU_EMBEDDINGS_BLAS=1)', { skip: BLAS_SKIP }, () => {
+  /** Builds a DenseStack in a fresh process and prints whether the BLAS kernels are active. */
+  const activeAfterDenseStack = (env: Record<string, string>): string => {
+    const script = [
+      "const { chooseBackend } = require('./src/backend');",
+      "const { DenseStack } = require('./src/models/dense-stack');",
+      "const { nativeMatMulActive } = require('./src/kernels/native-matmul');",
+      "chooseBackend({ log: () => {} }).then(() => { new DenseStack({ inputDim: 4, units: [3, 1], seed: 1 }); console.log('ACTIVE ' + nativeMatMulActive()); });",
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr.slice(-1500));
+    return /ACTIVE (\w+)/.exec(r.stdout)?.[1] ?? `no answer: ${r.stdout}`;
+  };
+
+  it('a model keeps tfjs’s own (reproducible) products by default and uses the BLAS only when asked', () => {
+    const { TPU_EMBEDDINGS_BLAS: _unset, ...rest } = process.env;
+    void _unset;
+    assert.equal(activeAfterDenseStack({ ...(rest as Record<string, string>), TPU_EMBEDDINGS_BLAS: '' }), 'false');
+    assert.equal(activeAfterDenseStack({ TPU_EMBEDDINGS_BLAS: '1' }), 'true');
   });
 });
