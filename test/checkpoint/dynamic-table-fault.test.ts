@@ -4,9 +4,11 @@
 // (the old ckpt-200 before the commit point, the new ckpt-300 after it); the next save repairs the root.
 // Speed: the engines are trained once here; each child rebuilds ckpt-300's content from the rows frozen out of the
 // trained engine (no tfjs in the child), and that save is checked byte-identical to the engine-backed save first.
-// Two kill points run at once, each in its own root.
+// The child is bundled once with esbuild into plain JavaScript (the same sources, no tsx loader per child: ~0.1 s a
+// start instead of ~0.7 s). Two kill points run at once, each in its own root.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -18,11 +20,12 @@ import { dynamicEngine, dynamicState, engineContent, trainStep } from './fixture
 import { FAULT_CHUNK_BYTES, FAULT_FILE_BYTES, FAULT_STEP, type FaultChildInput } from './fixtures/dynamic-fault-child';
 import { freezeRows } from './fixtures/frozen-rows';
 
-const CHILD = path.join(__dirname, 'fixtures', 'dynamic-fault-child.ts');
+const CHILD_SOURCE = path.join(__dirname, 'fixtures', 'dynamic-fault-child.ts');
 /** Kill points checked at once (each in its own root). */
 const PARALLEL = 2;
 const base = mkdtempSync(path.join(tmpdir(), 'dyn-fault-'));
 const INPUT = path.join(base, 'frozen-300.json');
+const CHILD = path.join(base, 'dynamic-fault-child.js');
 after(() => rmSync(base, { recursive: true, force: true }));
 
 /** Steps trained before the save of ckpt-<100·i>. */
@@ -47,11 +50,12 @@ before(async () => {
   const e = engines.get(FAULT_STEP)!;
   const input: FaultChildInput = { users: Array.from(e.exportTables().users.weights), tables: ['items', 'tags'].map((t) => freezeRows(e.existingRows(t))) };
   writeFileSync(INPUT, JSON.stringify(input));
+  buildSync({ entryPoints: [CHILD_SOURCE], outfile: CHILD, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
 });
 
 function runChild(root: string, k: number): Promise<{ killed: boolean; steps: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, root, String(k), INPUT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, root, String(k), INPUT], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
