@@ -13,7 +13,8 @@
  * checkpoint.json  configs.existingRows.items = { storage, keyKind, count, dim, slots, parts: [{ file, rows }], idMap }
  * ```
  */
-import { CheckpointError } from '../errors';
+import { CheckpointError, ConfigError } from '../errors';
+import { positiveInteger, where } from '../validation';
 import type { CheckpointGroup } from './save-checkpoint';
 import type { NamedTensor, TensorData } from './safetensors';
 import type { StreamedTensor } from './streamed-tensor';
@@ -92,16 +93,13 @@ export interface ExistingRowsGroups {
  * @param tables existing-row readers (`emb.existingRows(name)`).
  * @param options maxFileBytes.
  * @returns the groups and the manifest entries.
- * @throws CheckpointError `bad_checkpoint` for a bad maxFileBytes or two tables whose file names collide.
+ * @throws ConfigError `invalid_option` for a bad maxFileBytes; CheckpointError `bad_checkpoint` for two tables whose file names collide.
  * @example
  * const rows = existingRowsGroups([emb.existingRows('items')], { maxFileBytes: 256 << 20 });
  * await saveCheckpoint(root, { step, configs: { ...configs, ...rows.configs }, groups: [...dense, ...rows.groups] });
  */
 export function existingRowsGroups(tables: readonly ExistingRows[], options: ExistingRowsGroupsOptions = {}): ExistingRowsGroups {
-  const maxFileBytes = options.maxFileBytes ?? 2 ** 30;
-  if (!Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) {
-    throw new CheckpointError('bad_checkpoint', `existingRowsGroups: expected options.maxFileBytes to be a positive integer (bytes per safetensors file), but got ${maxFileBytes}.`);
-  }
+  const maxFileBytes = positiveInteger(options.maxFileBytes ?? 2 ** 30, where(ConfigError, 'invalid_option', 'existingRowsGroups')('options.maxFileBytes (bytes per safetensors file)'));
   const groups: CheckpointGroup[] = [];
   const entries: Record<string, ExistingRowsEntry> = {};
   const files = new Set<string>();

@@ -26,7 +26,7 @@
  */
 import { ConfigError, InputError } from '../errors';
 import type { ConfigErrorKind } from '../error-kinds';
-import { inRange, positiveInteger, where } from '../validation';
+import { inRange, nonNegativeInteger, positiveInteger, where } from '../validation';
 import { CountMinSketch } from './count-min-sketch';
 import { EVICTIONS, EvictionHeap, type Eviction } from './eviction-heap';
 import { dynamicIdPartition, hashId64, hashIdString } from './id-hash';
@@ -614,7 +614,7 @@ export class DynamicIdMap {
     const bad = (rule: string): InputError => new InputError('bad_id_map', `DynamicIdMap.restore: ${source}: ${rule}; the checkpoint's id map is corrupted: restore an older checkpoint.`);
     const n = ids.length;
     if (freq.length !== n || last.length !== n) throw bad(`expected ${n} freq and last values (one per id), but got ${freq.length} and ${last.length}`);
-    if (!Number.isSafeInteger(clock) || clock < 0) throw bad(`expected the clock to be a non-negative integer, but got ${clock}`);
+    nonNegativeInteger(clock, where(InputError, 'bad_id_map', `DynamicIdMap.restore: ${source}`)('the clock', "The checkpoint's id map is corrupted: restore an older checkpoint."));
     for (let i = 0; i < n; i++) {
       if (!(Number.isInteger(freq[i]) && freq[i] >= 1 && Number.isInteger(last[i]) && last[i] >= 1 && last[i] <= clock)) {
         throw bad(`entry ${i} has freq ${freq[i]} and last ${last[i]} (expected integers ≥ 1, last ≤ clock ${clock})`);

@@ -86,7 +86,7 @@ describe('lean training step (issue 14 item 3)', () => {
 
   it('with the tutorial tower (256 relu, 64 relu, 1) trainStep stays within float32 rounding of the autodiff step', async () => {
     // Under the tape tfjs does not fuse bias + ReLU (BatchMatMul, Add, Relu); the lean step does (_FusedMatMul, which
-    // starts its sums from the bias). The values then differ by rounding only: the first steps (zero biases) are bit
+    // starts its sums from the bias). The values then differ by rounding only: the first step (zero biases) is bit
     // for bit equal, later ones within 1e-6 relative over 8 steps (measured over 200 steps: 1e-7 to 1e-4 on the loss).
     const lean = model();
     const reference = model();
@@ -94,7 +94,7 @@ describe('lean training step (issue 14 item 3)', () => {
     data.forEach((batch, i) => {
       const l = lean.trainStep(batch);
       const r = autodiffStep(reference, batch);
-      if (i < 3) assert.equal(l, r, `step ${i} loss`);
+      if (i === 0) assert.equal(l, r, `step ${i} loss`);
       else assert.ok(Math.abs(l - r) <= 1e-6 * r, `step ${i} loss ${l} vs ${r}`);
     });
     assertSameState(await lean.getState(), await reference.getState(), 1e-5);
