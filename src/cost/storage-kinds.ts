@@ -1,12 +1,14 @@
+import { STORAGES, type Storage } from '../embedding/table-config';
+
 /**
- * How a table holds its rows, as the memory planner prices it. The names are those of `tableConfig`'s `storage` and
- * `weightPrecision` options (issue 13 part 2): `dense` allocates every row up front; `lazy` materializes a row on first
+ * How a table holds its rows, as the memory planner prices it — `tableConfig`'s own `storage` list (one list, in
+ * src/embedding/table-config.ts): `dense` allocates every row up front; `lazy` materializes a row on first
  * touch (memory grows with the rows touched); `dynamic` maps arbitrary 64-bit or string ids to at most `rowBudget`
  * rows through a hash table (admission and eviction keep it under the budget).
  */
-export const STORAGE_KINDS = ['dense', 'lazy', 'dynamic'] as const;
+export const STORAGE_KINDS = STORAGES;
 /** One of {@link STORAGE_KINDS}. */
-export type StorageKind = (typeof STORAGE_KINDS)[number];
+export type StorageKind = Storage;
 
 /** Element types a table's weights may be stored in (optimizer slots stay float32). */
 export const WEIGHT_PRECISIONS = ['float32', 'float16', 'bfloat16'] as const;
